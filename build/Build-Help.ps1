@@ -1,0 +1,199 @@
+#requires -Version 7.4
+<#
+.SYNOPSIS
+    Converts the module's markdown help sources (module/en-US/<Cmdlet>.md) to MAML
+    (<Destination>/RlTools.dll-Help.xml), the only help format binary cmdlets can have.
+
+.DESCRIPTION
+    platyPS is not available here, so this is our own small converter. The markdown follows
+    platyPS's layout, so the sources stay portable:
+
+        # Verb-RlNoun
+        ## SYNOPSIS            one paragraph
+        ## DESCRIPTION         paragraphs
+        ## EXAMPLES            ### Example N: title, a ```powershell fence, then remarks
+        ## PARAMETERS          ### -Name, then its description (a ```yaml block, if any, is ignored)
+        ## INPUTS / OUTPUTS    ### TypeName, then a description
+        ## NOTES               paragraphs
+        ## RELATED LINKS       [text](uri) lines
+
+    Syntax, parameter types, positions, pipeline input and mandatory flags come from the
+    imported module's own metadata (Get-Command), so they cannot drift from the code.
+    Also converts module/en-US/about_*.md to about_*.help.txt.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModuleManifest,
+    [Parameter(Mandatory)] [string] $Source,
+    [Parameter(Mandatory)] [string] $Destination
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+function ConvertFrom-HelpMarkdown([string] $Path) {
+    $doc = [ordered]@{ Name = ''; Synopsis = ''; Description = ''; Examples = @(); Parameters = @{}; Inputs = @(); Outputs = @(); Notes = ''; Links = @() }
+    $section = ''; $sub = $null; $buffer = [System.Collections.Generic.List[string]]::new()
+    $flush = {
+        $text = ($buffer -join "`n").Trim()
+        $buffer.Clear()
+        switch ($section) {
+            'SYNOPSIS' { $doc.Synopsis = $text }
+            'DESCRIPTION' { $doc.Description = $text }
+            'NOTES' { $doc.Notes = $text }
+            'RELATED LINKS' { $doc.Links = @([regex]::Matches($text, '\[([^\]]+)\]\(([^)]*)\)') | ForEach-Object { @{ Text = $_.Groups[1].Value; Uri = $_.Groups[2].Value } }) }
+            'EXAMPLES' {
+                if ($null -ne $sub) {
+                    $m = [regex]::Match($text, '(?s)```(?:powershell|ps1|pwsh)?\s*\n(.*?)\n```')
+                    $code = if ($m.Success) { $m.Groups[1].Value.TrimEnd() } else { '' }
+                    $remarks = if ($m.Success) { $text.Remove($m.Index, $m.Length).Trim() } else { $text }
+                    $doc.Examples += @{ Title = $sub; Code = $code; Remarks = $remarks }
+                }
+            }
+            'PARAMETERS' {
+                if ($null -ne $sub) {
+                    $doc.Parameters[$sub.TrimStart('-')] = ([regex]::Replace($text, '(?s)```yaml.*?```', '')).Trim()
+                }
+            }
+            { $_ -in 'INPUTS', 'OUTPUTS' } {
+                if ($null -ne $sub) { $doc[$section.Substring(0, 1) + $section.Substring(1).ToLowerInvariant()] += @{ Type = $sub; Description = $text } }
+            }
+        }
+    }
+    $inFence = $false
+    foreach ($line in Get-Content $Path) {
+        if ($line -match '^```') { $inFence = -not $inFence }
+        if (-not $inFence -and $line -match '^# (\S+)') { $doc.Name = $Matches[1]; continue }
+        if (-not $inFence -and $line -match '^## (.+)$') { & $flush; $section = $Matches[1].Trim().ToUpperInvariant(); $sub = $null; continue }
+        if (-not $inFence -and $line -match '^### (.+)$') { & $flush; $sub = $Matches[1].Trim(); continue }
+        $buffer.Add($line)
+    }
+    & $flush
+    return $doc
+}
+
+function ConvertTo-Paras([System.Xml.XmlWriter] $w, [string] $text) {
+    $paras = @($text -split "\n\s*\n" | Where-Object { $_.Trim() })
+    if ($paras.Count -eq 0) { $paras = @('') }
+    foreach ($p in $paras) { $w.WriteElementString('maml', 'para', $NsMaml, (($p -split "\n" | ForEach-Object Trim) -join ' ')) }
+}
+
+function Write-Parameter([System.Xml.XmlWriter] $w, $param, $setParam, [string] $description) {
+    $isSwitch = $param.SwitchParameter
+    $pipeline = @()
+    if ($setParam.ValueFromPipeline) { $pipeline += 'ByValue' }
+    if ($setParam.ValueFromPipelineByPropertyName) { $pipeline += 'ByPropertyName' }
+    $w.WriteStartElement('command', 'parameter', $NsCommand)
+    $w.WriteAttributeString('required', $setParam.IsMandatory.ToString().ToLowerInvariant())
+    $w.WriteAttributeString('variableLength', 'true')
+    $w.WriteAttributeString('globbing', 'false')
+    $w.WriteAttributeString('pipelineInput', $(if ($pipeline) { "True ($($pipeline -join ', '))" } else { 'False' }))
+    $w.WriteAttributeString('position', $(if ($setParam.Position -ge 0) { [string]($setParam.Position) } else { 'named' }))
+    $w.WriteAttributeString('aliases', $(if ($param.Aliases.Count) { $param.Aliases -join ', ' } else { 'none' }))
+    $w.WriteElementString('maml', 'name', $NsMaml, $param.Name)
+    $w.WriteStartElement('maml', 'description', $NsMaml); ConvertTo-Paras $w $description; $w.WriteEndElement()
+    if (-not $isSwitch) {
+        $w.WriteStartElement('command', 'parameterValue', $NsCommand)
+        $w.WriteAttributeString('required', 'true'); $w.WriteAttributeString('variableLength', 'false')
+        $w.WriteString($param.ParameterType.Name); $w.WriteEndElement()
+    }
+    $w.WriteStartElement('dev', 'type', $NsDev); $w.WriteElementString('maml', 'name', $NsMaml, $param.ParameterType.FullName); $w.WriteEndElement()
+    $w.WriteElementString('dev', 'defaultValue', $NsDev, $(if ($isSwitch) { 'False' } else { 'None' }))
+    $w.WriteEndElement()
+}
+
+$module = Import-Module $ModuleManifest -PassThru -Force
+$null = New-Item -ItemType Directory -Path $Destination -Force
+$NsMaml = 'http://schemas.microsoft.com/maml/2004/10'
+$NsCommand = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
+$NsDev = 'http://schemas.microsoft.com/maml/dev/2004/10'
+$common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+
+$settings = [System.Xml.XmlWriterSettings]::new()
+$settings.Indent = $true
+$settings.Encoding = [System.Text.UTF8Encoding]::new($false)
+$target = Join-Path $Destination 'RlTools.dll-Help.xml'
+$temp = "$target.tmp"
+$w = [System.Xml.XmlWriter]::Create($temp, $settings)
+$w.WriteStartDocument()
+$w.WriteStartElement('helpItems', 'http://msh'); $w.WriteAttributeString('schema', 'maml')
+$w.WriteAttributeString('xmlns', 'maml', $null, 'http://schemas.microsoft.com/maml/2004/10')
+$w.WriteAttributeString('xmlns', 'command', $null, 'http://schemas.microsoft.com/maml/dev/command/2004/10')
+$w.WriteAttributeString('xmlns', 'dev', $null, 'http://schemas.microsoft.com/maml/dev/2004/10')
+$missing = @()
+foreach ($cmd in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name) {
+    $md = Join-Path $Source "$($cmd.Name).md"
+    if (-not (Test-Path $md)) { $missing += $cmd.Name; continue }
+    $doc = ConvertFrom-HelpMarkdown $md
+    $w.WriteStartElement('command', 'command', $NsCommand)
+    $w.WriteStartElement('command', 'details', $NsCommand)
+    $w.WriteElementString('command', 'name', $NsCommand, $cmd.Name)
+    $w.WriteElementString('command', 'verb', $NsCommand, $cmd.Verb)
+    $w.WriteElementString('command', 'noun', $NsCommand, $cmd.Noun)
+    $w.WriteStartElement('maml', 'description', $NsMaml); ConvertTo-Paras $w $doc.Synopsis; $w.WriteEndElement()
+    $w.WriteEndElement()
+    $w.WriteStartElement('maml', 'description', $NsMaml); ConvertTo-Paras $w $doc.Description; $w.WriteEndElement()
+
+    $w.WriteStartElement('command', 'syntax', $NsCommand)
+    foreach ($set in $cmd.ParameterSets) {
+        $w.WriteStartElement('command', 'syntaxItem', $NsCommand)
+        $w.WriteElementString('maml', 'name', $NsMaml, $cmd.Name)
+        foreach ($sp in $set.Parameters | Where-Object { $_.Name -notin $common }) {
+            $param = $cmd.Parameters[$sp.Name]
+            $desc = if ($doc.Parameters.ContainsKey($sp.Name)) { $doc.Parameters[$sp.Name] } else { '' }
+            Write-Parameter $w $param $sp $desc
+        }
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('command', 'parameters', $NsCommand)
+    foreach ($param in $cmd.Parameters.Values | Where-Object { $_.Name -notin $common } | Sort-Object Name) {
+        $sp = $cmd.ParameterSets.Parameters | Where-Object Name -EQ $param.Name | Select-Object -First 1
+        $desc = if ($doc.Parameters.ContainsKey($param.Name)) { $doc.Parameters[$param.Name] } else { '' }
+        Write-Parameter $w $param $sp $desc
+    }
+    $w.WriteEndElement()
+
+    foreach ($kind in @(@{ List = 'inputTypes'; Item = 'inputType'; Data = $doc.Inputs }, @{ List = 'returnValues'; Item = 'returnValue'; Data = $doc.Outputs })) {
+        $w.WriteStartElement('command', $kind.List, $NsCommand)
+        foreach ($entry in $kind.Data) {
+            $w.WriteStartElement('command', $kind.Item, $NsCommand)
+            $w.WriteStartElement('dev', 'type', $NsDev); $w.WriteElementString('maml', 'name', $NsMaml, $entry.Type); $w.WriteEndElement()
+            $w.WriteStartElement('maml', 'description', $NsMaml); ConvertTo-Paras $w $entry.Description; $w.WriteEndElement()
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+    }
+    if ($doc.Notes) {
+        $w.WriteStartElement('maml', 'alertSet', $NsMaml); $w.WriteStartElement('maml', 'alert', $NsMaml)
+        ConvertTo-Paras $w $doc.Notes
+        $w.WriteEndElement(); $w.WriteEndElement()
+    }
+    $w.WriteStartElement('command', 'examples', $NsCommand)
+    foreach ($ex in $doc.Examples) {
+        $w.WriteStartElement('command', 'example', $NsCommand)
+        $w.WriteElementString('maml', 'title', $NsMaml, "-------------------------- $($ex.Title) --------------------------")
+        $w.WriteElementString('dev', 'code', $NsDev, $ex.Code)
+        $w.WriteStartElement('dev', 'remarks', $NsDev); ConvertTo-Paras $w $ex.Remarks; $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+    $w.WriteStartElement('command', 'relatedLinks', $NsCommand)
+    foreach ($link in $doc.Links) {
+        $w.WriteStartElement('maml', 'navigationLink', $NsMaml)
+        $w.WriteElementString('maml', 'linkText', $NsMaml, $link.Text); $w.WriteElementString('maml', 'uri', $NsMaml, $link.Uri)
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+    $w.WriteEndElement()
+}
+$w.WriteEndElement()
+$w.WriteEndDocument()
+$w.Dispose()
+Move-Item $temp $target -Force
+if ($missing) { Write-Warning "No help source for: $($missing -join ', '). Add module/en-US/<Cmdlet>.md." }
+
+# about_ topics: plain text, as PowerShell expects.
+foreach ($about in Get-ChildItem $Source -Filter 'about_*.md') {
+    Copy-Item $about.FullName (Join-Path $Destination ($about.BaseName + '.help.txt'))
+}

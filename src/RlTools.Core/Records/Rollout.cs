@@ -1,0 +1,93 @@
+namespace RlTools.Core.Records;
+
+/// <summary>
+/// One sampled completion of one prompt: the record that flows between the stages
+/// (DESIGN.md, "The rollout record"). Stages fill the fields they own and pass every
+/// other field, including <see cref="Metadata"/> (unknown JSONL fields), through untouched.
+/// </summary>
+/// <remarks>
+/// JSONL names are given in each property's doc comment. Per-token arrays are aligned with
+/// <see cref="CompletionTokens"/>. A group is every rollout sharing <see cref="PromptId"/>
+/// within one step's batch.
+/// </remarks>
+public sealed class Rollout
+{
+    /// <summary><c>prompt_id</c>: the group key.</summary>
+    public string PromptId { get; set; } = "";
+
+    /// <summary><c>sample_index</c>: 0..G-1 within the group.</summary>
+    public int SampleIndex { get; set; }
+
+    /// <summary><c>prompt</c>: the prompt text as given to the policy (after any chat template).</summary>
+    public string Prompt { get; set; } = "";
+
+    /// <summary><c>answer</c>: the gold answer, when the dataset has one.</summary>
+    public string? Answer { get; set; }
+
+    /// <summary><c>completion</c>: the sampled text.</summary>
+    public string Completion { get; set; } = "";
+
+    /// <summary><c>finish_reason</c>: <c>stop</c> or <c>length</c>.</summary>
+    public string? FinishReason { get; set; }
+
+    /// <summary><c>prompt_tokens</c>.</summary>
+    public int[]? PromptTokens { get; set; }
+
+    /// <summary><c>completion_tokens</c>.</summary>
+    public int[]? CompletionTokens { get; set; }
+
+    /// <summary><c>logprobs</c>: log-probability of each sampled completion token under the sampling distribution.</summary>
+    public float[]? Logprobs { get; set; }
+
+    /// <summary><c>entropies</c>: entropy of the sampling distribution at each completion token.</summary>
+    public float[]? Entropies { get; set; }
+
+    /// <summary><c>ref_logprobs</c>: per-token log-probs under a reference policy (optional).</summary>
+    public float[]? RefLogprobs { get; set; }
+
+    /// <summary><c>values</c>: per-token value estimates (GAE; optional).</summary>
+    public float[]? Values { get; set; }
+
+    /// <summary><c>reward</c>: the scalar reward (weighted sum of <see cref="Rewards"/>).</summary>
+    public double? Reward { get; set; }
+
+    /// <summary><c>rewards</c>: per-verifier components; null means "did not apply", which is not 0.</summary>
+    public Dictionary<string, double?>? Rewards { get; set; }
+
+    /// <summary><c>baseline_reward</c>: reward of a baseline (e.g. greedy) rollout, for ReMax.</summary>
+    public double? BaselineReward { get; set; }
+
+    /// <summary><c>advantage</c>: the sequence-level advantage.</summary>
+    public double? Advantage { get; set; }
+
+    /// <summary><c>token_advantages</c>: per-token advantages for token-level estimators.</summary>
+    public float[]? TokenAdvantages { get; set; }
+
+    /// <summary><c>is_expert</c>: an expert/demonstration completion (hybrid objectives), not an on-policy sample.</summary>
+    public bool IsExpert { get; set; }
+
+    /// <summary><c>step</c>: training step that produced this rollout.</summary>
+    public int? Step { get; set; }
+
+    /// <summary><c>metadata</c>: a free map, plus every unknown top-level JSONL field (carried through untouched).</summary>
+    public Dictionary<string, object?> Metadata { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Completion length in tokens (0 when no tokens are recorded).</summary>
+    public int CompletionLength => CompletionTokens?.Length ?? 0;
+
+    /// <summary>A deep copy: arrays and maps are cloned, so a stage can change the copy freely.</summary>
+    public Rollout Clone()
+    {
+        var c = (Rollout)MemberwiseClone();
+        c.PromptTokens = (int[]?)PromptTokens?.Clone();
+        c.CompletionTokens = (int[]?)CompletionTokens?.Clone();
+        c.Logprobs = (float[]?)Logprobs?.Clone();
+        c.Entropies = (float[]?)Entropies?.Clone();
+        c.RefLogprobs = (float[]?)RefLogprobs?.Clone();
+        c.Values = (float[]?)Values?.Clone();
+        c.TokenAdvantages = (float[]?)TokenAdvantages?.Clone();
+        c.Rewards = Rewards is null ? null : new Dictionary<string, double?>(Rewards, StringComparer.Ordinal);
+        c.Metadata = new Dictionary<string, object?>(Metadata, StringComparer.Ordinal);
+        return c;
+    }
+}

@@ -1,0 +1,33 @@
+using RlTools.Core.Records;
+
+namespace RlTools.Core.Tests.Records;
+
+public class RolloutTests
+{
+    [Fact]
+    public void Clone_is_deep_for_arrays_and_maps()
+    {
+        var r = new Rollout
+        {
+            PromptId = "p1",
+            Logprobs = new[] { -0.5f, -1.25f },
+            Rewards = new() { ["math"] = 1.0, ["format"] = null },
+            Metadata = { ["source"] = "gsm8k" },
+        };
+        Rollout c = r.Clone();
+        c.Logprobs![0] = 0f;
+        c.Rewards!["math"] = 0.0;
+        c.Metadata["source"] = "math";
+        Assert.Equal(-0.5f, r.Logprobs[0]);
+        Assert.Equal(1.0, r.Rewards["math"]);
+        Assert.Null(r.Rewards["format"]);
+        Assert.Equal("gsm8k", r.Metadata["source"]);
+    }
+
+    [Fact]
+    public void Completion_length_counts_completion_tokens()
+    {
+        Assert.Equal(0, new Rollout().CompletionLength);
+        Assert.Equal(3, new Rollout { CompletionTokens = new[] { 5, 6, 7 } }.CompletionLength);
+    }
+}
