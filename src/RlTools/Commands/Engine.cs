@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using RlTools.Core.Records;
+using RlTools.Torch.Reports;
 using RlTools.Torch.Runtime;
 
 namespace RlTools.Commands;
@@ -18,5 +19,14 @@ internal static class Engine
         DeviceInfo info = TorchRuntime.Describe();
         if (check) info.Check = TorchRuntime.SelfCheck() ?? "passed";
         return info;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void SavePlot(string path, string title, string xLabel, string yLabel, IReadOnlyList<string> names,
+        IReadOnlyList<double[]> xs, IReadOnlyList<double[]> ys, int width, int height)
+    {
+        var series = new List<PlotSeries>(names.Count);
+        for (int i = 0; i < names.Count; i++) series.Add(new PlotSeries(names[i], xs[i], ys[i]));
+        LinePlot.SavePng(path, title, xLabel, yLabel, series, width, height);
     }
 }
