@@ -155,7 +155,6 @@ internal sealed class CsvRowReader : IDisposable
         cells = null;
         error = null;
         line = _lastRawRow + 1;
-        while (true)
         {
             _badData = null;
             bool ok;
@@ -169,7 +168,9 @@ internal sealed class CsvRowReader : IDisposable
             if (!ok) return false;
             long end = _csv.Parser.RawRow;
             string[] record = _csv.Parser.Record ?? [];
-            if (record.Length == 1 && record[0].Length == 0 && end == _lastRawRow + 1) { _lastRawRow = end; line = end + 1; continue; } // blank line
+            // CsvHelper skips blank lines itself; the record starts as many lines before its end as it has line breaks inside.
+            string raw = _csv.Parser.RawRecord.TrimEnd('\r', '\n');
+            line = end - raw.AsSpan().Count('\n');
             _lastRawRow = end;
             if (_badData is not null)
                 error = new RecordFormatException(File, line, null, "the row has a stray double quote; quote the whole cell and double any quote inside it (\"a \"\"b\"\"\").");
