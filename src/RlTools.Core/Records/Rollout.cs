@@ -3,7 +3,7 @@ namespace RlTools.Core.Records;
 /// <summary>
 /// One sampled completion of one prompt: the record that flows between the stages
 /// (DESIGN.md, "The rollout record"). Stages fill the fields they own and pass every
-/// other field, including <see cref="Metadata"/> (unknown JSONL fields), through untouched.
+/// other field, including <see cref="Metadata"/> and <see cref="Extra"/> (unknown top-level fields), through untouched.
 /// </summary>
 /// <remarks>
 /// JSONL names are given in each property's doc comment. Per-token arrays are aligned with
@@ -69,8 +69,15 @@ public sealed class Rollout
     /// <summary><c>step</c>: training step that produced this rollout.</summary>
     public int? Step { get; set; }
 
-    /// <summary><c>metadata</c>: a free map, plus every unknown top-level JSONL field (carried through untouched).</summary>
+    /// <summary><c>metadata</c>: a free map (values: string, long, double, bool, null, lists, maps).</summary>
     public Dictionary<string, object?> Metadata { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every unknown top-level field of the file the rollout came from, by name, in file order
+    /// (same value model as <see cref="Metadata"/>). Writers put them back as top-level fields, so
+    /// they survive a round trip untouched.
+    /// </summary>
+    public Dictionary<string, object?> Extra { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Completion length in tokens (0 when no tokens are recorded).</summary>
     public int CompletionLength => CompletionTokens?.Length ?? 0;
@@ -87,7 +94,8 @@ public sealed class Rollout
         c.Values = (float[]?)Values?.Clone();
         c.TokenAdvantages = (float[]?)TokenAdvantages?.Clone();
         c.Rewards = Rewards is null ? null : new Dictionary<string, double?>(Rewards, StringComparer.Ordinal);
-        c.Metadata = new Dictionary<string, object?>(Metadata, StringComparer.Ordinal);
+        c.Metadata = RlTools.Core.IO.JsonValues.CloneMap(Metadata);
+        c.Extra = RlTools.Core.IO.JsonValues.CloneMap(Extra);
         return c;
     }
 }

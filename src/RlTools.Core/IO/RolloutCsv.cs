@@ -1,0 +1,418 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
+using RlTools.Core.Records;
+
+namespace RlTools.Core.IO;
+
+/// <summary>
+/// How rollouts look in CSV (one row per rollout, a header row, UTF-8, RFC 4180 quoting):
+/// <list type="bullet">
+/// <item>Text fields (<c>prompt_id</c>, <c>prompt</c>, <c>completion</c>) as they are.</item>
+/// <item><c>answer</c>, <c>finish_reason</c>: an empty cell is null; the empty string, or text that
+/// starts with a double quote, is written as a JSON string literal (<c>""</c>, <c>"\"x"</c>) so both
+/// read back exactly.</item>
+/// <item>Numbers in the shortest round-trip form; <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>; an
+/// empty cell is null. <c>is_expert</c> is <c>true</c>/<c>false</c>.</item>
+/// <item>Arrays (<c>prompt_tokens</c>, <c>logprobs</c>, …) and maps (<c>rewards</c>, <c>metadata</c>)
+/// as JSON in the cell; an empty cell is null.</item>
+/// <item>Unknown fields (<see cref="Rollout.Extra"/>): one column each, named by the first record;
+/// a cell that parses as JSON is read as that JSON value, anything else as text (strings that would
+/// parse as JSON are written as JSON string literals). An empty cell is null.</item>
+/// </list>
+/// </summary>
+public static class RolloutCsv
+{
+    internal static CsvConfiguration Config() => new(CultureInfo.InvariantCulture)
+    {
+        NewLine = "\n",
+        HasHeaderRecord = true,
+        DetectColumnCountChanges = false,
+        MissingFieldFound = null,
+        HeaderValidated = null,
+    };
+
+    internal static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The header of an existing CSV file (for appends), or null when the file is empty.</summary>
+    public static string[]? ReadHeader(string path)
+    {
+        using var reader = new StreamReader(path, Utf8, detectEncodingFromByteOrderMarks: true);
+        using var csv = new CsvReader(reader, Config());
+        if (!csv.Read()) return null;
+        return csv.Parser.Record;
+    }
+
+    internal static string EncodeNullableText(string? s)
+        => s is null ? "" : s.Length == 0 || s[0] == '"' ? JsonValues.ToJson(s) : s;
+
+    internal static string? DecodeNullableText(string cell, string field)
+    {
+        if (cell.Length == 0) return null;
+        if (cell[0] != '"') return cell;
+        if (JsonValues.TryParse(cell, out object? v) && v is string s) return s;
+        throw new FieldException(field, "a cell that starts with a double quote must be a JSON string literal (\"...\"); escape it or remove the quote.");
+    }
+
+    internal static string EncodeValue(object? value, Func<object, object?>? foreign)
+    {
+        if (value is null) return "";
+        if (value is string s) return s.Length == 0 || JsonValues.TryParse(s, out _) ? JsonValues.ToJson(s) : s;
+        return JsonValues.ToJson(value, foreign);
+    }
+
+    internal static object? DecodeValue(string cell)
+    {
+        if (cell.Length == 0) return null;
+        return JsonValues.TryParse(cell, out object? v) ? v : cell;
+    }
+
+    internal static string FormatDouble(double? d)
+    {
+        if (d is not double v) return "";
+        Span<byte> buf = stackalloc byte[40];
+        int n = JsonValues.FormatDouble(v, buf);
+        return Encoding.ASCII.GetString(buf[..n]);
+    }
+
+    internal static string FormatInts(int[]? values)
+    {
+        if (values is null) return "";
+        var sb = new StringBuilder(values.Length * 6 + 2).Append('[');
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(values[i].ToString(CultureInfo.InvariantCulture));
+        }
+        return sb.Append(']').ToString();
+    }
+
+    internal static string FormatFloats(float[]? values)
+    {
+        if (values is null) return "";
+        var sb = new StringBuilder(values.Length * 10 + 2).Append('[');
+        Span<byte> buf = stackalloc byte[40];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            int n = JsonValues.FormatSingle(values[i], buf);
+            for (int k = 0; k < n; k++) sb.Append((char)buf[k]);
+        }
+        return sb.Append(']').ToString();
+    }
+
+    internal static string FormatRewards(Dictionary<string, double?>? rewards)
+    {
+        if (rewards is null) return "";
+        var map = new Dictionary<string, object?>(rewards.Count, StringComparer.Ordinal);
+        foreach (var kv in rewards) map[kv.Key] = kv.Value;
+        return JsonValues.ToJson(map);
+    }
+}
+
+/// <summary>Reads CSV rows as text cells with the physical line each row starts on (shared by rollouts and datasets).</summary>
+internal sealed class CsvRowReader : IDisposable
+{
+    private readonly StreamReader _text;
+    private readonly CsvReader _csv;
+    private readonly Stream _stream;
+    private readonly long _length;
+    private string? _badData;
+    private long _lastRawRow;
+
+    public CsvRowReader(Stream stream, string file)
+    {
+        _stream = stream;
+        _length = stream.CanSeek ? stream.Length : 0;
+        File = file;
+        _text = new StreamReader(stream, RolloutCsv.Utf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        var config = RolloutCsv.Config();
+        config.BadDataFound = args => _badData ??= args.RawRecord;
+        _csv = new CsvReader(_text, config);
+    }
+
+    public string File { get; }
+    public string[] Header { get; private set; } = [];
+    public double Progress => _length > 0 ? Math.Min(1.0, (double)_stream.Position / _length) : 0;
+
+    /// <summary>Reads the header; false when the file is empty.</summary>
+    public bool ReadHeader()
+    {
+        if (!_csv.Read()) return false;
+        Header = _csv.Parser.Record ?? [];
+        _lastRawRow = _csv.Parser.RawRow;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string h in Header)
+            if (!seen.Add(h)) throw new RecordFormatException(File, 1, h, "the header names this column twice; rename one of them.");
+        return true;
+    }
+
+    /// <summary>Next row: cells (null when the row is bad, then <paramref name="error"/> says why) and its first line.</summary>
+    public bool Next(out string[]? cells, out long line, out RecordFormatException? error)
+    {
+        cells = null;
+        error = null;
+        line = _lastRawRow + 1;
+        {
+            _badData = null;
+            bool ok;
+            try { ok = _csv.Read(); }
+            catch (Exception e) when (e is CsvHelperException or DecoderFallbackException)
+            {
+                error = new RecordFormatException(File, line, null, "the row is not valid CSV or not UTF-8 (" + e.Message.Split('\n')[0] + "). Fix the quoting or save the file as UTF-8.");
+                _lastRawRow = _csv.Parser.RawRow;
+                return true;
+            }
+            if (!ok) return false;
+            long end = _csv.Parser.RawRow;
+            string[] record = _csv.Parser.Record ?? [];
+            // CsvHelper skips blank lines itself; the record starts as many lines before its end as it has line breaks inside.
+            string raw = _csv.Parser.RawRecord.TrimEnd('\r', '\n');
+            line = end - raw.AsSpan().Count('\n');
+            _lastRawRow = end;
+            if (_badData is not null)
+                error = new RecordFormatException(File, line, null, "the row has a stray double quote; quote the whole cell and double any quote inside it (\"a \"\"b\"\"\").");
+            else if (record.Length != Header.Length)
+                error = new RecordFormatException(File, line, null, $"the row has {record.Length} cells but the header has {Header.Length}; add or remove separators.");
+            else cells = record;
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        _csv.Dispose();
+        _text.Dispose();
+    }
+}
+
+/// <summary>Reads rollouts from CSV (layout: <see cref="RolloutCsv"/>). Streams row by row.</summary>
+public sealed class RolloutCsvReader : IRecordReader<Rollout>
+{
+    private readonly CsvRowReader _rows;
+    private readonly RolloutValueReader _values = new();
+    private bool _started;
+
+    public RolloutCsvReader(Stream stream, string fileName) => _rows = new CsvRowReader(stream, fileName);
+
+    public static RolloutCsvReader Open(string path)
+        => new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), path);
+
+    public double Progress => _rows.Progress;
+
+    public IEnumerator<RecordResult<Rollout>> GetEnumerator()
+    {
+        if (_started) throw new InvalidOperationException("A reader can be enumerated once.");
+        _started = true;
+        RecordFormatException? headerError = null;
+        bool any;
+        try { any = _rows.ReadHeader(); }
+        catch (RecordFormatException e) { headerError = e; any = false; }
+        if (headerError is not null) { yield return new RecordResult<Rollout>(headerError); yield break; }
+        if (!any) yield break;
+        string[] header = _rows.Header;
+        while (_rows.Next(out string[]? cells, out long line, out RecordFormatException? error))
+        {
+            if (error is not null) { yield return new RecordResult<Rollout>(error); continue; }
+            RecordResult<Rollout> result;
+            try { result = new RecordResult<Rollout>(Map(header, cells!), line); }
+            catch (FieldException e) { result = new RecordResult<Rollout>(new RecordFormatException(_rows.File, line, e.Field, e.Message)); }
+            yield return result;
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private Rollout Map(string[] header, string[] cells)
+    {
+        var r = new Rollout();
+        for (int i = 0; i < header.Length; i++)
+        {
+            string f = header[i], c = cells[i];
+            switch (f)
+            {
+                case RolloutFields.PromptId: r.PromptId = c; break;
+                case RolloutFields.SampleIndex: r.SampleIndex = ParseInt(f, c); break;
+                case RolloutFields.Prompt: r.Prompt = c; break;
+                case RolloutFields.Answer: r.Answer = RolloutCsv.DecodeNullableText(c, f); break;
+                case RolloutFields.Completion: r.Completion = c; break;
+                case RolloutFields.FinishReason: r.FinishReason = RolloutCsv.DecodeNullableText(c, f); break;
+                case RolloutFields.PromptTokens: r.PromptTokens = Ints(f, c); break;
+                case RolloutFields.CompletionTokens: r.CompletionTokens = Ints(f, c); break;
+                case RolloutFields.Logprobs: r.Logprobs = Floats(f, c); break;
+                case RolloutFields.Entropies: r.Entropies = Floats(f, c); break;
+                case RolloutFields.RefLogprobs: r.RefLogprobs = Floats(f, c); break;
+                case RolloutFields.Values: r.Values = Floats(f, c); break;
+                case RolloutFields.Reward: r.Reward = ParseDouble(f, c); break;
+                case RolloutFields.Rewards: r.Rewards = c.Length == 0 ? null : _values.ParseCell(f, c, RolloutValueReader.ReadRewards); break;
+                case RolloutFields.BaselineReward: r.BaselineReward = ParseDouble(f, c); break;
+                case RolloutFields.Advantage: r.Advantage = ParseDouble(f, c); break;
+                case RolloutFields.TokenAdvantages: r.TokenAdvantages = Floats(f, c); break;
+                case RolloutFields.IsExpert:
+                    r.IsExpert = c switch
+                    {
+                        "true" or "True" or "TRUE" or "1" => true,
+                        "false" or "False" or "FALSE" or "0" or "" => false,
+                        _ => throw new FieldException(f, $"must be true or false; found '{Clip(c)}'."),
+                    };
+                    break;
+                case RolloutFields.Step: r.Step = c.Length == 0 ? null : ParseInt(f, c); break;
+                case RolloutFields.Metadata:
+                    if (c.Length == 0) break;
+                    if (!JsonValues.TryParse(c, out object? m) || m is not Dictionary<string, object?> map)
+                        throw new FieldException(f, "must be a JSON object ({\"key\": value}) or empty.");
+                    r.Metadata = map;
+                    break;
+                default: r.Extra[f] = RolloutCsv.DecodeValue(c); break;
+            }
+        }
+        return r;
+    }
+
+    private int[]? Ints(string f, string c) => c.Length == 0 ? null : _values.ParseCell(f, c, _values.ReadInts);
+    private float[]? Floats(string f, string c) => c.Length == 0 ? null : _values.ParseCell(f, c, _values.ReadFloats);
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    private static int ParseInt(string f, string c)
+        => int.TryParse(c, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) ? v
+            : throw new FieldException(f, $"must be a whole number in the 32-bit range; found '{Clip(c)}'.");
+
+    private static double? ParseDouble(string f, string c)
+    {
+        if (c.Length == 0) return null;
+        switch (c)
+        {
+            case "NaN": return double.NaN;
+            case "Infinity": return double.PositiveInfinity;
+            case "-Infinity": return double.NegativeInfinity;
+        }
+        if (double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) return d;
+        throw new FieldException(f, $"must be a number (or NaN, Infinity, -Infinity, or empty for none); found '{Clip(c)}'.");
+    }
+
+    public void Dispose() => _rows.Dispose();
+}
+
+/// <summary>
+/// Writes rollouts as CSV (layout: <see cref="RolloutCsv"/>). The columns are fixed by the header: the
+/// rollout fields, then the <see cref="Rollout.Extra"/> names of the first record (or, when appending,
+/// the existing header). A record with an unknown field that has no column is refused.
+/// </summary>
+public sealed class RolloutCsvWriter : IRecordWriter<Rollout>
+{
+    private readonly StreamWriter _text;
+    private readonly CsvWriter _csv;
+    private string[]? _header;
+    private Dictionary<string, int>? _index;
+
+    /// <param name="stream">Positioned where rows go (the end, when appending).</param>
+    /// <param name="existingHeader">The header of the file being appended to, or null for a new file.</param>
+    public RolloutCsvWriter(Stream stream, string[]? existingHeader = null)
+    {
+        if (existingHeader is not null)
+        {
+            var missing = RolloutFields.All.Where(f => Array.IndexOf(existingHeader, f) < 0).ToList();
+            if (missing.Count > 0)
+                throw new InvalidDataException("The existing CSV is not a rollout file written by RlTools: it lacks the column(s) " +
+                    string.Join(", ", missing) + ". Append to a file written by Export-RlRollout, or write a new file.");
+            SetHeader(existingHeader);
+            if (stream.Length > 0)
+            {
+                stream.Seek(-1, SeekOrigin.End);
+                bool newline = stream.ReadByte() == '\n';
+                stream.Seek(0, SeekOrigin.End);
+                if (!newline) stream.WriteByte((byte)'\n');
+            }
+        }
+        _text = new StreamWriter(stream, RolloutCsv.Utf8, 1 << 16, leaveOpen: true) { NewLine = "\n" };
+        _csv = new CsvWriter(_text, RolloutCsv.Config());
+    }
+
+    /// <summary>Converts values of foreign types (e.g. PowerShell objects) in maps; see <see cref="JsonValues.Write"/>.</summary>
+    public Func<object, object?>? ForeignValue { get; set; }
+
+    private void SetHeader(string[] header)
+    {
+        _header = header;
+        _index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < header.Length; i++) _index[header[i]] = i;
+    }
+
+    public void Write(Rollout r)
+    {
+        bool newHeader = _header is null;
+        if (newHeader)
+        {
+            foreach (string k in r.Extra.Keys)
+                if (RolloutFields.IsKnown(k)) throw new ArgumentException($"Extra holds '{k}', which is a rollout field; set the property instead.");
+            SetHeader(RolloutFields.All.Concat(r.Extra.Keys).ToArray());
+        }
+        string[] cells = new string[_header!.Length];
+        try
+        {
+            Fill(r, cells);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            if (newHeader) { _header = null; _index = null; }
+            throw new ArgumentException($"Rollout '{r.PromptId}' #{r.SampleIndex} cannot be written: {e.Message}", e);
+        }
+        if (newHeader)
+        {
+            foreach (string h in _header) _csv.WriteField(h);
+            _csv.NextRecord();
+        }
+        foreach (string c in cells) _csv.WriteField(c);
+        _csv.NextRecord();
+    }
+
+    private void Fill(Rollout r, string[] cells)
+    {
+        var ix = _index!;
+        var inv = CultureInfo.InvariantCulture;
+        cells[ix[RolloutFields.PromptId]] = r.PromptId;
+        cells[ix[RolloutFields.SampleIndex]] = r.SampleIndex.ToString(inv);
+        cells[ix[RolloutFields.Prompt]] = r.Prompt;
+        cells[ix[RolloutFields.Answer]] = RolloutCsv.EncodeNullableText(r.Answer);
+        cells[ix[RolloutFields.Completion]] = r.Completion;
+        cells[ix[RolloutFields.FinishReason]] = RolloutCsv.EncodeNullableText(r.FinishReason);
+        cells[ix[RolloutFields.PromptTokens]] = RolloutCsv.FormatInts(r.PromptTokens);
+        cells[ix[RolloutFields.CompletionTokens]] = RolloutCsv.FormatInts(r.CompletionTokens);
+        cells[ix[RolloutFields.Logprobs]] = RolloutCsv.FormatFloats(r.Logprobs);
+        cells[ix[RolloutFields.Entropies]] = RolloutCsv.FormatFloats(r.Entropies);
+        cells[ix[RolloutFields.RefLogprobs]] = RolloutCsv.FormatFloats(r.RefLogprobs);
+        cells[ix[RolloutFields.Values]] = RolloutCsv.FormatFloats(r.Values);
+        cells[ix[RolloutFields.Reward]] = RolloutCsv.FormatDouble(r.Reward);
+        cells[ix[RolloutFields.Rewards]] = RolloutCsv.FormatRewards(r.Rewards);
+        cells[ix[RolloutFields.BaselineReward]] = RolloutCsv.FormatDouble(r.BaselineReward);
+        cells[ix[RolloutFields.Advantage]] = RolloutCsv.FormatDouble(r.Advantage);
+        cells[ix[RolloutFields.TokenAdvantages]] = RolloutCsv.FormatFloats(r.TokenAdvantages);
+        cells[ix[RolloutFields.IsExpert]] = r.IsExpert ? "true" : "false";
+        cells[ix[RolloutFields.Step]] = r.Step?.ToString(inv) ?? "";
+        cells[ix[RolloutFields.Metadata]] = JsonValues.ToJson(r.Metadata ?? new Dictionary<string, object?>(), ForeignValue);
+        for (int i = 0; i < cells.Length; i++) cells[i] ??= "";
+        foreach (var kv in r.Extra)
+        {
+            if (!ix.TryGetValue(kv.Key, out int i) || RolloutFields.IsKnown(kv.Key))
+                throw new ArgumentException($"it has the field '{kv.Key}', which is not a column of this CSV (columns are fixed by the header). Export to JSONL or Parquet to keep varying fields.");
+            cells[i] = RolloutCsv.EncodeValue(kv.Value, ForeignValue);
+        }
+        foreach (string c in cells)
+            if (!JsonValues.IsWellFormed(c)) throw new ArgumentException("a text field holds an unpaired UTF-16 surrogate, which UTF-8 cannot store.");
+    }
+
+    public void Complete()
+    {
+        _csv.Flush();
+        _text.Flush();
+    }
+
+    public void Dispose()
+    {
+        _csv.Dispose();
+        _text.Dispose();
+    }
+}
