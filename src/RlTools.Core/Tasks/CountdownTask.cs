@@ -6,7 +6,8 @@ namespace RlTools.Core.Tasks;
 /// Countdown-style puzzles: reach a target with the given numbers, each used exactly once, with
 /// + − × ÷ and parentheses (the "numbers round" of the TV game, in the use-every-number form popular
 /// for RLVR demos). Prompt <c>3 7 25 -> 250:</c>, gold answer <c>250</c> (the target, a plain number),
-/// demonstration completion <c>(3+7)*25</c>. Every puzzle is solvable: the target is the value of a
+/// demonstration completion <c>(3+7)*25=250</c> (the expression, then its value, so a
+/// verifier that reads the final number also accepts it). Every puzzle is solvable: the target is the value of a
 /// random expression over the numbers. Difficulty levels:
 /// <list type="table">
 /// <item><term>1</term><description>2 numbers in 1..9, + −</description></item>
@@ -70,7 +71,7 @@ public sealed class CountdownTask : IVerifiableTask
             string numberText = string.Join(' ', numbers.Select(n => n.ToString(CultureInfo.InvariantCulture)));
             string target = expr.Value.ToString(CultureInfo.InvariantCulture);
             string key = string.Join(',', numbers.OrderBy(n => n).Select(n => n.ToString(CultureInfo.InvariantCulture))) + "->" + target;
-            return new TaskProblem(RegistryName, key, $"{numberText} -> {target}:", target, expr.Text, difficulty)
+            return new TaskProblem(RegistryName, key, $"{numberText} -> {target}:", target, expr.Text + "=" + target, difficulty)
             {
                 Extra = new Dictionary<string, object?> { ["numbers"] = numbers, ["target"] = expr.Value },
             };

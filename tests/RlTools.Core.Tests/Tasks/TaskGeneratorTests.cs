@@ -124,6 +124,7 @@ public class TaskGeneratorTests
                 Assert.Equal(new[] { 2, 3, 3, 3, 4, 4 }[level - 1], numbers.Length);
                 Assert.Equal(string.Join(' ', numbers) + " -> " + p.Answer + ":", p.Prompt);
                 Assert.Null(CountdownTask.Check(numbers, target, p.Solution));
+                Assert.EndsWith("=" + p.Answer, p.Solution);
                 if (level == 6) Assert.Contains(numbers, n => n is 25 or 50 or 75 or 100);
             }
         }
