@@ -13,24 +13,26 @@ Describe 'New-RlDataset' {
         $d = New-RlDataset -Task Arithmetic
         $d.Count | Should -Be 100
         $d | Should -BeOfType ([RlTools.Core.Records.PromptRecord])
-        foreach ($r in $d) {
-            $r.Prompt -match '^(\d{1,2})\+(\d{1,2})=$' | Should -BeTrue
-            [long] $r.Answer | Should -Be ([long] $Matches[1] + [long] $Matches[2])
-            $r.Id | Should -Be ('Arithmetic:' + $r.Prompt.TrimEnd('='))
-            $r.Metadata['split'] | Should -Be 'Train'
-            $r.Metadata['difficulty'] | Should -Be 2
+        # Collect what is wrong and assert once (Should in a loop is slow).
+        $wrong = foreach ($r in $d) {
+            if ($r.Prompt -notmatch '^(\d{1,2})\+(\d{1,2})=$') { "bad prompt $($r.Prompt)"; continue }
+            if ([long] $r.Answer -ne [long] $Matches[1] + [long] $Matches[2]) { "wrong answer $($r.Prompt)$($r.Answer)" }
+            if ($r.Id -ne 'Arithmetic:' + $r.Prompt.TrimEnd('=')) { "bad id $($r.Id)" }
+            if ($r.Metadata['split'] -ne 'Train' -or $r.Metadata['difficulty'] -ne 2) { "bad metadata $($r.Id)" }
         }
+        $wrong | Should -BeNullOrEmpty
         @($d.Id | Sort-Object -Unique).Count | Should -Be 100
     }
 
     It 'covers subtraction and multiplication at higher difficulty' {
         $d = New-RlDataset Arithmetic 200 -Seed 3 -Difficulty 6
-        foreach ($r in $d) {
-            $r.Prompt -match '^(\d+)([-+*])(\d+)=$' | Should -BeTrue
+        $wrong = foreach ($r in $d) {
+            if ($r.Prompt -notmatch '^(\d+)([-+*])(\d+)=$') { "bad prompt $($r.Prompt)"; continue }
             $a = [long] $Matches[1]; $b = [long] $Matches[3]
             $expected = switch ($Matches[2]) { '+' { $a + $b } '-' { $a - $b } '*' { $a * $b } }
-            [long] $r.Answer | Should -Be $expected
+            if ([long] $r.Answer -ne $expected) { "wrong answer $($r.Prompt)$($r.Answer)" }
         }
+        $wrong | Should -BeNullOrEmpty
         ($d.Metadata.operator | Sort-Object -Unique) | Should -Be @('-', '*', '+')
     }
 
@@ -57,13 +59,16 @@ Describe 'New-RlDataset' {
 
     It 'generates solvable Countdown puzzles whose solutions check' {
         $d = New-RlDataset Countdown 50 -Seed 2 -Difficulty 5 -WithSolution
-        foreach ($r in $d) {
+        $wrong = foreach ($r in $d) {
             $numbers = [long[]] $r.Metadata['numbers']
-            $numbers.Count | Should -Be 4
-            $r.Prompt | Should -Be ("$($numbers -join ' ') -> $($r.Answer):")
-            [RlTools.Core.Tasks.CountdownTask]::Check($numbers, [long] $r.Answer, $r.Metadata['solution']) | Should -BeNullOrEmpty
-            [RlTools.Core.Tasks.CountdownTask]::Check($numbers, [long] $r.Answer, $r.Answer) | Should -Not -BeNullOrEmpty
+            if ($numbers.Count -ne 4) { "not 4 numbers: $($r.Prompt)" }
+            if ($r.Prompt -ne "$($numbers -join ' ') -> $($r.Answer):") { "bad prompt $($r.Prompt)" }
+            $why = [RlTools.Core.Tasks.CountdownTask]::Check($numbers, [long] $r.Answer, $r.Metadata['solution'])
+            if ($why) { "solution $($r.Metadata['solution']) of $($r.Prompt) fails: $why" }
+            if (-not [RlTools.Core.Tasks.CountdownTask]::Check($numbers, [long] $r.Answer, $r.Answer)) { "the bare target passes for $($r.Prompt)" }
         }
+        $wrong | Should -BeNullOrEmpty
+        $d.Count | Should -Be 50
     }
 
     It 'emits nothing for -Count 0' {

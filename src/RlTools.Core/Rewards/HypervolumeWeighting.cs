@@ -16,7 +16,8 @@ namespace RlTools.Core.Rewards;
 /// maximisation: objectives listed in <c>Minimize</c> are negated) gives</para>
 /// <para>  Δ = max(0, HV(B ∪ {v_t}) − HV(B)),  m = 0.5 + 1.5·tanh(Δ) ∈ [0.5, 2),</para>
 /// <para>HV measured against the reference point B[0]; v_t joins B when Δ &gt; 0; the next batch's weights
-/// are m·w_k (m = 1 until the first contribution is computed). HV is the exact dominated volume,
+/// are m·w_k (m = 1 until the first contribution is computed). Buffer points that a new point dominates
+/// are dropped (they add no volume, so every Δ is unchanged), keeping the buffer the Pareto front. HV is the exact dominated volume,
 /// computed by recursive slicing (While, Hingston, Barone &amp; Huband, "A faster algorithm for calculating
 /// hypervolume", IEEE TEC 2006; Fonseca et al. 2006).</para>
 /// <para>Assumptions (the paper validates on a held-out set after every step). <see cref="Observe"/> uses
@@ -138,9 +139,22 @@ public sealed class HypervolumeWeighting : RewardWeightingController
         double delta = Math.Max(0.0, after - before);
         LastContribution = delta;
         MetaReward = MetaBase + MetaScale * Math.Tanh(delta);
-        if (delta > 0) _buffer.Add(v);
+        if (delta > 0)
+        {
+            // Points v dominates lie inside v's box and add no volume: drop them so the buffer stays the
+            // Pareto front (HV, and so every later Δ, is unchanged) and HV stays cheap over long runs.
+            for (int i = _buffer.Count - 1; i >= 1; i--)
+                if (WeaklyDominates(v, _buffer[i])) _buffer.RemoveAt(i);
+            _buffer.Add(v);
+        }
         Updates++;
         LastUpdate = $"Δ = {Format(delta)}, m = {Format(MetaReward)}" + (delta > 0 ? ", added to the Pareto buffer" : "");
+    }
+
+    private static bool WeaklyDominates(double[] a, double[] b)
+    {
+        for (int k = 0; k < a.Length; k++) if (a[k] < b[k]) return false;
+        return true;
     }
 
     private double[] Orient(IReadOnlyList<double> raw)

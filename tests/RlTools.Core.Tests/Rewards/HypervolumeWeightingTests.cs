@@ -62,6 +62,21 @@ public class HypervolumeWeightingTests
     }
 
     [Fact]
+    public void Dominated_buffer_points_are_dropped_without_changing_the_contributions()
+    {
+        var h = new HypervolumeWeighting(new[] { "acc", "len" }, reference: new[] { 0.0, 0.0 });
+        h.Observe(Means(0.5, 0.4));                       // front {(0.5, 0.4)}
+        h.Observe(Means(0.3, 0.6));                       // front {(0.5, 0.4), (0.3, 0.6)}: HV 0.26
+        h.Observe(Means(0.6, 0.5));                       // dominates (0.5, 0.4): HV = 0.6·0.5 + 0.3·0.1 = 0.33, Δ = 0.07
+        Assert.Equal(0.07, h.LastContribution, 12);
+        Assert.Equal(3, h.Buffer.Count);                  // reference, (0.3, 0.6), (0.6, 0.5)
+        h.Observe(Means(0.7, 0.7));                       // dominates both: HV 0.49, Δ = 0.16
+        Assert.Equal(0.16, h.LastContribution, 12);
+        Assert.Equal(2, h.Buffer.Count);
+        Assert.Equal(new[] { 0.7, 0.7 }, h.Buffer[1].Select(x => Math.Round(x, 12)));
+    }
+
+    [Fact]
     public void First_vector_becomes_the_reference_when_none_is_given()
     {
         var h = new HypervolumeWeighting(new[] { "acc", "len" }, weights: new[] { 0.75, 0.25 });
