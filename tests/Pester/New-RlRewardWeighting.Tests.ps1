@@ -80,6 +80,25 @@ Describe 'New-RlRewardWeighting' {
         { New-RlRewardWeighting Hypervolume a, b -Parameters @{ Weights = 0.5, 0.6 } -ErrorAction Stop } | Should -Throw '*sum to 1*'
     }
 
+    It 'restores from Export-Clixml through the State property' {
+        $c = New-RlRewardWeighting Lagrange task, safe -Parameters @{ Thresholds = @{ safe = 0.5 } }
+        $c.Observe((New-Batch 0.3))
+        $dir = New-RlTestDirectory
+        try {
+            $c | Export-Clixml (Join-Path $dir 'c.xml')
+            $r = Import-Clixml (Join-Path $dir 'c.xml') | New-RlRewardWeighting
+            $r | Should -BeOfType ([RlTools.Core.Rewards.LagrangeWeighting])
+            $r.ToJson() | Should -Be $c.ToJson()
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'shows name, weights and updates in the default view' {
+        $c = New-RlRewardWeighting Lagrange task, safe -Parameters @{ Thresholds = @{ safe = 0.5 }; InitialMultiplier = 0.25 }
+        $text = $c | Out-String
+        $text | Should -Match 'Lagrange\s+task=1, safe=0\.25\s+0\s+none yet'
+    }
+
     It 'reports a bad JSON state as a non-terminating error' {
         $out = New-RlRewardWeighting -Json '{"name":"Nope","version":1,"components":["a"]}' -ErrorVariable err -ErrorAction SilentlyContinue
         $out | Should -BeNullOrEmpty

@@ -104,6 +104,12 @@ public abstract class RewardWeightingController : IRewardWeighting
     /// <summary>The current weights in component order.</summary>
     private protected abstract double[] CurrentWeights();
 
+    /// <summary>
+    /// The state as JSON (same as <see cref="ToJson"/>): a plain property, so <c>Export-Clixml</c> keeps it and
+    /// <c>Import-Clixml x.xml | New-RlRewardWeighting</c> restores the controller.
+    /// </summary>
+    public string State => ToJson();
+
     /// <summary>Writes the controller's state; <see cref="FromJson"/> restores it exactly.</summary>
     public string ToJson()
     {

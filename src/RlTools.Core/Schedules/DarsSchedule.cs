@@ -12,6 +12,9 @@ public enum DarsMode
     HardnessWeighted,
 }
 
+/// <summary>One prompt's line of a DARS plan: first-pass pass rate and size, and the extra rollouts it gets.</summary>
+public sealed record DarsAllocation(string PromptId, double PassRate, int FirstPassRollouts, int ExtraRollouts);
+
 /// <summary>Settings of a DARS schedule (defaults: the paper's HW runs, N = 8, no std).</summary>
 public sealed record DarsOptions
 {
@@ -116,6 +119,12 @@ public static class DarsSchedule
         long total = extra.Sum(x => (long)x);
         if (options.TotalBudget is not int budget || total <= budget) return extra;
 
+        return ScaleToBudget(extra, passRates, budget);
+    }
+
+    private static int[] ScaleToBudget(int[] extra, IReadOnlyList<double> passRates, int budget)
+    {
+        long total = extra.Sum(x => (long)x);
         var scaled = new int[extra.Length];
         var remainders = new List<(double Fraction, double PassRate, int Index)>();
         for (int i = 0; i < extra.Length; i++)
@@ -161,6 +170,25 @@ public static class DarsSchedule
             counts[r.PromptId] = (c.Pass + (reward >= successThreshold ? 1 : 0), c.Total + 1);
         }
         return order.Select(id => (id, (double)counts[id].Pass / counts[id].Total, counts[id].Total)).ToArray();
+    }
+
+    /// <summary>
+    /// The whole second-pass plan from first-pass rollouts: per prompt_id (first-seen order) its pass rate,
+    /// first-pass size and extra rollouts. Each prompt's own group size is used as N, so uneven groups are
+    /// handled; <see cref="DarsOptions.FirstPassRollouts"/> is ignored here.
+    /// </summary>
+    public static IReadOnlyList<DarsAllocation> Plan(IEnumerable<Rollout> firstPass, DarsOptions options, double successThreshold = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var rates = PassRates(firstPass, successThreshold);
+        var extra = new int[rates.Count];
+        for (int i = 0; i < rates.Count; i++) extra[i] = ExtraRollouts(rates[i].PassRate, options with { FirstPassRollouts = rates[i].Rollouts });
+        if (options.TotalBudget is int budget && extra.Sum(x => (long)x) > budget)
+        {
+            // Reuse the proportional scaling on the per-prompt allocations.
+            extra = ScaleToBudget(extra, rates.Select(r => r.PassRate).ToArray(), budget);
+        }
+        return rates.Select((r, i) => new DarsAllocation(r.PromptId, r.PassRate, r.Rollouts, extra[i])).ToArray();
     }
 
     private static void Validate(DarsOptions o)

@@ -39,7 +39,8 @@ public sealed class NewRlRewardWeightingCommand : RlCmdlet
     public Hashtable? Parameters { get; set; }
 
     /// <summary>A state written by the controller's ToJson() method, to restore it.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = JsonSet, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ParameterSetName = JsonSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("State")]
     [ValidateNotNullOrEmpty]
     public string Json { get; set; } = "";
 

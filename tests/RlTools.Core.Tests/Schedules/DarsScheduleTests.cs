@@ -91,6 +91,21 @@ public class DarsScheduleTests
     }
 
     [Fact]
+    public void Plan_uses_each_groups_own_size()
+    {
+        var rollouts = new List<Rollout>();
+        void Group(string id, int n, int correct) { for (int i = 0; i < n; i++) rollouts.Add(new Rollout { PromptId = id, SampleIndex = i, Reward = i < correct ? 1 : 0 }); }
+        Group("a", 8, 1);   // HW, N = 8, p = 1/8 -> 24
+        Group("b", 8, 4);   // p = 1/2 -> 0
+        Group("c", 4, 0);   // N = 4, p = 0 -> 1/8: S = 0.21875, N·S = 0.875, target 2·(7/8)·2 = 3.5: (3.5 − 0.875)/0.21875 = 12
+        var plan = DarsSchedule.Plan(rollouts, new DarsOptions());
+        Assert.Equal(new[] { new DarsAllocation("a", 0.125, 8, 24), new DarsAllocation("b", 0.5, 8, 0), new DarsAllocation("c", 0.0, 4, 12) }, plan);
+        var capped = DarsSchedule.Plan(rollouts, new DarsOptions { TotalBudget = 18 });   // 24, 0, 12 of 36 -> 12, 0, 6
+        Assert.Equal(new[] { 12, 0, 6 }, capped.Select(p => p.ExtraRollouts));
+        Assert.Empty(DarsSchedule.Plan(Array.Empty<Rollout>(), new DarsOptions()));
+    }
+
+    [Fact]
     public void Pass_rates_from_rollouts()
     {
         var rollouts = new[]
