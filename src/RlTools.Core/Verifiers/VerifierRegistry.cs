@@ -39,6 +39,9 @@ public sealed class VerifierInfo
         return Factory(VerifierSettings.Bind(Name, Parameters, parameters));
     }
 
+    /// <summary>Parameters with defaults on one line ("Fallback = $true; ...").</summary>
+    public string ParameterSummary => string.Join("; ", Parameters.Select(p => p.ToString()));
+
     public override string ToString() => Name;
 }
 
