@@ -1,0 +1,63 @@
+using RlTools.Core.Records;
+
+namespace RlTools.Core.Verifiers;
+
+/// <summary>
+/// A configured reward verifier. <see cref="Verify"/> never throws and must return quickly: every
+/// implementation catches its own failures and reports them in <see cref="VerificationResult.Reason"/>.
+/// A verifier that does not apply to a rollout (no gold answer, no tokens) returns a null
+/// <see cref="VerificationResult.Score"/>, which is not 0 and is left out of the weighted sum.
+/// Implementations are immutable and safe to call from several threads at once.
+/// </summary>
+public interface IVerifier
+{
+    /// <summary>Registry name (e.g. <c>Math</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Scores one rollout (its <see cref="Rollout.Completion"/> against <see cref="Rollout.Answer"/>).</summary>
+    VerificationResult Verify(Rollout rollout);
+}
+
+/// <summary>The outcome of one verification.</summary>
+public sealed class VerificationResult
+{
+    /// <summary>The reward component; null when the verifier does not apply.</summary>
+    public double? Score { get; init; }
+
+    /// <summary>Whether the answer was judged correct (null when the verifier has no notion of correctness or does not apply).</summary>
+    public bool? IsCorrect { get; init; }
+
+    /// <summary>What was taken from the completion (the extracted answer).</summary>
+    public string? Extracted { get; init; }
+
+    /// <summary>The gold answer as extracted from the dataset's answer field.</summary>
+    public string? ExtractedAnswer { get; init; }
+
+    /// <summary>Canonical form of the completion's answer.</summary>
+    public string? NormalizedCompletion { get; init; }
+
+    /// <summary>Canonical form of the gold answer.</summary>
+    public string? NormalizedAnswer { get; init; }
+
+    /// <summary>Why the verifier decided so, in a short sentence.</summary>
+    public string Reason { get; init; } = "";
+
+    /// <summary>A result for a verifier that does not apply.</summary>
+    public static VerificationResult NotApplicable(string reason) => new() { Score = null, IsCorrect = null, Reason = reason };
+}
+
+/// <summary>One parameter of a verifier: name, type, default and what it does.</summary>
+public sealed record VerifierParameter(string Name, Type Type, object? Default, string Description)
+{
+    public override string ToString() => Default is null ? $"{Name} <{Type.Name}>" : $"{Name} = {FormatValue(Default)}";
+
+    internal static string FormatValue(object? v) => v switch
+    {
+        null => "null",
+        string s => $"'{s}'",
+        string[] a => "@(" + string.Join(", ", a.Select(x => $"'{x}'")) + ")",
+        bool b => b ? "$true" : "$false",
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
+}

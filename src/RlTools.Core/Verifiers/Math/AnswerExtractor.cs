@@ -1,0 +1,224 @@
+namespace RlTools.Core.Verifiers.Math;
+
+/// <summary>
+/// Finds the final answer in a completion or a gold solution. Markers, in priority order:
+/// the last <c>\boxed{…}</c> or <c>\fbox{…}</c> (brace-matched, also <c>\boxed 5</c>; Hendrycks MATH and verl's
+/// <c>math_reward.py</c>), the last <c>&lt;answer&gt;…&lt;/answer&gt;</c> (verl <c>search_r1</c>, TRL format rewards),
+/// the last <c>#### x</c> (GSM8K, verl <c>gsm8k.py</c>), the last "answer is x" / "Answer: x" (Minerva, verl
+/// <c>math_dapo.py</c>). Without a marker, a short text is taken whole; otherwise, when the fallback is on, the last
+/// inline math span or number of the last sentence (verl's gsm8k "flexible" mode).
+/// Every search is linear (IndexOf/LastIndexOf), so megabyte inputs stay fast.
+/// </summary>
+public static class AnswerExtractor
+{
+    /// <summary>Longest answer kept (characters); longer extractions are cut.</summary>
+    public const int MaxAnswerLength = 1000;
+
+    /// <summary>How the answer was found.</summary>
+    public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LastNumber }
+
+    /// <summary>Extracts the final answer; null when none is found.</summary>
+    public static (string? Answer, Method How) Extract(string? text, bool fallback, bool isGold)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return (null, Method.None);
+        if (Boxed(text) is { } b) return (Clip(b), Method.Boxed);
+        if (AnswerTag(text) is { } a)
+        {
+            if (Boxed(a) is { } ab) return (Clip(ab), Method.Boxed);
+            return (Clip(Phrase(a) ?? a.Trim()), Method.AnswerTag);
+        }
+        if (Hashes(text) is { } h) return (Clip(h), Method.Hashes);
+        if (Phrase(text) is { } p) return (Clip(p), Method.Phrase);
+        string trimmed = text.Trim();
+        if (isGold || (trimmed.Length <= 60 && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
+        if (fallback && LastNumber(text) is { } n) return (n, Method.LastNumber);
+        return (null, Method.None);
+    }
+
+    /// <summary>Three or more plain words (not LaTeX commands): prose, not a bare answer.</summary>
+    private static bool LooksLikeSentence(string s)
+    {
+        int words = 0;
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (!char.IsLetter(s[i]) || (i > 0 && (char.IsLetter(s[i - 1]) || s[i - 1] == '\\'))) continue;
+            int j = i;
+            while (j < s.Length && char.IsLetter(s[j])) j++;
+            if (j - i >= 2) words++;
+            i = j;
+        }
+        return words >= 3;
+    }
+
+    private static string Clip(string s)
+    {
+        s = s.Trim();
+        return s.Length > MaxAnswerLength ? s[..MaxAnswerLength] : s;
+    }
+
+    /// <summary>Content of the last \boxed{} or \fbox{} (nested braces matched; an unclosed brace takes the rest).</summary>
+    public static string? Boxed(string text)
+    {
+        int i1 = text.LastIndexOf("\\boxed", StringComparison.Ordinal);
+        int i2 = text.LastIndexOf("\\fbox", StringComparison.Ordinal);
+        int idx = System.Math.Max(i1, i2);
+        if (idx < 0) return null;
+        int i = idx + (idx == i1 ? 6 : 5);
+        while (i < text.Length && text[i] == ' ') i++;
+        if (i >= text.Length) return null;
+        if (text[i] != '{')
+        {
+            if (idx == i1 && i > idx + 6)
+            {
+                // "\boxed 5": up to the next space or dollar sign
+                int end = i;
+                while (end < text.Length && !char.IsWhiteSpace(text[end]) && text[end] != '$') end++;
+                return text[i..end];
+            }
+            return null;
+        }
+        int depth = 0;
+        int start = i + 1;
+        int limit = System.Math.Min(text.Length, start + 100_000);
+        for (; i < limit; i++)
+        {
+            char c = text[i];
+            if (c == '\\' && i + 1 < text.Length) { i++; continue; }
+            if (c == '{') depth++;
+            else if (c == '}' && --depth == 0) return text[start..i];
+        }
+        return text[start..System.Math.Min(text.Length, start + MaxAnswerLength)];
+    }
+
+    private static string? AnswerTag(string text)
+    {
+        int open = text.LastIndexOf("<answer>", StringComparison.OrdinalIgnoreCase);
+        if (open < 0) return null;
+        int start = open + 8;
+        int close = text.IndexOf("</answer>", start, StringComparison.OrdinalIgnoreCase);
+        string inner = close < 0 ? text[start..] : text[start..close];
+        return string.IsNullOrWhiteSpace(inner) ? null : inner;
+    }
+
+    private static string? Hashes(string text)
+    {
+        int idx = text.LastIndexOf("####", StringComparison.Ordinal);
+        if (idx < 0) return null;
+        int start = idx + 4;
+        while (start < text.Length && text[start] == '#') start++;
+        int end = text.IndexOf('\n', start);
+        string line = (end < 0 ? text[start..] : text[start..end]).Trim();
+        if (line.Length == 0) return null;
+        return CutSentence(line);
+    }
+
+    private static readonly string[] Phrases =
+    [
+        "final answer is", "the answer is", "answer is", "final answer:", "answer:", "final answer", "answer =",
+    ];
+
+    private static string? Phrase(string text)
+    {
+        int best = -1, bestLen = 0;
+        foreach (var ph in Phrases)
+        {
+            int idx = text.LastIndexOf(ph, StringComparison.OrdinalIgnoreCase);
+            if (idx > best) { best = idx; bestLen = ph.Length; }
+        }
+        if (best < 0) return null;
+        int start = best + bestLen;
+        // "The final answer is: $5$", "Answer: (B)"
+        while (start < text.Length && (text[start] is ':' or ' ' or '\t' or '*')) start++;
+        if (start >= text.Length) return null;
+        string rest = text[start..];
+        if (rest.Length > 4 * MaxAnswerLength) rest = rest[..(4 * MaxAnswerLength)];
+        int nl = rest.IndexOf('\n');
+        if (nl == 0) { rest = rest.TrimStart('\n', '\r', ' '); nl = rest.IndexOf('\n'); }
+        if (nl > 0) rest = rest[..nl];
+        // An inline math span right after the phrase is the answer: "The answer is $x = 3$."
+        string trimmed = rest.Trim();
+        if (trimmed.StartsWith("$", StringComparison.Ordinal))
+        {
+            bool dbl = trimmed.StartsWith("$$", StringComparison.Ordinal);
+            int s0 = dbl ? 2 : 1;
+            int close = trimmed.IndexOf(dbl ? "$$" : "$", s0, StringComparison.Ordinal);
+            if (close > s0) return trimmed[s0..close];
+        }
+        if (trimmed.StartsWith("\\(", StringComparison.Ordinal) || trimmed.StartsWith("\\[", StringComparison.Ordinal))
+        {
+            int close = trimmed.IndexOf(trimmed[1] == '(' ? "\\)" : "\\]", 2, StringComparison.Ordinal);
+            if (close > 2) return trimmed[2..close];
+        }
+        var cut = CutSentence(trimmed);
+        return cut.Length == 0 ? null : cut;
+    }
+
+    /// <summary>Cuts at the first sentence end (". " or a final "."), not at a decimal point; strips $ delimiters.</summary>
+    private static string CutSentence(string s)
+    {
+        int depth = 0;
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c is '{' or '(' or '[') depth++;
+            else if (c is '}' or ')' or ']') depth--;
+            else if (depth <= 0 && (c is '.' or '!' or '?') && (i + 1 == s.Length || char.IsWhiteSpace(s[i + 1])) && !(c == '.' && i > 0 && s[i - 1] == '\\'))
+            {
+                s = s[..i];
+                break;
+            }
+        }
+        return StripDelimiters(s.Trim());
+    }
+
+    internal static string StripDelimiters(string s)
+    {
+        s = s.Trim();
+        if (s.StartsWith("$$", StringComparison.Ordinal) && s.EndsWith("$$", StringComparison.Ordinal) && s.Length >= 4) s = s[2..^2];
+        else if (s.StartsWith('$') && s.EndsWith('$') && s.Length >= 2) s = s[1..^1];
+        else if ((s.StartsWith("\\(", StringComparison.Ordinal) && s.EndsWith("\\)", StringComparison.Ordinal)) ||
+                 (s.StartsWith("\\[", StringComparison.Ordinal) && s.EndsWith("\\]", StringComparison.Ordinal))) s = s.Length >= 4 ? s[2..^2] : s;
+        return s.Trim().TrimEnd('.', ' ').Trim().Trim('*').Trim();
+    }
+
+    /// <summary>The last number (or inline math span that ends the text) in the last 300 characters, as verl's gsm8k flexible mode.</summary>
+    public static string? LastNumber(string text)
+    {
+        string tail = text.Length > 300 ? text[^300..] : text;
+        // A math span at the very end ("... so the total is $\frac{3}{4}$.") beats a bare number.
+        string t = tail.TrimEnd(' ', '\n', '\r', '\t', '.', '!');
+        if (t.EndsWith('$'))
+        {
+            int close = t.Length - 1;
+            int open = t.LastIndexOf('$', close - 1);
+            if (open >= 0 && close - open > 1)
+            {
+                string span = t[(open + 1)..close];
+                int eq = span.LastIndexOf('=');
+                return (eq >= 0 ? span[(eq + 1)..] : span).Trim();
+            }
+        }
+        for (int i = tail.Length - 1; i >= 0; i--)
+        {
+            if (!char.IsDigit(tail[i])) continue;
+            int end = i + 1;
+            int start = i;
+            while (start > 0)
+            {
+                char c = tail[start - 1];
+                if (char.IsDigit(c) || c == '.' || (c == ',' && start >= 2 && char.IsDigit(tail[start - 2]))) start--;
+                else if (c == ',' && start >= 3 && tail[start - 2] == '\\' && char.IsDigit(tail[start - 3])) start -= 2; // 1\,000
+                else break;
+            }
+            // a fraction like 3/4
+            if (start >= 2 && tail[start - 1] == '/' && char.IsDigit(tail[start - 2]))
+            {
+                start -= 1;
+                while (start > 0 && char.IsDigit(tail[start - 1])) start--;
+            }
+            if (start > 0 && tail[start - 1] == '-') start--;
+            return tail[start..end].Trim('.', ',');
+        }
+        return null;
+    }
+}

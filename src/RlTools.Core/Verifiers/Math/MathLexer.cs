@@ -1,0 +1,271 @@
+using System.Text;
+
+namespace RlTools.Core.Verifiers.Math;
+
+internal enum TokKind { Num, Ident, Cmd, Word, Text, Sym, BeginEnv, EndEnv, End }
+
+internal sealed class Token(TokKind kind, string text)
+{
+    public TokKind Kind { get; } = kind;
+    public string Text { get; set; } = text;
+    public bool SpaceBefore { get; init; }
+    public override string ToString() => $"{Kind}:{Text}";
+}
+
+/// <summary>Thrown when an answer cannot be read as math; the caller then compares normalised text.</summary>
+internal sealed class MathParseException(string message) : Exception(message);
+
+/// <summary>
+/// Turns a LaTeX or plain-text answer into tokens: numbers (thousands separators, decimals,
+/// scientific notation), single-letter identifiers, LaTeX commands, words (units and text
+/// answers), \text{} contents, symbols and matrix environments. Layout commands
+/// (\left, \right, \displaystyle, spacing) are dropped here.
+/// </summary>
+internal static class MathLexer
+{
+    public const int MaxLength = 2000;
+
+    private static readonly HashSet<string> Functions = new(StringComparer.Ordinal)
+    {
+        "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+        "ln", "log", "exp", "lg", "sqrt", "abs",
+    };
+
+    private static readonly HashSet<string> Ignored = new(StringComparer.Ordinal)
+    {
+        "left", "right", "displaystyle", "textstyle", "scriptstyle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
+        "biggl", "biggr", "quad", "qquad", "limits", "nolimits", "middle", "hfill", "ensuremath", "phantom", "!", ",", ";", ":", " ",
+        "mathrm", "mathbf", "mathit", "boldsymbol", "bm", "vec", "hat", "bar", "overline", "underline", "mathsf", "mathcal", "mathnormal",
+        "boxed", "fbox", "framebox", "cancel", "tiny", "small", "large", "Large", "huge",
+    };
+
+    /// <summary>Two-letter (and a few one-letter-free) unit words that are not products of variables.</summary>
+    private static readonly HashSet<string> ShortUnits = new(StringComparer.Ordinal)
+    {
+        "cm", "mm", "km", "ft", "kg", "mg", "mi", "hr", "hrs", "ml", "oz", "lb", "lbs", "yd", "sq", "in", "am", "pm", "or", "and",
+    };
+
+    public static List<Token> Tokenize(string s, Budget budget)
+    {
+        if (s.Length > MaxLength) throw new MathParseException("answer too long to parse");
+        var toks = new List<Token>();
+        int i = 0;
+        int depth = 0;
+        bool space = false;
+        while (i < s.Length)
+        {
+            budget.Check();
+            char c = s[i];
+            if (char.IsWhiteSpace(c) || c == '~' || c == '$') { space = true; i++; continue; }
+            if (char.IsDigit(c) || (c == '.' && i + 1 < s.Length && char.IsDigit(s[i + 1])))
+            {
+                toks.Add(new Token(TokKind.Num, ReadNumber(s, ref i, depth)) { SpaceBefore = space });
+                space = false;
+                continue;
+            }
+            if (char.IsLetter(c))
+            {
+                int start = i;
+                while (i < s.Length && char.IsLetter(s[i]) && s[i] < 128) i++;
+                if (i == start) { i++; toks.Add(new Token(TokKind.Word, s.Substring(start, 1)) { SpaceBefore = space }); space = false; continue; }
+                string w = s[start..i];
+                AddWord(toks, w, space);
+                space = false;
+                continue;
+            }
+            if (c == '\\')
+            {
+                i++;
+                if (i >= s.Length) break;
+                if (!char.IsLetter(s[i]))
+                {
+                    char e = s[i++];
+                    switch (e)
+                    {
+                        case '{': toks.Add(new Token(TokKind.Sym, "\\{") { SpaceBefore = space }); depth++; break;
+                        case '}': toks.Add(new Token(TokKind.Sym, "\\}") { SpaceBefore = space }); depth--; break;
+                        case '%': toks.Add(new Token(TokKind.Sym, "%") { SpaceBefore = space }); break;
+                        case '\\': toks.Add(new Token(TokKind.Sym, "\\\\") { SpaceBefore = space }); break;
+                        case '|': toks.Add(new Token(TokKind.Sym, "|") { SpaceBefore = space }); break;
+                        case '$': break;
+                        default: space = true; continue; // \, \; \! \: \  and friends are spacing
+                    }
+                    space = false;
+                    continue;
+                }
+                int start = i;
+                while (i < s.Length && char.IsLetter(s[i])) i++;
+                string name = s[start..i];
+                if (name is "text" or "textbf" or "textit" or "mbox" or "textrm" or "texttt" or "mathrm" or "operatorname" or "textnormal" or "hbox" or "textsf" or "emph")
+                {
+                    string content = ReadGroup(s, ref i).Trim();
+                    if (name is "operatorname" && Functions.Contains(content)) { toks.Add(new Token(TokKind.Cmd, content) { SpaceBefore = space }); }
+                    else if (content.Length > 0 && content.Length <= 40 && IsPlainNumber(content)) toks.Add(new Token(TokKind.Num, content.Replace(",", "", StringComparison.Ordinal)) { SpaceBefore = space });
+                    else if (content.Length == 1 && char.IsLetter(content[0])) toks.Add(new Token(TokKind.Ident, content) { SpaceBefore = space });
+                    else if (content.ToLowerInvariant() is "infinity" or "infty" or "inf" or "oo") toks.Add(new Token(TokKind.Cmd, "infty") { SpaceBefore = space });
+                    else if (content.ToLowerInvariant() is "pi") toks.Add(new Token(TokKind.Cmd, "pi") { SpaceBefore = space });
+                    else if (content.Length > 0) toks.Add(new Token(TokKind.Text, content) { SpaceBefore = space });
+                    space = false;
+                    continue;
+                }
+                if (name is "begin" or "end")
+                {
+                    string env = ReadGroup(s, ref i).Trim().TrimEnd('*');
+                    if (name == "begin" && env == "array") ReadGroup(s, ref i); // column spec
+                    toks.Add(new Token(name == "begin" ? TokKind.BeginEnv : TokKind.EndEnv, env) { SpaceBefore = space });
+                    space = false;
+                    continue;
+                }
+                if (name is "mathbb")
+                {
+                    string content = ReadGroup(s, ref i).Trim();
+                    toks.Add(new Token(TokKind.Text, "\\mathbb " + content) { SpaceBefore = space });
+                    space = false;
+                    continue;
+                }
+                if (name is "left" or "right" && i < s.Length && s[i] == '.') { i++; space = true; continue; }
+                if (Ignored.Contains(name)) { space = true; continue; }
+                if (name is "dfrac" or "tfrac" or "cfrac") name = "frac";
+                toks.Add(new Token(TokKind.Cmd, name) { SpaceBefore = space });
+                space = false;
+                continue;
+            }
+            // Unicode math the models like to emit.
+            string? sym = c switch
+            {
+                '−' or '–' => "-", '×' or '·' or '⋅' or '∗' => "*", '÷' => "/", '≤' or '⩽' => "<=", '≥' or '⩾' => ">=", '≠' => "!=",
+                '∞' => "\\infty", 'π' => "\\pi", '√' => "\\sqrt", '°' => "°", '±' => "\\pm", '∓' => "\\mp", '∪' => "\\cup", '∩' => "\\cap",
+                '≈' => "=", '∈' => "\\in", '⟨' => "\\langle", '⟩' => "\\rangle", '∖' => "\\setminus",
+                _ => null,
+            };
+            if (sym is not null)
+            {
+                i++;
+                if (sym.StartsWith('\\')) toks.Add(new Token(TokKind.Cmd, sym[1..]) { SpaceBefore = space });
+                else toks.Add(new Token(TokKind.Sym, sym) { SpaceBefore = space });
+                space = false;
+                continue;
+            }
+            if (c is '<' or '>' or '!' or '=' )
+            {
+                if (i + 1 < s.Length && s[i + 1] == '=') { toks.Add(new Token(TokKind.Sym, c + "=") { SpaceBefore = space }); i += 2; space = false; continue; }
+                if (c == '=' && i + 1 < s.Length && s[i + 1] == '>') { toks.Add(new Token(TokKind.Sym, ",") { SpaceBefore = space }); i += 2; space = false; continue; }
+            }
+            if (c == '*' && i + 1 < s.Length && s[i + 1] == '*') { toks.Add(new Token(TokKind.Sym, "^") { SpaceBefore = space }); i += 2; space = false; continue; }
+            if (c == '{' || c == '(' || c == '[') depth++;
+            if (c == '}' || c == ')' || c == ']') depth--;
+            if ("+-*/^_!=<>,;|(){}[]&%'".IndexOf(c) >= 0)
+            {
+                toks.Add(new Token(TokKind.Sym, c.ToString()) { SpaceBefore = space });
+                i++;
+                space = false;
+                continue;
+            }
+            if (c is ':' or '?' or '"' or '\'' or '`') { i++; space = true; continue; }
+            if (c == '.') { i++; space = true; continue; }
+            throw new MathParseException($"unexpected character '{c}'");
+        }
+        toks.Add(new Token(TokKind.End, ""));
+        return toks;
+    }
+
+    private static bool IsPlainNumber(string s)
+    {
+        int digits = 0;
+        for (int k = 0; k < s.Length; k++)
+        {
+            char c = s[k];
+            if (char.IsDigit(c)) digits++;
+            else if (c == '.' || (c == ',' && k > 0)) continue;
+            else return false;
+        }
+        return digits > 0 && s[^1] != '.' && s[^1] != ',' && s.Count(c => c == '.') <= 1;
+    }
+
+    private static void AddWord(List<Token> toks, string w, bool space)
+    {
+        if (w.Length == 1) { toks.Add(new Token(TokKind.Ident, w) { SpaceBefore = space }); return; }
+        string lower = w.ToLowerInvariant();
+        if (Functions.Contains(lower)) { toks.Add(new Token(TokKind.Cmd, lower) { SpaceBefore = space }); return; }
+        if (lower is "pi") { toks.Add(new Token(TokKind.Cmd, "pi") { SpaceBefore = space }); return; }
+        if (lower is "oo" or "inf" or "infty" or "infinity") { toks.Add(new Token(TokKind.Cmd, "infty") { SpaceBefore = space }); return; }
+        if (lower is "sqrt") { toks.Add(new Token(TokKind.Cmd, "sqrt") { SpaceBefore = space }); return; }
+        if (lower is "percent") { toks.Add(new Token(TokKind.Sym, "%") { SpaceBefore = space }); return; }
+        if (w.Length >= 3 || ShortUnits.Contains(lower))
+        {
+            toks.Add(new Token(TokKind.Word, w) { SpaceBefore = space });
+            return;
+        }
+        // A short run of letters such as "xy" or "ab" is a product of variables.
+        for (int k = 0; k < w.Length; k++) toks.Add(new Token(TokKind.Ident, w[k].ToString()) { SpaceBefore = space && k == 0 });
+    }
+
+    private static string ReadNumber(string s, ref int i, int depth)
+    {
+        var sb = new StringBuilder();
+        int start = i;
+        while (i < s.Length && char.IsDigit(s[i])) sb.Append(s[i++]);
+        // Thousands separators: 1,234,567 (groups of exactly three; inside brackets only with two or more groups).
+        if (sb.Length is >= 1 and <= 3 && sb[0] != '0')
+        {
+            int groups = 0, j = i;
+            var g = new StringBuilder();
+            while (j < s.Length && (s[j] == ',' || (s[j] == '{' && j + 2 < s.Length && s[j + 1] == ',' && s[j + 2] == '}') || (s[j] == '\\' && j + 1 < s.Length && s[j + 1] == ',')))
+            {
+                int k = s[j] == ',' ? j + 1 : s[j] == '\\' ? j + 2 : j + 3;
+                if (k + 3 > s.Length) break;
+                if (!(char.IsDigit(s[k]) && char.IsDigit(s[k + 1]) && char.IsDigit(s[k + 2]))) break;
+                if (k + 3 < s.Length && char.IsDigit(s[k + 3])) break;
+                g.Append(s, k, 3);
+                groups++;
+                j = k + 3;
+            }
+            if (groups >= 2 || (groups == 1 && depth <= 0))
+            {
+                sb.Append(g);
+                i = j;
+            }
+        }
+        if (i < s.Length && s[i] == '.' && i + 1 < s.Length && char.IsDigit(s[i + 1]))
+        {
+            sb.Append('.');
+            i++;
+            while (i < s.Length && char.IsDigit(s[i])) sb.Append(s[i++]);
+        }
+        else if (i < s.Length && s[i] == '.' && (i + 1 == s.Length || !char.IsLetter(s[i + 1])) && i > start)
+        {
+            i++; // "5." is 5
+        }
+        // Scientific notation: 1.5e-3, 2E+10 (not 2e alone, which is 2 times e).
+        if (i + 1 < s.Length && (s[i] == 'e' || s[i] == 'E'))
+        {
+            int j = i + 1;
+            if (j < s.Length && (s[j] == '+' || s[j] == '-')) j++;
+            int digits = j;
+            while (j < s.Length && char.IsDigit(s[j]) && j - digits < 6) j++;
+            if (j > digits && (j >= s.Length || !char.IsLetterOrDigit(s[j])))
+            {
+                sb.Append('e').Append(s, i + 1, j - i - 1);
+                i = j;
+            }
+        }
+        if (sb.Length > 400) throw new MathParseException("number too long");
+        return sb.ToString();
+    }
+
+    /// <summary>Reads a {group} (brace-matched) or, without braces, one character.</summary>
+    internal static string ReadGroup(string s, ref int i)
+    {
+        while (i < s.Length && s[i] == ' ') i++;
+        if (i >= s.Length) return "";
+        if (s[i] != '{') return s[i++].ToString();
+        int depth = 0, start = i + 1;
+        for (; i < s.Length; i++)
+        {
+            if (s[i] == '\\') { i++; continue; }
+            if (s[i] == '{') depth++;
+            else if (s[i] == '}' && --depth == 0) { i++; return s[start..(i - 1)]; }
+        }
+        return s[start..];
+    }
+}

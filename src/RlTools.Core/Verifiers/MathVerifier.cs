@@ -1,0 +1,165 @@
+using RlTools.Core.Records;
+using RlTools.Core.Verifiers.Math;
+
+namespace RlTools.Core.Verifiers;
+
+/// <summary>
+/// Math answer verifier: 1 when the completion's final answer equals the gold answer, 0 otherwise,
+/// null when the rollout has no gold answer.
+/// <para>
+/// Extraction (<see cref="AnswerExtractor"/>): last <c>\boxed{}</c>/<c>\fbox{}</c> (Hendrycks et al., MATH,
+/// arXiv:2103.03874; verl <c>math_reward.py</c>), <c>&lt;answer&gt;</c> tags, GSM8K's <c>#### x</c>
+/// (Cobbe et al., arXiv:2110.14168; verl <c>gsm8k.py</c>), "the answer is x" (Minerva, Lewkowycz et al.,
+/// arXiv:2206.14858; verl <c>math_dapo.py</c>), and a last-number fallback (verl gsm8k "flexible"). The gold answer
+/// may itself be a full solution and goes through the same extraction (without the fallback).
+/// </para>
+/// <para>
+/// Equivalence (<see cref="MathEquivalence"/>): our own LaTeX/plain-math parser, exact rational arithmetic where
+/// possible, numeric evaluation at fixed points for free variables, sets/tuples/intervals/matrices/equations, and
+/// the documented rounding rules; in the spirit of Math-Verify (HuggingFace) and the PRIME/verl <c>prime_math</c>
+/// grader, without a CAS. Every check runs under a time budget (<c>TimeBudgetMs</c>) and never throws.
+/// </para>
+/// </summary>
+public sealed class MathVerifier : IVerifier
+{
+    public static VerifierInfo Info { get; } = new(
+        "Math",
+        "Final math answer (\\boxed{}, ####, 'the answer is', <answer>, last number) equals the gold answer: exact rationals, symbolic-numeric expressions, sets, tuples, intervals, matrices, equations, percent, degrees, units. 1 or 0; null without a gold answer.",
+        "MATH (arXiv:2103.03874), GSM8K (arXiv:2110.14168), Minerva (arXiv:2206.14858); verl reward_score/math_*, Math-Verify",
+        [
+            new VerifierParameter("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion."),
+            new VerifierParameter("AcceptRounding", typeof(bool), true, "Accept rounded decimals under the documented rules (gold 0.3333 vs 1/3)."),
+            new VerifierParameter("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
+            new VerifierParameter("CorrectScore", typeof(double), 1.0, "Score of a correct answer."),
+            new VerifierParameter("IncorrectScore", typeof(double), 0.0, "Score of a wrong or missing answer."),
+            new VerifierParameter("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds; a check that runs out is scored as incorrect."),
+        ],
+        s => new MathVerifier(s));
+
+    private readonly bool _fallback;
+    private readonly MathEquivalenceOptions _options;
+    private readonly double _correct, _incorrect;
+    private readonly TimeSpan _budget;
+
+    public MathVerifier(VerifierSettings settings) : this(settings, warm: true) { }
+
+    private MathVerifier(VerifierSettings settings, bool warm)
+    {
+        _fallback = settings.GetBool("Fallback");
+        _options = new MathEquivalenceOptions { AcceptRounding = settings.GetBool("AcceptRounding"), RelativeTolerance = settings.GetDouble("RelativeTolerance") };
+        _correct = settings.GetDouble("CorrectScore");
+        _incorrect = settings.GetDouble("IncorrectScore");
+        double ms = settings.GetDouble("TimeBudgetMs");
+        if (!(ms > 0) || ms > 60_000) throw new ArgumentException("The Math verifier's TimeBudgetMs must be between 0 and 60000 (exclusive of 0).");
+        if (!(_options.RelativeTolerance >= 0)) throw new ArgumentException("The Math verifier's RelativeTolerance must be 0 or more.");
+        _budget = TimeSpan.FromMilliseconds(ms);
+        if (warm) WarmUp();
+    }
+
+    private static int _warm;
+
+    /// <summary>
+    /// Runs a few representative checks once per process without a time budget, so that JIT compilation of the
+    /// parser and evaluator does not eat the first real checks' budget.
+    /// </summary>
+    private static void WarmUp()
+    {
+        if (Interlocked.Exchange(ref _warm, 1) == 1) return;
+        var v = new MathVerifier(VerifierSettings.Bind("Math", [.. Info.Parameters.Where(p => p.Name != "TimeBudgetMs"),
+            new VerifierParameter("TimeBudgetMs", typeof(double), 10_000.0, "")], null), warm: false);
+        string[][] pairs =
+        [
+            ["The answer is \\boxed{\\frac{1}{2}}.", "0.5"], ["#### 1,000", "1000"], ["\\boxed{x^2+2x+1}", "(x+1)^2"],
+            ["\\boxed{(-\\infty, 3) \\cup [4, 5]}", "x < 3 or 4 <= x <= 5"], ["\\boxed{\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}}", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}"],
+            ["\\boxed{\\sqrt[3]{-8} + \\sin 30^\\circ + \\log_2 8 + 3!}", "\\binom{4}{2}"], ["\\boxed{\\{1, 2\\}}", "2, 1"], ["\\boxed{y = 2x + 1}", "2x - y + 1 = 0"],
+            ["\\boxed{\\text{Monday}}", "Monday"], ["\\boxed{25\\%}", "0.25"], ["\\boxed{1 \\pm \\sqrt{2}}", "1+\\sqrt2, 1-\\sqrt2"], ["\\boxed{3+4i}", "|3+4i|"],
+            ["\\boxed{0.333}", "\\frac13"], ["so she has 18 eggs left", "18"],
+        ];
+        foreach (var p in pairs) v.Check(p[0], p[1]);
+    }
+
+    /// <summary>A verifier with the default parameters.</summary>
+    public MathVerifier() : this(VerifierSettings.Bind("Math", Info.Parameters, null)) { }
+
+    public string Name => "Math";
+
+    public VerificationResult Verify(Rollout rollout) => Check(rollout.Completion, rollout.Answer);
+
+    /// <summary>Checks one completion against one gold answer (either may be a full solution).</summary>
+    public VerificationResult Check(string? completion, string? gold)
+    {
+        try
+        {
+            return CheckCore(completion, gold);
+        }
+        catch (BudgetExceededException e)
+        {
+            return new VerificationResult { Score = _incorrect, IsCorrect = false, Reason = "not verified: " + e.Message };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Robustness contract: never throw out of a verifier.
+            return new VerificationResult { Score = _incorrect, IsCorrect = false, Reason = "internal error while checking: " + e.GetType().Name };
+        }
+    }
+
+    private VerificationResult CheckCore(string? completion, string? gold)
+    {
+        var (goldAnswer, _) = AnswerExtractor.Extract(gold, fallback: false, isGold: true);
+        if (goldAnswer is null || goldAnswer.Length == 0) return VerificationResult.NotApplicable("no gold answer");
+        var (pred, how) = AnswerExtractor.Extract(completion, _fallback, isGold: false);
+        if (pred is null || pred.Length == 0)
+            return new VerificationResult { Score = _incorrect, IsCorrect = false, ExtractedAnswer = goldAnswer, Reason = "no answer found in the completion" };
+
+        var budget = new Budget(_budget);
+        MathNode? g = null, p = null;
+        string? gErr = null, pErr = null;
+        try { g = MathParser.Parse(goldAnswer, budget); } catch (MathParseException e) { gErr = e.Message; }
+        try { p = MathParser.Parse(pred, budget); } catch (MathParseException e) { pErr = e.Message; }
+        string gNorm = g?.ToString() ?? MathEquivalence.NormalizeText(goldAnswer);
+        string pNorm = p?.ToString() ?? MathEquivalence.NormalizeText(pred);
+        bool equal;
+        string reason;
+        try
+        {
+            if (g is not null && p is not null)
+            {
+                equal = new MathEquivalence(budget, _options).Equal(g, p);
+                reason = equal ? $"equivalent ({Describe(how)})" : $"not equivalent ({Describe(how)})";
+            }
+            else
+            {
+                string a = MathEquivalence.NormalizeText(goldAnswer), b = MathEquivalence.NormalizeText(pred);
+                equal = a.Length > 0 && a == b;
+                if (!equal && g is not null && p is null) equal = string.Equals(MathEquivalence.Canonical(g), pred.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+                reason = (equal ? "same text" : "different text") + $" ({Describe(how)}; {(gErr is not null ? "gold: " + gErr : "completion: " + pErr)})";
+            }
+        }
+        catch (BudgetExceededException e)
+        {
+            equal = false;
+            reason = $"not verified: {e.Message} ({Describe(how)})";
+        }
+        return new VerificationResult
+        {
+            Score = equal ? _correct : _incorrect,
+            IsCorrect = equal,
+            Extracted = pred,
+            ExtractedAnswer = goldAnswer,
+            NormalizedCompletion = pNorm,
+            NormalizedAnswer = gNorm,
+            Reason = reason,
+        };
+    }
+
+    private static string Describe(AnswerExtractor.Method how) => how switch
+    {
+        AnswerExtractor.Method.Boxed => "answer from \\boxed{}",
+        AnswerExtractor.Method.AnswerTag => "answer from <answer> tags",
+        AnswerExtractor.Method.Hashes => "answer after ####",
+        AnswerExtractor.Method.Phrase => "answer after 'the answer is'",
+        AnswerExtractor.Method.Whole => "whole completion",
+        AnswerExtractor.Method.LastNumber => "last number of the completion",
+        _ => "no answer",
+    };
+}

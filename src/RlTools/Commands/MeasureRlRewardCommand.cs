@@ -1,0 +1,210 @@
+using System.Collections;
+using System.Management.Automation;
+using RlTools.Core.Records;
+using RlTools.Core.Rewards;
+using RlTools.Core.Verifiers;
+
+namespace RlTools.Commands;
+
+/// <summary>
+/// Measure-RlReward: scores rollouts with one or more verifiers and writes <c>Rewards</c> (one component per
+/// verifier; null = did not apply) and <c>Reward</c> (weighted sum of the non-null components). Input is buffered
+/// into batches, verified in parallel across cores, and emitted in input order.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Measure, "RlReward")]
+[OutputType(typeof(Rollout))]
+public sealed class MeasureRlRewardCommand : RlCmdlet
+{
+    /// <summary>Rollouts to score (from Invoke-RlRollout or Import-RlRollout).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public Rollout? InputObject { get; set; }
+
+    /// <summary>Verifier names from the registry (Get-RlVerifier); Math when omitted.</summary>
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(VerifierNameCompleter))]
+    public string[]? Verifier { get; set; }
+
+    /// <summary>One weight per component (the verifiers, then the script block); 1 each when omitted.</summary>
+    [Parameter(Position = 1)]
+    public double[]? Weight { get; set; }
+
+    /// <summary>Per-verifier parameters: @{ Math = @{ Fallback = $false }; Length = @{ MaxLength = 512; Buffer = 128 } }.</summary>
+    [Parameter]
+    public Hashtable? Parameters { get; set; }
+
+    /// <summary>A script-block verifier: receives the rollout as $_ and returns a number or $null.</summary>
+    [Parameter]
+    public ScriptBlock? ScriptBlock { get; set; }
+
+    /// <summary>A stateful weight controller: asked for the weights of each batch, told the scored batch afterwards.</summary>
+    [Parameter]
+    public IRewardWeighting? WeightController { get; set; }
+
+    /// <summary>Verifier threads (default: the number of processors).</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Rollouts per batch; 0 (default) scores all input as one batch at the end.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int BatchSize { get; set; }
+
+    private readonly List<string> _names = new();
+    private readonly List<IVerifier> _verifiers = new();
+    private readonly List<Rollout> _buffer = new();
+    private bool _hasScript;
+
+    protected override void BeginProcessing()
+    {
+        var requested = Verifier is { Length: > 0 } ? Verifier : (ScriptBlock is null ? new[] { "Math" } : Array.Empty<string>());
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var parameters = ReadParameters();
+        foreach (string raw in requested)
+        {
+            var info = VerifierRegistry.Find(raw ?? "");
+            if (info is null)
+                ThrowRlError("UnknownVerifier", ErrorCategory.InvalidArgument, raw, $"Unknown verifier '{raw}'. Valid names: {VerifierRegistry.NameList}.");
+            if (!seen.Add(info!.Name))
+                ThrowRlError("DuplicateVerifier", ErrorCategory.InvalidArgument, raw, $"The verifier '{info.Name}' is listed twice in -Verifier; list each verifier once.");
+            if (info.HostProvided)
+            {
+                if (ScriptBlock is null)
+                    ThrowRlError("ScriptBlockMissing", ErrorCategory.InvalidArgument, raw, "The ScriptBlock verifier needs -ScriptBlock { ... } returning a number or $null.");
+                continue; // added below, in its place at the end
+            }
+            try
+            {
+                parameters.TryGetValue(info.Name, out var p);
+                _verifiers.Add(info.Create(p));
+                _names.Add(info.Name);
+            }
+            catch (ArgumentException e)
+            {
+                ThrowRlError("InvalidVerifierParameter", ErrorCategory.InvalidArgument, Parameters, e.Message, e);
+            }
+        }
+        foreach (var key in parameters.Keys)
+            if (!seen.Contains(key))
+                ThrowRlError("ParametersForUnusedVerifier", ErrorCategory.InvalidArgument, key,
+                    $"-Parameters has settings for '{key}', which is not in -Verifier ({string.Join(", ", _names)}). Add it to -Verifier or remove its entry.");
+        if (ScriptBlock is not null)
+        {
+            _hasScript = true;
+            _names.Add(VerifierRegistry.ScriptBlockName);
+        }
+        if (Weight is not null)
+        {
+            if (Weight.Length != _names.Count)
+                ThrowRlError("WeightCountMismatch", ErrorCategory.InvalidArgument, Weight,
+                    $"-Weight has {Weight.Length} value(s) but there are {_names.Count} components ({string.Join(", ", _names)}). Give one weight per component, in that order.");
+            if (Weight.Any(w => !double.IsFinite(w)))
+                ThrowRlError("NonFiniteWeight", ErrorCategory.InvalidArgument, Weight, "-Weight values must be finite numbers.");
+        }
+        if (WeightController is not null && Weight is not null)
+            ThrowRlError("WeightAndController", ErrorCategory.InvalidArgument, WeightController, "Give either -Weight or -WeightController, not both.");
+    }
+
+    private Dictionary<string, IDictionary> ReadParameters()
+    {
+        var result = new Dictionary<string, IDictionary>(StringComparer.OrdinalIgnoreCase);
+        if (Parameters is null) return result;
+        foreach (DictionaryEntry e in Parameters)
+        {
+            string key = e.Key?.ToString() ?? "";
+            var info = VerifierRegistry.Find(key);
+            if (info is null)
+                ThrowRlError("UnknownVerifier", ErrorCategory.InvalidArgument, key, $"-Parameters names an unknown verifier '{key}'. Valid names: {VerifierRegistry.NameList}.");
+            object? value = e.Value is PSObject pso ? pso.BaseObject : e.Value;
+            if (value is not IDictionary d)
+            {
+                ThrowRlError("InvalidVerifierParameter", ErrorCategory.InvalidArgument, key,
+                    $"-Parameters['{key}'] must be a hashtable of that verifier's parameters, e.g. @{{ {key} = @{{ ... }} }}.");
+                return result;
+            }
+            result[info!.Name] = d;
+        }
+        return result;
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (InputObject is null) return;
+        _buffer.Add(InputObject);
+        if (BatchSize > 0 && _buffer.Count >= BatchSize) Flush();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_buffer.Count > 0) Flush();
+    }
+
+    private void Flush()
+    {
+        var batch = _buffer.ToArray();
+        _buffer.Clear();
+        double[] weights = ResolveWeights();
+
+        var results = RewardScorer.Verify(batch, _verifiers, ThrottleLimit);
+        for (int i = 0; i < batch.Length; i++)
+        {
+            var components = new double?[_names.Count];
+            for (int k = 0; k < _verifiers.Count; k++) components[k] = results[i][k].Score;
+            if (_hasScript) components[^1] = RunScript(batch[i]);
+            RewardScorer.Apply(batch[i], _names, components, weights);
+        }
+        WeightController?.Observe(batch);
+        foreach (var r in batch) WriteObject(r);
+    }
+
+    private double[] ResolveWeights()
+    {
+        if (WeightController is not null)
+        {
+            IReadOnlyList<double> w;
+            try { w = WeightController.GetWeights(_names); }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                ThrowRlError("WeightControllerFailed", ErrorCategory.InvalidOperation, WeightController, $"The weight controller '{SafeName()}' failed in GetWeights: {e.Message}", e);
+                return [];
+            }
+            if (w is null || w.Count != _names.Count)
+                ThrowRlError("WeightCountMismatch", ErrorCategory.InvalidResult, WeightController,
+                    $"The weight controller '{SafeName()}' returned {w?.Count ?? 0} weight(s) for {_names.Count} components ({string.Join(", ", _names)}); it must return one per component.");
+            if (w!.Any(x => !double.IsFinite(x)))
+                ThrowRlError("NonFiniteWeight", ErrorCategory.InvalidResult, WeightController, $"The weight controller '{SafeName()}' returned a weight that is not a finite number.");
+            return w!.ToArray();
+        }
+        return Weight ?? Enumerable.Repeat(1.0, _names.Count).ToArray();
+    }
+
+    private string SafeName()
+    {
+        try { return WeightController?.Name ?? ""; } catch { return WeightController?.GetType().Name ?? ""; }
+    }
+
+    private double? RunScript(Rollout rollout)
+    {
+        try
+        {
+            var vars = new List<PSVariable> { new("_", rollout), new("PSItem", rollout) };
+            var output = ScriptBlock!.InvokeWithContext(null, vars, rollout);
+            object? last = output.LastOrDefault(o => o is not null)?.BaseObject;
+            if (last is null) return null;
+            double v = LanguagePrimitives.ConvertTo<double>(last);
+            if (!double.IsFinite(v))
+            {
+                WriteRlError("NonFiniteReward", ErrorCategory.InvalidResult, rollout,
+                    $"The script-block verifier returned {v} for prompt '{rollout.PromptId}' sample {rollout.SampleIndex}; return a finite number or $null. The component is left out.");
+                return null;
+            }
+            return v;
+        }
+        catch (Exception e) when (e is RuntimeException or PSInvalidCastException or InvalidCastException)
+        {
+            WriteRlError("ScriptBlockVerifierFailed", ErrorCategory.InvalidResult, rollout,
+                $"The script-block verifier failed on prompt '{rollout.PromptId}' sample {rollout.SampleIndex}: {e.Message} The component is left out (null).", e);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using RlTools.Core.Verifiers;
+using Xunit.Abstractions;
+
+namespace RlTools.Core.Tests.Verifiers;
+
+/// <summary>
+/// The labelled golden set (golden-math.jsonl): hand-written (completion, gold, expected) cases in the way answers
+/// appear in GSM8K, MATH, AIME and olympiad data, covering every construct of the Math verifier, with many
+/// cases that must be judged NOT equal.
+/// </summary>
+public sealed class GoldenMathTests(ITestOutputHelper output)
+{
+    public sealed record GoldenCase(int Id, string Construct, string Gold, string Completion, bool Expected);
+
+    internal static readonly string FilePath = Path.Combine(AppContext.BaseDirectory, "Verifiers", "golden-math.jsonl");
+
+    public static IReadOnlyList<GoldenCase> Load()
+    {
+        var opts = new JsonSerializerOptions { PropertyNameCaseInsensitive = true };
+        return File.ReadLines(FilePath).Where(l => l.Trim().Length > 0).Select(l => JsonSerializer.Deserialize<GoldenCase>(l, opts)!).ToList();
+    }
+
+    public static TheoryData<int> Ids()
+    {
+        var data = new TheoryData<int>();
+        foreach (var c in Load()) data.Add(c.Id);
+        return data;
+    }
+
+    private static readonly Lazy<Dictionary<int, GoldenCase>> ById = new(() => Load().ToDictionary(c => c.Id));
+    private static readonly MathVerifier Verifier = new();
+
+    [Fact]
+    public void GoldenSetIsLargeAndBalanced()
+    {
+        var all = Load();
+        Assert.True(all.Count >= 400, $"only {all.Count} cases");
+        Assert.True(all.Count(c => !c.Expected) >= 150, "too few NOT-equal cases");
+        foreach (var construct in new[] { "gsm8k", "boxed", "phrase", "number", "aime", "fraction", "root", "constant", "function", "percent", "degree", "units",
+                     "infinity", "plusminus", "set", "tuple", "interval", "matrix", "equation", "inequality", "multiple", "text", "rounding", "expression", "operators" })
+        {
+            Assert.Contains(all, c => c.Construct == construct && c.Expected);
+            Assert.Contains(all, c => c.Construct == construct && !c.Expected);
+        }
+        Assert.Equal(all.Count, all.Select(c => c.Id).Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void MathVerifierAgreesWithTheLabel(int id)
+    {
+        var c = ById.Value[id];
+        var r = Verifier.Check(c.Completion, c.Gold);
+        output.WriteLine($"[{c.Construct}] gold={c.Gold} | extracted={r.Extracted} | norm: {r.NormalizedCompletion} vs {r.NormalizedAnswer} | {r.Reason}");
+        Assert.True(c.Expected == (r.IsCorrect == true),
+            $"case {id} ({c.Construct}): expected {(c.Expected ? "equal" : "NOT equal")}; gold '{c.Gold}', extracted '{r.Extracted}' -> '{r.NormalizedCompletion}' vs '{r.NormalizedAnswer}': {r.Reason}");
+        Assert.Equal(c.Expected ? 1.0 : 0.0, r.Score);
+    }
+}
