@@ -29,6 +29,9 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
     /// <summary>Name, parameters and state as JSON (a string property, so Export-Clixml keeps it).</summary>
     public string Json => ToJson();
 
+    /// <summary>Current parameter values as "Name=value, ..." (for display).</summary>
+    public string Settings => string.Join(", ", Array.ConvertAll(Describe(GetType()), p => p.Info.Name + "=" + AdvantageParameterInfo.Format(p.Property.GetValue(this))));
+
     public IReadOnlyList<AdvantageParameterInfo> Parameters => Array.ConvertAll(Describe(GetType()), p => p.Info);
 
     private static (PropertyInfo Property, AdvantageParameterInfo Info)[] Describe(Type type) => ParameterCache.GetOrAdd(type, t =>
