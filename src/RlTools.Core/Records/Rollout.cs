@@ -45,6 +45,9 @@ public sealed class Rollout
     /// <summary><c>ref_logprobs</c>: per-token log-probs under a reference policy (optional).</summary>
     public float[]? RefLogprobs { get; set; }
 
+    /// <summary><c>prompt_logprobs</c>: per-token log-probs of the prompt under the sampling policy (ARM prompt confidence; optional).</summary>
+    public float[]? PromptLogprobs { get; set; }
+
     /// <summary><c>values</c>: per-token value estimates (GAE; optional).</summary>
     public float[]? Values { get; set; }
 
@@ -92,6 +95,7 @@ public sealed class Rollout
         c.Entropies = (float[]?)Entropies?.Clone();
         c.RefLogprobs = (float[]?)RefLogprobs?.Clone();
         c.Values = (float[]?)Values?.Clone();
+        c.PromptLogprobs = (float[]?)PromptLogprobs?.Clone();
         c.TokenAdvantages = (float[]?)TokenAdvantages?.Clone();
         c.Rewards = Rewards is null ? null : new Dictionary<string, double?>(Rewards, StringComparer.Ordinal);
         c.Metadata = RlTools.Core.IO.JsonValues.CloneMap(Metadata);

@@ -1,0 +1,89 @@
+using RlTools.Core.Records;
+
+namespace RlTools.Core.Advantages;
+
+/// <summary>
+/// One step's usable rollouts laid out group by group (groups in order of first appearance, rollouts
+/// in input order within a group) as flat arrays, so estimators run plain loops over
+/// <c>[GroupStart[g], GroupStart[g+1])</c>. Excluded groups are not in it.
+/// </summary>
+public sealed class AdvantageBatch
+{
+    internal AdvantageBatch(Rollout[] rollouts, int[] groupStart, double[] rewards, int[]? lengths, bool token)
+    {
+        Rollouts = rollouts;
+        GroupStart = groupStart;
+        Rewards = rewards;
+        Lengths = lengths;
+        Advantages = new double[rollouts.Length];
+        TokenAdvantages = token ? new float[rollouts.Length][] : null;
+    }
+
+    /// <summary>Rollouts in grouped order.</summary>
+    public Rollout[] Rollouts { get; }
+    /// <summary>Start offset of each group, plus the end (length = GroupCount + 1).</summary>
+    public int[] GroupStart { get; }
+    /// <summary>Scalar rewards in grouped order (NaN where the estimator does not read <c>reward</c>).</summary>
+    public double[] Rewards { get; }
+    /// <summary>Completion lengths in tokens (when the estimator reads lengths or token arrays).</summary>
+    public int[]? Lengths { get; }
+    /// <summary>Output: the sequence-level advantage of each rollout.</summary>
+    public double[] Advantages { get; }
+    /// <summary>Output for token-level estimators: one array per rollout, length = its completion length.</summary>
+    public float[][]? TokenAdvantages { get; }
+    /// <summary>Number of rollouts.</summary>
+    public int Count => Rollouts.Length;
+    /// <summary>Number of groups.</summary>
+    public int GroupCount => GroupStart.Length - 1;
+
+    /// <summary>Builds a batch from rollouts that are already known to be valid (all groups kept). For benchmarks and tests.</summary>
+    public static AdvantageBatch FromRollouts(IReadOnlyList<Rollout> rollouts, bool token = false, bool lengths = false)
+    {
+        int n = rollouts.Count;
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var gid = new int[n];
+        var counts = new List<int>();
+        for (int i = 0; i < n; i++)
+        {
+            string key = rollouts[i].PromptId ?? "";
+            if (!ids.TryGetValue(key, out int g)) { g = counts.Count; ids.Add(key, g); counts.Add(0); }
+            gid[i] = g;
+            counts[g]++;
+        }
+        return Build(rollouts, gid, counts, null, token, lengths);
+    }
+
+    internal static AdvantageBatch Build(IReadOnlyList<Rollout> rollouts, int[] gid, List<int> counts, bool[]? excluded, bool token, bool lengths)
+    {
+        int groups = counts.Count;
+        var newIndex = new int[groups];
+        int kept = 0, total = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            if (excluded is not null && excluded[g]) { newIndex[g] = -1; continue; }
+            newIndex[g] = kept++;
+            total += counts[g];
+        }
+        var start = new int[kept + 1];
+        for (int g = 0; g < groups; g++)
+            if (newIndex[g] >= 0) start[newIndex[g] + 1] = counts[g];
+        for (int g = 0; g < kept; g++) start[g + 1] += start[g];
+        var cursor = new int[kept];
+        Array.Copy(start, cursor, kept);
+        var items = new Rollout[total];
+        var rewards = new double[total];
+        var lens = lengths ? new int[total] : null;
+        int n = rollouts.Count;
+        for (int i = 0; i < n; i++)
+        {
+            int g = newIndex[gid[i]];
+            if (g < 0) continue;
+            int k = cursor[g]++;
+            var r = rollouts[i];
+            items[k] = r;
+            rewards[k] = r.Reward ?? double.NaN;
+            if (lens is not null) lens[k] = AdvantageMath.TokenCount(r);
+        }
+        return new AdvantageBatch(items, start, rewards, lens, token);
+    }
+}

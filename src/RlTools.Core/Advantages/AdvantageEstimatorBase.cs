@@ -1,0 +1,269 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using RlTools.Core.Records;
+
+namespace RlTools.Core.Advantages;
+
+/// <summary>
+/// Base of every estimator: parameters (public properties marked <see cref="AdvantageParameterAttribute"/>),
+/// input checks, grouping by <c>prompt_id</c>, exclusion of groups with bad rollouts, writing the
+/// results back, and JSON save/restore. A derived class implements <see cref="Compute"/> over an
+/// <see cref="AdvantageBatch"/> and, when stateful, <see cref="SaveState"/>/<see cref="LoadState"/>.
+/// </summary>
+public abstract class AdvantageEstimatorBase : IAdvantageEstimator
+{
+    private static readonly ConcurrentDictionary<Type, (PropertyInfo Property, AdvantageParameterInfo Info)[]> ParameterCache = new();
+
+    public abstract string Name { get; }
+    public abstract string Summary { get; }
+    public abstract string Source { get; }
+    public abstract string ArxivId { get; }
+    public abstract AdvantageLevel Level { get; }
+    public abstract AdvantageInputs Inputs { get; }
+    public virtual string? Assumptions => null;
+    public virtual bool IsStateful => false;
+
+    /// <summary>Name, parameters and state as JSON (a string property, so Export-Clixml keeps it).</summary>
+    public string Json => ToJson();
+
+    /// <summary>Current parameter values as "Name=value, ..." (for display).</summary>
+    public string Settings => string.Join(", ", Array.ConvertAll(Describe(GetType()), p => p.Info.Name + "=" + AdvantageParameterInfo.Format(p.Property.GetValue(this))));
+
+    public IReadOnlyList<AdvantageParameterInfo> Parameters => Array.ConvertAll(Describe(GetType()), p => p.Info);
+
+    private static (PropertyInfo Property, AdvantageParameterInfo Info)[] Describe(Type type) => ParameterCache.GetOrAdd(type, t =>
+    {
+        var fresh = Activator.CreateInstance(t)!;
+        var list = new List<(PropertyInfo, AdvantageParameterInfo)>();
+        foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var a = p.GetCustomAttribute<AdvantageParameterAttribute>();
+            if (a is null) continue;
+            object? def = p.GetValue(fresh);
+            if (def is Array arr) def = arr.Clone();
+            list.Add((p, new AdvantageParameterInfo(p.Name, TypeName(p.PropertyType), def, a.Description, a.Allowed)));
+        }
+        return list.ToArray();
+    });
+
+    private static string TypeName(Type t) =>
+        t == typeof(double) ? "double" : t == typeof(int) ? "int" : t == typeof(bool) ? "bool" :
+        t == typeof(string) ? "string" : t == typeof(double[]) ? "double[]" : t == typeof(string[]) ? "string[]" : t.Name;
+
+    private (PropertyInfo Property, AdvantageParameterInfo Info) Find(string name)
+    {
+        foreach (var p in Describe(GetType()))
+            if (string.Equals(p.Info.Name, name, StringComparison.OrdinalIgnoreCase)) return p;
+        var names = Array.ConvertAll(Describe(GetType()), p => p.Info.Name);
+        throw new ArgumentException(names.Length == 0
+            ? $"'{name}' is not a parameter of {Name}; {Name} takes no parameters."
+            : $"'{name}' is not a parameter of {Name}. Valid parameters: {string.Join(", ", names)}.", nameof(name));
+    }
+
+    public object? GetParameter(string name) => Find(name).Property.GetValue(this);
+
+    public void SetParameter(string name, object? value)
+    {
+        var (prop, info) = Find(name);
+        object? v;
+        try { v = Convert(value, prop.PropertyType); }
+        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
+        {
+            throw new ArgumentException($"Parameter {info.Name} of {Name} takes a {info.Type}; '{value}' cannot be converted.", nameof(value), e);
+        }
+        if (info.AllowedValues is { } allowed && v is string s)
+        {
+            string? match = null;
+            foreach (var a in allowed) if (string.Equals(a, s, StringComparison.OrdinalIgnoreCase)) match = a;
+            v = match ?? throw new ArgumentException($"Parameter {info.Name} of {Name} must be one of: {string.Join(", ", allowed)} (got '{s}').", nameof(value));
+        }
+        if (v is double d && !double.IsFinite(d))
+            throw new ArgumentException($"Parameter {info.Name} of {Name} must be a finite number (got {d}).", nameof(value));
+        prop.SetValue(this, v);
+        Validate();
+    }
+
+    /// <summary>Checks parameter combinations; throw <see cref="ArgumentException"/> saying what to fix.</summary>
+    protected virtual void Validate() { }
+
+    private static object? Convert(object? value, Type target)
+    {
+        if (value is JsonElement je) value = FromJsonElement(je);
+        if (target == typeof(string)) return value is null ? null : System.Convert.ToString(value, CultureInfo.InvariantCulture);
+        if (target == typeof(double[]) || target == typeof(string[]))
+        {
+            if (value is null) return null;
+            var items = value is IEnumerable e and not string ? e.Cast<object?>().ToList() : new List<object?> { value };
+            if (target == typeof(double[])) return items.Select(x => System.Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToArray();
+            return items.Select(x => System.Convert.ToString(x, CultureInfo.InvariantCulture) ?? "").ToArray();
+        }
+        if (value is null) throw new InvalidCastException("null");
+        if (target == typeof(bool) && value is string bs) return bool.Parse(bs);
+        if (target == typeof(int) && value is double dd)
+        {
+            if (dd != Math.Floor(dd)) throw new InvalidCastException("not an integer");
+            return checked((int)dd);
+        }
+        return System.Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+    }
+
+    private static object? FromJsonElement(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Number => e.GetDouble(),
+        JsonValueKind.String => e.GetString(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Array => e.EnumerateArray().Select(FromJsonElement).ToArray(),
+        _ => null,
+    };
+
+    /// <summary>Checks one rollout beyond the generic input checks; return an error id and message, or null.</summary>
+    protected virtual (string ErrorId, string Message)? CheckRollout(Rollout r) => null;
+
+    /// <summary>Computes advantages for the batch: fill <see cref="AdvantageBatch.Advantages"/> (and token arrays for token level).</summary>
+    protected abstract void Compute(AdvantageBatch batch);
+
+    /// <summary>Called after a batch was written back (stateful estimators update their state here).</summary>
+    protected virtual void AfterBatch(AdvantageBatch batch) { }
+
+    /// <summary>State to save (a JSON-serialisable object), or null for stateless estimators.</summary>
+    protected virtual object? SaveState() => null;
+
+    /// <summary>Restores state saved by <see cref="SaveState"/>.</summary>
+    protected virtual void LoadState(JsonElement state) { }
+
+    /// <summary>Clears the state (stateful estimators).</summary>
+    public virtual void ResetState() { }
+
+    public AdvantageResult Estimate(IReadOnlyList<Rollout> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var result = new AdvantageResult();
+        int n = batch.Count;
+        if (n == 0) return result;
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var gid = new int[n];
+        var counts = new List<int>();
+        bool[]? excluded = null;
+        var inputs = Inputs;
+        for (int i = 0; i < n; i++)
+        {
+            var r = batch[i] ?? throw new ArgumentException($"Rollout {i} of the batch is null.", nameof(batch));
+            string key = r.PromptId ?? "";
+            if (!ids.TryGetValue(key, out int g)) { g = counts.Count; ids.Add(key, g); counts.Add(0); }
+            gid[i] = g;
+            counts[g]++;
+            var problem = CheckInputs(r, inputs) ?? CheckRollout(r);
+            if (problem is { } p)
+            {
+                result.Issues.Add(new AdvantageIssue(i, r, p.ErrorId, $"Rollout prompt_id '{r.PromptId}' sample_index {r.SampleIndex}: {p.Message} Its group is left without advantages."));
+                excluded ??= new bool[n];
+                excluded[g] = true;
+            }
+        }
+        bool needLengths = (inputs & (AdvantageInputs.Lengths | AdvantageInputs.Entropies | AdvantageInputs.Logprobs | AdvantageInputs.Values)) != 0 || Level == AdvantageLevel.Token;
+        CheckGroups(batch, gid, counts, (i, id, msg) =>
+        {
+            var r = batch[i];
+            result.Issues.Add(new AdvantageIssue(i, r, id, $"Rollout prompt_id '{r.PromptId}' sample_index {r.SampleIndex}: {msg} Its group is left without advantages."));
+            excluded ??= new bool[n];
+            excluded[gid[i]] = true;
+        });
+        var b = AdvantageBatch.Build(batch, gid, counts, excluded, Level == AdvantageLevel.Token, needLengths);
+        if (excluded is not null)
+        {
+            for (int i = 0; i < n; i++)
+                if (excluded[gid[i]]) { batch[i].Advantage = null; batch[i].TokenAdvantages = null; }
+            for (int g = 0; g < counts.Count; g++) if (excluded[g]) result.ExcludedGroupCount++;
+        }
+        result.GroupCount = b.GroupCount;
+        result.RolloutCount = b.Count;
+        if (b.Count > 0) Compute(b);
+        var items = b.Rollouts;
+        var adv = b.Advantages;
+        var tok = b.TokenAdvantages;
+        for (int k = 0; k < items.Length; k++)
+        {
+            items[k].Advantage = adv[k];
+            items[k].TokenAdvantages = tok?[k];
+        }
+        AfterBatch(b);
+        return result;
+    }
+
+    /// <summary>Group-level checks (e.g. a minimum group size); add issues and mark groups excluded.</summary>
+    protected virtual void CheckGroups(IReadOnlyList<Rollout> batch, int[] gid, List<int> counts, Action<int, string, string> reject) { }
+
+    private static (string ErrorId, string Message)? CheckInputs(Rollout r, AdvantageInputs inputs)
+    {
+        if ((inputs & AdvantageInputs.Reward) != 0)
+        {
+            if (r.Reward is not { } rw) return ("MissingInput", "the estimator needs 'reward' and it is missing. Score the rollouts with Measure-RlReward first.");
+            if (!double.IsFinite(rw)) return ("NonFiniteReward", $"reward is {rw.ToString(CultureInfo.InvariantCulture)}; rewards must be finite numbers. Fix the verifier or drop the rollout.");
+        }
+        if ((inputs & AdvantageInputs.BaselineReward) != 0)
+        {
+            if (r.BaselineReward is not { } b) return ("MissingInput", "the estimator needs 'baseline_reward' (the reward of a greedy rollout of the same prompt) and it is missing.");
+            if (!double.IsFinite(b)) return ("NonFiniteReward", $"baseline_reward is {b.ToString(CultureInfo.InvariantCulture)}; it must be a finite number.");
+        }
+        if ((inputs & AdvantageInputs.Rewards) != 0)
+        {
+            if (r.Rewards is null || r.Rewards.Count == 0) return ("MissingInput", "the estimator needs the per-component 'rewards' map and it is missing or empty.");
+            foreach (var kv in r.Rewards)
+                if (kv.Value is { } v && !double.IsFinite(v))
+                    return ("NonFiniteReward", $"rewards['{kv.Key}'] is {v.ToString(CultureInfo.InvariantCulture)}; reward components must be finite (or null for 'did not apply').");
+        }
+        int len = AdvantageMath.TokenCount(r);
+        if ((inputs & AdvantageInputs.Lengths) != 0 && len < 0)
+            return ("MissingInput", "the estimator needs the completion length and the rollout has no 'completion_tokens' (nor logprobs/entropies).");
+        if ((inputs & AdvantageInputs.Entropies) != 0 && CheckArray(r.Entropies, "entropies", len) is { } e1) return e1;
+        if ((inputs & AdvantageInputs.Logprobs) != 0 && CheckArray(r.Logprobs, "logprobs", len) is { } e2) return e2;
+        if ((inputs & AdvantageInputs.Values) != 0 && CheckArray(r.Values, "values", len) is { } e3) return e3;
+        return null;
+    }
+
+    private static (string ErrorId, string Message)? CheckArray(float[]? a, string field, int len)
+    {
+        if (a is null) return ("MissingInput", $"the estimator needs per-token '{field}' and the rollout has none.");
+        if (a.Length != len) return ("InputLengthMismatch", $"'{field}' has {a.Length} values but the completion has {len} tokens; they must align.");
+        for (int j = 0; j < a.Length; j++)
+            if (!float.IsFinite(a[j])) return ("NonFiniteInput", $"'{field}'[{j}] is {a[j].ToString(CultureInfo.InvariantCulture)}; per-token inputs must be finite.");
+        return null;
+    }
+
+    public string ToJson()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", Name);
+            w.WriteStartObject("parameters");
+            foreach (var (prop, info) in Describe(GetType()))
+            {
+                w.WritePropertyName(info.Name);
+                JsonSerializer.Serialize(w, prop.GetValue(this), prop.PropertyType);
+            }
+            w.WriteEndObject();
+            if (SaveState() is { } state)
+            {
+                w.WritePropertyName("state");
+                JsonSerializer.Serialize(w, state, state.GetType());
+            }
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    internal void Restore(JsonElement root)
+    {
+        if (root.TryGetProperty("parameters", out var ps) && ps.ValueKind == JsonValueKind.Object)
+            foreach (var p in ps.EnumerateObject()) SetParameter(p.Name, p.Value);
+        if (root.TryGetProperty("state", out var st) && st.ValueKind == JsonValueKind.Object) LoadState(st);
+    }
+
+    public override string ToString() => Name;
+}

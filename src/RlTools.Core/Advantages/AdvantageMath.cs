@@ -1,0 +1,167 @@
+using RlTools.Core.Records;
+
+namespace RlTools.Core.Advantages;
+
+/// <summary>
+/// Shared numerics: group mean/std with verl's conventions, token whitening, quantiles.
+/// All loops are plain array loops (no LINQ) so the estimators stay fast on large batches.
+/// </summary>
+public static class AdvantageMath
+{
+    /// <summary>Completion length: <c>completion_tokens</c>, else <c>logprobs</c>, else <c>entropies</c>, else <c>values</c>; -1 when none is recorded.</summary>
+    public static int TokenCount(Rollout r)
+        => r.CompletionTokens?.Length ?? r.Logprobs?.Length ?? r.Entropies?.Length ?? r.Values?.Length ?? -1;
+
+    /// <summary>Mean of x[s..e).</summary>
+    public static double Mean(double[] x, int s, int e)
+    {
+        double sum = 0;
+        for (int i = s; i < e; i++) sum += x[i];
+        return sum / (e - s);
+    }
+
+    /// <summary>Standard deviation of x[s..e) around <paramref name="mean"/>: divide by n−1 (unbiased) or n (population). n−1 = 0 gives NaN, as torch.std does.</summary>
+    public static double Std(double[] x, int s, int e, double mean, bool unbiased)
+    {
+        double ss = 0;
+        for (int i = s; i < e; i++) { double d = x[i] - mean; ss += d * d; }
+        int n = e - s;
+        return Math.Sqrt(ss / (unbiased ? n - 1 : n));
+    }
+
+    /// <summary>
+    /// Group mean and std with verl's convention: a group of one has mean 0 and std 1 (so its
+    /// GRPO advantage is r / (1 + ε)); larger groups use the sample mean and the unbiased or
+    /// population std.
+    /// </summary>
+    public static void GroupMeanStd(double[] x, int s, int e, bool unbiased, out double mean, out double std)
+    {
+        if (e - s == 1) { mean = 0; std = 1; return; }
+        mean = Mean(x, s, e);
+        std = Std(x, s, e, mean, unbiased);
+    }
+
+    /// <summary>Group mean with verl's convention (a group of one has mean 0).</summary>
+    public static double GroupMean(double[] x, int s, int e) => e - s == 1 ? 0 : Mean(x, s, e);
+
+    /// <summary>
+    /// Masked whitening over every valid token of the batch (verl <c>masked_whiten</c>):
+    /// (x − mean) / √(var + ε), var Bessel-corrected (<paramref name="unbiased"/>) or population
+    /// (OpenRLHF). Applied in place. With one token the variance is taken as 0.
+    /// </summary>
+    public static void WhitenTokens(float[][] tokens, double epsilon, bool unbiased)
+    {
+        long n = 0; double sum = 0;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var t = tokens[i];
+            for (int j = 0; j < t.Length; j++) sum += t[j];
+            n += t.Length;
+        }
+        if (n == 0) return;
+        double mean = sum / n, ss = 0;
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var t = tokens[i];
+            for (int j = 0; j < t.Length; j++) { double d = t[j] - mean; ss += d * d; }
+        }
+        double var = n == 1 ? 0 : ss / (unbiased ? n - 1 : n);
+        double inv = 1.0 / Math.Sqrt(var + epsilon);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var t = tokens[i];
+            for (int j = 0; j < t.Length; j++) t[j] = (float)((t[j] - mean) * inv);
+        }
+    }
+
+    /// <summary>
+    /// Token whitening of per-sequence constants: every token of sequence i holds x[i], so the
+    /// statistics weight x[i] by its length. Returns the whitened per-sequence values (in place).
+    /// </summary>
+    public static void WhitenSequenceConstants(double[] x, int[] lengths, double epsilon, bool unbiased)
+    {
+        long n = 0; double sum = 0;
+        for (int i = 0; i < x.Length; i++) { sum += x[i] * lengths[i]; n += lengths[i]; }
+        if (n == 0) return;
+        double mean = sum / n, ss = 0;
+        for (int i = 0; i < x.Length; i++) { double d = x[i] - mean; ss += d * d * lengths[i]; }
+        double var = n == 1 ? 0 : ss / (unbiased ? n - 1 : n);
+        double inv = 1.0 / Math.Sqrt(var + epsilon);
+        for (int i = 0; i < x.Length; i++) x[i] = (x[i] - mean) * inv;
+    }
+
+    /// <summary>Fills a token array of length <paramref name="length"/> with <paramref name="value"/>.</summary>
+    public static float[] Broadcast(double value, int length)
+    {
+        var a = new float[length];
+        Array.Fill(a, (float)value);
+        return a;
+    }
+
+    /// <summary>Mean of a token array (0 for an empty one).</summary>
+    public static double MeanOf(float[] t)
+    {
+        if (t.Length == 0) return 0;
+        double s = 0;
+        for (int j = 0; j < t.Length; j++) s += t[j];
+        return s / t.Length;
+    }
+
+    /// <summary>
+    /// Quantile with "nearest" interpolation, as torch.quantile(interpolation="nearest"): the
+    /// sorted element at index round(q·(n−1)), rounding half to even.
+    /// </summary>
+    public static double QuantileNearest(double[] sorted, double q)
+    {
+        if (sorted.Length == 0) return double.NaN;
+        int k = (int)Math.Round(q * (sorted.Length - 1), MidpointRounding.ToEven);
+        return sorted[Math.Clamp(k, 0, sorted.Length - 1)];
+    }
+
+    /// <summary>Reads a number from a metadata value (double, int, string, JsonElement...).</summary>
+    public static bool TryGetNumber(object? value, out double number)
+    {
+        number = double.NaN;
+        switch (value)
+        {
+            case null: return false;
+            case double d: number = d; return true;
+            case float f: number = f; return true;
+            case int i: number = i; return true;
+            case long l: number = l; return true;
+            case decimal m: number = (double)m; return true;
+            case string s: return double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out number);
+            case System.Text.Json.JsonElement je:
+                if (je.ValueKind == System.Text.Json.JsonValueKind.Number) { number = je.GetDouble(); return true; }
+                if (je.ValueKind == System.Text.Json.JsonValueKind.String) return TryGetNumber(je.GetString(), out number);
+                return false;
+            case IConvertible c:
+                try { number = c.ToDouble(System.Globalization.CultureInfo.InvariantCulture); return true; } catch (FormatException) { return false; } catch (InvalidCastException) { return false; }
+            default: return false;
+        }
+    }
+
+    /// <summary>Reads a number array from a metadata value (float[], double[], a list of numbers, a JSON array).</summary>
+    public static float[]? TryGetNumbers(object? value)
+    {
+        switch (value)
+        {
+            case null: return null;
+            case float[] f: return f;
+            case double[] d: return Array.ConvertAll(d, x => (float)x);
+            case System.Text.Json.JsonElement je when je.ValueKind == System.Text.Json.JsonValueKind.Array:
+            {
+                var list = new List<float>();
+                foreach (var x in je.EnumerateArray()) { if (!TryGetNumber(x, out double v)) return null; list.Add((float)v); }
+                return list.ToArray();
+            }
+            case System.Collections.IEnumerable e and not string:
+            {
+                var list = new List<float>();
+                foreach (var x in e) { if (!TryGetNumber(x, out double v)) return null; list.Add((float)v); }
+                return list.ToArray();
+            }
+            default: return null;
+        }
+    }
+}

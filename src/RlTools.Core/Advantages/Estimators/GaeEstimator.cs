@@ -1,0 +1,58 @@
+namespace RlTools.Core.Advantages.Estimators;
+
+/// <summary>
+/// GAE, generalised advantage estimation (Schulman et al., "High-Dimensional Continuous Control
+/// Using Generalized Advantage Estimation", arXiv 1506.02438; verl <c>gae</c>, OpenRLHF <c>gae</c>).
+/// <para>Token rewards: the scalar reward on the last completion token, 0 elsewhere; V beyond the
+/// last token is 0. Backwards: δ_t = R_t + γ·V_{t+1} − V_t, A_t = δ_t + γλ·A_{t+1}. Then (when
+/// <c>Whiten</c>) batch whitening over every valid token, (A − mean)/√(var + 1e-8), Bessel var (verl).
+/// Needs per-token <c>values</c> from a critic. <c>advantage</c> is the mean token advantage.</para>
+/// </summary>
+public sealed class GaeEstimator : AdvantageEstimatorBase
+{
+    public override string Name => "GAE";
+    public override string Summary => "TD(λ) advantages from per-token values, then batch whitening";
+    public override string Source => "Schulman et al. 2015, GAE; verl gae, OpenRLHF gae";
+    public override string ArxivId => "1506.02438";
+    public override AdvantageLevel Level => AdvantageLevel.Token;
+    public override AdvantageInputs Inputs => AdvantageInputs.Reward | AdvantageInputs.Values;
+
+    [AdvantageParameter("Discount γ (verl 1.0).")]
+    public double Gamma { get; set; } = 1.0;
+
+    [AdvantageParameter("GAE λ (verl 1.0; TRL PPO 0.95).")]
+    public double Lambda { get; set; } = 1.0;
+
+    [AdvantageParameter("Whiten the advantages over the batch's valid tokens (verl does).")]
+    public bool Whiten { get; set; } = true;
+
+    [AdvantageParameter("ε inside the whitening √(var + ε) (verl 1e-8).")]
+    public double WhitenEpsilon { get; set; } = 1e-8;
+
+    [AdvantageParameter("Bessel-corrected token variance (verl); false = population (OpenRLHF).")]
+    public bool UnbiasedVariance { get; set; } = true;
+
+    protected override void Compute(AdvantageBatch b)
+    {
+        var tok = b.TokenAdvantages!;
+        double gamma = Gamma, gl = Gamma * Lambda;
+        for (int i = 0; i < b.Count; i++)
+        {
+            var v = b.Rollouts[i].Values!;
+            int L = v.Length;
+            var t = new float[L];
+            double nextV = 0, next = 0;
+            for (int j = L - 1; j >= 0; j--)
+            {
+                double reward = j == L - 1 ? b.Rewards[i] : 0;
+                double delta = reward + gamma * nextV - v[j];
+                next = delta + gl * next;
+                t[j] = (float)next;
+                nextV = v[j];
+            }
+            tok[i] = t;
+        }
+        if (Whiten) AdvantageMath.WhitenTokens(tok, WhitenEpsilon, UnbiasedVariance);
+        for (int i = 0; i < b.Count; i++) b.Advantages[i] = AdvantageMath.MeanOf(tok[i]);
+    }
+}

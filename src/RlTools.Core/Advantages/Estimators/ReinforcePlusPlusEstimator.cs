@@ -1,0 +1,44 @@
+namespace RlTools.Core.Advantages.Estimators;
+
+/// <summary>
+/// REINFORCE++ (Hu, "REINFORCE++: A Simple and Efficient Approach for Aligning Large Language
+/// Models", arXiv 2501.03262; verl <c>reinforce_plus_plus</c>, OpenRLHF <c>reinforce</c>).
+/// <para>The reward sits on the last completion token; discounted returns G_t = R_t + γ·G_{t+1}
+/// (so G_t = γ^{L−1−t}·r); then batch whitening over every valid token: A = (G − mean)/√(var + 1e-8),
+/// var Bessel-corrected as verl (<c>UnbiasedVariance=false</c>: population, as OpenRLHF).</para>
+/// <para>Sets <c>token_advantages</c>; <c>advantage</c> is the mean of the rollout's token
+/// advantages (0 for an empty completion, which has no tokens to train).</para>
+/// </summary>
+public sealed class ReinforcePlusPlusEstimator : AdvantageEstimatorBase
+{
+    public override string Name => "ReinforcePlusPlus";
+    public override string Summary => "discounted token returns, whitened over all valid tokens of the batch";
+    public override string Source => "Hu 2025, REINFORCE++; verl reinforce_plus_plus, OpenRLHF reinforce";
+    public override string ArxivId => "2501.03262";
+    public override AdvantageLevel Level => AdvantageLevel.Token;
+    public override AdvantageInputs Inputs => AdvantageInputs.Reward | AdvantageInputs.Lengths;
+
+    [AdvantageParameter("Discount γ of the token returns (verl/OpenRLHF 1.0).")]
+    public double Gamma { get; set; } = 1.0;
+
+    [AdvantageParameter("ε inside the whitening √(var + ε) (verl 1e-8).")]
+    public double WhitenEpsilon { get; set; } = 1e-8;
+
+    [AdvantageParameter("Bessel-corrected token variance (verl); false = population (OpenRLHF).")]
+    public bool UnbiasedVariance { get; set; } = true;
+
+    protected override void Compute(AdvantageBatch b)
+    {
+        var r = b.Rewards; var len = b.Lengths!; var tok = b.TokenAdvantages!;
+        double gamma = Gamma;
+        for (int i = 0; i < b.Count; i++)
+        {
+            var t = new float[len[i]];
+            double ret = r[i];
+            for (int j = t.Length - 1; j >= 0; j--) { t[j] = (float)ret; ret *= gamma; }
+            tok[i] = t;
+        }
+        AdvantageMath.WhitenTokens(tok, WhitenEpsilon, UnbiasedVariance);
+        for (int i = 0; i < b.Count; i++) b.Advantages[i] = AdvantageMath.MeanOf(tok[i]);
+    }
+}

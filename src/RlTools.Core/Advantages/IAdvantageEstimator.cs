@@ -1,0 +1,114 @@
+using RlTools.Core.Records;
+
+namespace RlTools.Core.Advantages;
+
+/// <summary>Whether an estimator produces one advantage per rollout or one per completion token.</summary>
+public enum AdvantageLevel
+{
+    /// <summary>Sets <see cref="Rollout.Advantage"/> only (the loss broadcasts it over the tokens).</summary>
+    Sequence,
+    /// <summary>Sets <see cref="Rollout.TokenAdvantages"/> and, as a summary, <see cref="Rollout.Advantage"/>.</summary>
+    Token,
+}
+
+/// <summary>The rollout fields an estimator reads (checked per rollout before estimation).</summary>
+[Flags]
+public enum AdvantageInputs
+{
+    None = 0,
+    /// <summary><c>reward</c>: a finite scalar.</summary>
+    Reward = 1,
+    /// <summary><c>rewards</c>: the per-component map.</summary>
+    Rewards = 2,
+    /// <summary><c>baseline_reward</c>: a finite scalar (ReMax).</summary>
+    BaselineReward = 4,
+    /// <summary>Completion length: <c>completion_tokens</c> (or, failing that, <c>logprobs</c>/<c>entropies</c>).</summary>
+    Lengths = 8,
+    /// <summary><c>entropies</c>: one finite value per completion token.</summary>
+    Entropies = 16,
+    /// <summary><c>logprobs</c>: one finite value per completion token.</summary>
+    Logprobs = 32,
+    /// <summary><c>prompt_logprobs</c>: per prompt token.</summary>
+    PromptLogprobs = 64,
+    /// <summary><c>values</c>: one finite value per completion token.</summary>
+    Values = 128,
+    /// <summary>A numeric prediction per rollout: <c>metadata.predicted_score</c> or <c>&lt;answer&gt;x&lt;/answer&gt;</c> in the completion.</summary>
+    PredictedScore = 256,
+    /// <summary>One <c>is_expert</c> rollout per group with its <c>logprobs</c>.</summary>
+    Expert = 512,
+    /// <summary><c>finish_reason</c> (stop/length), used to spot truncated samples.</summary>
+    FinishReason = 1024,
+}
+
+/// <summary>One tunable parameter of an estimator: name, type, default, allowed values and what it does.</summary>
+public sealed record AdvantageParameterInfo(string Name, string Type, object? Default, string Description, IReadOnlyList<string>? AllowedValues)
+{
+    public override string ToString() => $"{Name}={AdvantageParameterInfo.Format(Default)}";
+
+    internal static string Format(object? v) => v switch
+    {
+        null => "null",
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        double[] a => "@(" + string.Join(", ", a.Select(x => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + ")",
+        string[] s => "@(" + string.Join(", ", s) + ")",
+        _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
+}
+
+/// <summary>A rollout the estimator could not use; its whole group gets no advantage.</summary>
+/// <param name="Index">Position of the rollout in the input batch.</param>
+/// <param name="Rollout">The offending rollout.</param>
+/// <param name="ErrorId">Stable PascalCase id (NonFiniteReward, MissingInput, InputLengthMismatch, GroupTooSmall, ...).</param>
+/// <param name="Message">What is wrong and what to fix.</param>
+public sealed record AdvantageIssue(int Index, Rollout Rollout, string ErrorId, string Message);
+
+/// <summary>What one call of <see cref="IAdvantageEstimator.Estimate"/> did.</summary>
+public sealed class AdvantageResult
+{
+    /// <summary>Rollouts that could not be used (one entry per bad rollout).</summary>
+    public List<AdvantageIssue> Issues { get; } = new();
+    /// <summary>Groups that received advantages.</summary>
+    public int GroupCount { get; set; }
+    /// <summary>Groups left without advantages because one of their rollouts was bad.</summary>
+    public int ExcludedGroupCount { get; set; }
+    /// <summary>Rollouts that received advantages.</summary>
+    public int RolloutCount { get; set; }
+}
+
+/// <summary>
+/// An advantage estimator: reads rewards (and whatever <see cref="Inputs"/> names) of one step's
+/// batch and sets <see cref="Rollout.Advantage"/> (and, for <see cref="AdvantageLevel.Token"/>,
+/// <see cref="Rollout.TokenAdvantages"/>). Groups are the rollouts sharing <see cref="Rollout.PromptId"/>.
+/// A rollout with a non-finite reward or a missing input is reported in the result and its whole
+/// group is left without advantages (never zeroed).
+/// </summary>
+public interface IAdvantageEstimator
+{
+    /// <summary>Registry name (<c>GRPO</c>, <c>RLOO</c>, ...).</summary>
+    string Name { get; }
+    /// <summary>One line: what it computes.</summary>
+    string Summary { get; }
+    /// <summary>Paper and/or framework it comes from.</summary>
+    string Source { get; }
+    /// <summary>arXiv id of the paper.</summary>
+    string ArxivId { get; }
+    /// <summary>Sequence or token level.</summary>
+    AdvantageLevel Level { get; }
+    /// <summary>Fields it reads.</summary>
+    AdvantageInputs Inputs { get; }
+    /// <summary>Parameters with their defaults.</summary>
+    IReadOnlyList<AdvantageParameterInfo> Parameters { get; }
+    /// <summary>Assumptions made where the paper's formula was not found (null when none).</summary>
+    string? Assumptions { get; }
+    /// <summary>True when the estimator keeps state across batches (save it with <see cref="ToJson"/>).</summary>
+    bool IsStateful { get; }
+    /// <summary>Current value of a parameter.</summary>
+    object? GetParameter(string name);
+    /// <summary>Sets a parameter (converted to its type); throws <see cref="ArgumentException"/> naming the valid ones.</summary>
+    void SetParameter(string name, object? value);
+    /// <summary>Estimates advantages for one step's batch, in place.</summary>
+    AdvantageResult Estimate(IReadOnlyList<Rollout> batch);
+    /// <summary>Name, parameters and state as JSON; <see cref="AdvantageEstimatorRegistry.FromJson"/> restores it.</summary>
+    string ToJson();
+}

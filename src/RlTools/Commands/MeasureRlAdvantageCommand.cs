@@ -1,0 +1,88 @@
+using System.Collections;
+using System.Management.Automation;
+using RlTools.Core.Advantages;
+using RlTools.Core.Records;
+
+namespace RlTools.Commands;
+
+/// <summary>
+/// Measure-RlAdvantage: buffers one step's rollouts, runs an advantage estimator over them (groups =
+/// rollouts sharing prompt_id) and emits the same rollouts, in input order, with advantage (and
+/// token_advantages for token-level estimators) set. Bad rollouts are reported; their group gets none.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Measure, "RlAdvantage")]
+[OutputType(typeof(Rollout))]
+public sealed class MeasureRlAdvantageCommand : RlCmdlet
+{
+    /// <summary>A registry name (GRPO, RLOO, ...) or an estimator object from New-RlAdvantageEstimator.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(AdvantageEstimatorCompleter))]
+    [ValidateNotNull]
+    public object Estimator { get; set; } = null!;
+
+    /// <summary>Parameters of the estimator, e.g. @{ Epsilon = 1e-4; UnbiasedStd = $false }.</summary>
+    [Parameter]
+    public Hashtable? Parameters { get; set; }
+
+    /// <summary>Rollouts of one step.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [AllowNull]
+    public Rollout? InputObject { get; set; }
+
+    private readonly List<Rollout> _batch = new();
+    private IAdvantageEstimator _estimator = null!;
+
+    protected override void BeginProcessing()
+    {
+        try { _estimator = Resolve(); }
+        catch (EstimatorResolver.ResolveException e) { ThrowRlError(e.ErrorId, e.Category, Estimator, e.Message, e); }
+    }
+
+    private IAdvantageEstimator Resolve()
+    {
+        object value = Estimator is PSObject p ? p.BaseObject : Estimator;
+        if (value is IAdvantageEstimator live)
+        {
+            EstimatorResolver.Apply(live, Parameters);
+            return live;
+        }
+        if (value is string name) return EstimatorResolver.FromName(name, Parameters);
+        if (Estimator is PSObject ps && EstimatorResolver.DeserializedJson(ps) is { } json)
+        {
+            var est = EstimatorResolver.FromJson(json);
+            if (est.IsStateful)
+                throw new EstimatorResolver.ResolveException("DeserializedEstimator", ErrorCategory.InvalidArgument,
+                    $"This {est.Name} estimator was read back by Import-Clixml and is a copy without its live state; updates would be lost. " +
+                    "Restore it first: $e = New-RlAdvantageEstimator -Restore (Import-Clixml file.xml), then pass $e.");
+            EstimatorResolver.Apply(est, Parameters);
+            return est;
+        }
+        throw new EstimatorResolver.ResolveException("InvalidEstimator", ErrorCategory.InvalidArgument,
+            $"-Estimator takes a name ({string.Join(", ", AdvantageEstimatorRegistry.Names)}) or an object from New-RlAdvantageEstimator; got a {value.GetType().FullName}.");
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (InputObject is null)
+        {
+            WriteRlError("NullRollout", ErrorCategory.InvalidData, null, "A null rollout reached Measure-RlAdvantage; pipe RlTools.Core.Records.Rollout objects.");
+            return;
+        }
+        _batch.Add(InputObject);
+    }
+
+    protected override void EndProcessing()
+    {
+        AdvantageResult result;
+        try { result = _estimator.Estimate(_batch); }
+        catch (ArgumentException e)
+        {
+            ThrowRlError("InvalidEstimatorParameter", ErrorCategory.InvalidArgument, _estimator, e.Message, e);
+            return;
+        }
+        foreach (var issue in result.Issues)
+            WriteRlError(issue.ErrorId, ErrorCategory.InvalidData, issue.Rollout, issue.Message);
+        WriteVerbose($"{_estimator.Name}: {result.RolloutCount} rollouts in {result.GroupCount} groups got advantages; {result.ExcludedGroupCount} groups excluded.");
+        foreach (var r in _batch) WriteObject(r);
+    }
+}

@@ -1,0 +1,45 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-RlModuleForTest
+}
+
+Describe 'Get-RlAdvantageEstimator' {
+    It 'lists all 23 registered estimators' {
+        $all = @(Get-RlAdvantageEstimator)
+        $all.Count | Should -Be 23
+        $all.Name | Should -Contain 'GRPO'
+        $all.Name | Should -Contain 'R3Rank'
+        $all | Should -BeOfType ([RlTools.Core.Advantages.AdvantageEstimatorInfo])
+    }
+
+    It 'describes source, arXiv id, level, inputs and parameters with defaults' {
+        $d = Get-RlAdvantageEstimator DGPO
+        $d.ArxivId | Should -Be '2601.20614'
+        $d.Level | Should -Be 'Sequence'
+        $d.Inputs | Should -Contain 'reward'
+        ($d.Parameters | Where-Object Name -EQ 'Temperature').Default | Should -Be 2.0
+        $d.Parameters.Description | Should -Not -Contain ''
+        (Get-RlAdvantageEstimator GAE).Inputs | Should -Contain 'values'
+        (Get-RlAdvantageEstimator GAE).Level | Should -Be 'Token'
+        (Get-RlAdvantageEstimator ARM).Assumptions | Should -Match 'perplexity'
+        @(Get-RlAdvantageEstimator | Where-Object Stateful).Name | Should -Be @('ADORA', 'R3Rank')
+    }
+
+    It 'matches wildcards case-insensitively' {
+        @(Get-RlAdvantageEstimator 'reinforce*').Name | Should -Be @('ReinforcePlusPlus', 'ReinforcePlusPlusBaseline')
+    }
+
+    It 'reports an unknown name with the valid ones' {
+        Get-RlAdvantageEstimator Nope -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -Be 'UnknownEstimator,RlTools.Commands.GetRlAdvantageEstimatorCommand'
+        $errs[0].Exception.Message | Should -Match 'GRPO, DrGRPO, RLOO'
+    }
+
+    It 'tab-completes estimator names for <Command>' -ForEach @(
+        @{ Command = 'Measure-RlAdvantage -Estimator ' }, @{ Command = 'New-RlAdvantageEstimator -Name ' }, @{ Command = 'Get-RlAdvantageEstimator ' }) {
+        $all = (TabExpansion2 -inputScript $Command -cursorColumn $Command.Length).CompletionMatches.CompletionText
+        $all.Count | Should -Be 23
+        $line = $Command + 'Reinf'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('ReinforcePlusPlus', 'ReinforcePlusPlusBaseline')
+    }
+}

@@ -1,0 +1,137 @@
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-RlModuleForTest
+    $script:Names = @(Get-RlAdvantageEstimator | ForEach-Object { @{ Name = $_.Name; Level = [string] $_.Level } })
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-RlModuleForTest
+
+    # A small batch with every input any estimator reads: 3 prompts of 4, 3 and 1 samples.
+    function New-TestBatch([switch] $Expert) {
+        $rng = [System.Random]::new(5)
+        $sizes = 4, 3, 1
+        $i = 0
+        for ($g = 0; $g -lt $sizes.Count; $g++) {
+            for ($k = 0; $k -lt $sizes[$g]; $k++) {
+                $len = 2 + ($i % 4)
+                $reward = [double](($i * 7 + $g) % 3 -eq 0)
+                $components = [System.Collections.Generic.Dictionary[string, System.Nullable[double]]]::new()
+                $components['accuracy'] = $reward; $components['format'] = 1.0
+                [RlTools.Core.Records.Rollout]@{
+                    PromptId         = "p$g"
+                    SampleIndex      = $k
+                    Completion       = "<answer>$(1 + $i % 5)</answer>"
+                    FinishReason     = 'stop'
+                    Reward           = $reward
+                    Rewards          = $components
+                    BaselineReward   = 0.5
+                    CompletionTokens = [int[]](1..$len)
+                    Logprobs         = [float[]](1..$len | ForEach-Object { - $rng.NextDouble() })
+                    Entropies        = [float[]](1..$len | ForEach-Object { 0.1 + $rng.NextDouble() })
+                    Values           = [float[]](1..$len | ForEach-Object { $rng.NextDouble() })
+                    PromptLogprobs   = [float[]](-1.0, -0.5)
+                    IsExpert         = $Expert -and $k -eq 0
+                    Step             = 1
+                }
+                $i++
+            }
+        }
+    }
+}
+
+Describe 'Measure-RlAdvantage' {
+    It 'discovered every registered estimator (<_>)' -ForEach @($Names.Count) {
+        $_ | Should -Be 23
+    }
+
+    It '<Name> sets an advantage on every rollout and emits them in input order' -ForEach $Names {
+        $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL'))
+        if ($Name -eq 'GRPOPassK') { $batch = @($batch | Where-Object PromptId -NE 'p2') }   # needs groups of two or more
+        $out = @($batch | Measure-RlAdvantage -Estimator $Name -ErrorVariable errs)
+        $errs | Should -BeNullOrEmpty
+        $out.Count | Should -Be $batch.Count
+        for ($i = 0; $i -lt $out.Count; $i++) { [object]::ReferenceEquals($out[$i], $batch[$i]) | Should -BeTrue }
+        foreach ($r in $out) {
+            $r.Advantage | Should -Not -BeNullOrEmpty
+            [double]::IsFinite($r.Advantage) | Should -BeTrue
+            if ($Level -eq 'Token') { $r.TokenAdvantages.Count | Should -Be $r.CompletionTokens.Count }
+            else { $r.TokenAdvantages | Should -BeNullOrEmpty }
+        }
+    }
+
+    It 'computes GRPO by hand' {
+        $b = 1, 0, 0, 0 | ForEach-Object { [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; Reward = $_ } }
+        $out = $b | Measure-RlAdvantage -Estimator GRPO
+        $out[0].Advantage | Should -BeLessThan (0.75 / 0.5 + 1e-9)
+        $out[0].Advantage | Should -BeGreaterThan (0.75 / 0.500001 - 1e-9)
+        ($out | Measure-RlAdvantage -Estimator GRPO -Parameters @{ NormalizeByStd = $false })[1].Advantage | Should -Be -0.25
+    }
+
+    It 'reports a NaN reward naming the rollout and leaves its group without advantages' {
+        $b = @(New-TestBatch)
+        $b[5].Reward = [double]::NaN
+        $out = @($b | Measure-RlAdvantage -Estimator GRPO -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be $b.Count
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'NonFiniteReward,RlTools.Commands.MeasureRlAdvantageCommand'
+        $errs[0].TargetObject | Should -Be $b[5]
+        $errs[0].Exception.Message | Should -Match "prompt_id 'p1' sample_index 1"
+        @($out | Where-Object PromptId -EQ 'p1').Count | Should -Be 3
+        $out | Where-Object PromptId -EQ 'p1' | Where-Object { $null -ne $_.Advantage } | Should -BeNullOrEmpty
+        ($out | Where-Object PromptId -NE 'p1' | Where-Object { $null -eq $_.Advantage }) | Should -BeNullOrEmpty
+    }
+
+    It 'stops with -ErrorAction Stop' {
+        $b = @(New-TestBatch); $b[0].Reward = [double]::PositiveInfinity
+        { $b | Measure-RlAdvantage -Estimator RLOO -ErrorAction Stop } | Should -Throw -ErrorId 'NonFiniteReward,RlTools.Commands.MeasureRlAdvantageCommand'
+    }
+
+    It 'rejects an unknown estimator, listing the valid names' {
+        { New-TestBatch | Measure-RlAdvantage -Estimator GRPOO -ErrorAction Stop } | Should -Throw -ErrorId 'UnknownEstimator,RlTools.Commands.MeasureRlAdvantageCommand' -ExpectedMessage '*Valid names: GRPO, DrGRPO*'
+    }
+
+    It 'rejects an unknown parameter, listing the valid ones' {
+        { New-TestBatch | Measure-RlAdvantage -Estimator GRPO -Parameters @{ Epsilom = 1 } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidEstimatorParameter,RlTools.Commands.MeasureRlAdvantageCommand' -ExpectedMessage '*Valid parameters: Epsilon*'
+    }
+
+    It 'returns nothing for empty input' {
+        @() | Measure-RlAdvantage -Estimator GRPO | Should -BeNullOrEmpty
+    }
+
+    It 'takes an estimator object and keeps its state across calls' {
+        $e = New-RlAdvantageEstimator -Name ADORA
+        New-TestBatch | Measure-RlAdvantage -Estimator $e | Out-Null
+        New-TestBatch | Measure-RlAdvantage -Estimator $e | Out-Null
+        $e.State.Steps | Should -Be 2
+        $e.State.Prompts['p0'].Seen | Should -Be 2
+    }
+
+    It 'refuses a deserialized stateful estimator and accepts a deserialized stateless one' {
+        $dir = New-RlTestDirectory
+        try {
+            New-RlAdvantageEstimator -Name R3Rank | Export-Clixml (Join-Path $dir 'r3.xml')
+            $copy = Import-Clixml (Join-Path $dir 'r3.xml')
+            { New-TestBatch | Measure-RlAdvantage -Estimator $copy -ErrorAction Stop } | Should -Throw -ErrorId 'DeserializedEstimator,RlTools.Commands.MeasureRlAdvantageCommand'
+            New-RlAdvantageEstimator -Name GRPO -Parameters @{ Epsilon = 0.5 } | Export-Clixml (Join-Path $dir 'g.xml')
+            $out = @(1, 0 | ForEach-Object { [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; Reward = $_ } } | Measure-RlAdvantage -Estimator (Import-Clixml (Join-Path $dir 'g.xml')))
+            $out[0].Advantage | Should -Be (0.5 / ([math]::Sqrt(0.5) + 0.5))
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'round-trips JSONL: Import-RlRollout | Measure-RlAdvantage -Estimator <_> | Export-RlRollout' -ForEach @('GRPO', 'RLOO', 'ReinforcePlusPlus') -Skip:(-not (Get-Command Import-RlRollout -ErrorAction Ignore)) {
+        $dir = New-RlTestDirectory
+        try {
+            $in = Join-Path $dir 'x.jsonl'; $outFile = Join-Path $dir 'y.jsonl'
+            New-TestBatch | Export-RlRollout $in
+            Import-RlRollout $in | Measure-RlAdvantage -Estimator $_ | Export-RlRollout $outFile
+            $back = @(Import-RlRollout $outFile)
+            $back.Count | Should -Be 8
+            $back | Where-Object { $null -eq $_.Advantage } | Should -BeNullOrEmpty
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+}
