@@ -33,7 +33,7 @@ internal sealed class BytePairEncoder
         _unkId = unkId;
         for (int b = 0; b < 256; b++)
             _byteIds[b] = vocab.TryGetValue(ByteToChar[b].ToString(), out int id) ? id : -1;
-        _merges = new Dictionary<long, (int, int)>(merges.Count);
+        _merges = new Dictionary<long, (int, int)>(merges.Count, PairComparer.Instance);
         for (int rank = 0; rank < merges.Count; rank++)
         {
             var (l, r) = merges[rank];
@@ -44,6 +44,17 @@ internal sealed class BytePairEncoder
     }
 
     private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
+
+    /// <summary>
+    /// long's own hash (low ^ high word) collides for every pair with the same a ^ b, which turns the merge
+    /// table into long chains; mix the bits instead (Fibonacci hashing).
+    /// </summary>
+    private sealed class PairComparer : IEqualityComparer<long>
+    {
+        public static readonly PairComparer Instance = new();
+        public bool Equals(long x, long y) => x == y;
+        public int GetHashCode(long key) => (int)((ulong)(key * unchecked((long)0x9E3779B97F4A7C15UL)) >> 32);
+    }
 
     /// <summary>Appends the ids of one pre-token (raw text, before byte mapping).</summary>
     public void Encode(string preToken, List<int> output)
