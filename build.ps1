@@ -137,6 +137,7 @@ function Get-TrxCounts([string] $Directory) {
 }
 
 function Invoke-Test {
+    & (Join-Path $Root 'tests' 'fixtures' 'Install-NpmFixtures.ps1')
     $results = Join-Path $Root 'TestResults'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     $total = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
