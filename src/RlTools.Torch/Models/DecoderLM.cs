@@ -31,12 +31,13 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
         RegisterComponents();
         using (no_grad())
         {
+            using var initScope = NewDisposeScope();
             using var gen = new Generator((ulong)(seed ?? Random.Shared.NextInt64()), device);
             foreach (var (name, p) in named_parameters())
             {
                 if (name.EndsWith("norm.weight", StringComparison.Ordinal)) nn.init.ones_(p);
                 else if (name.EndsWith(".bias", StringComparison.Ordinal)) nn.init.zeros_(p);
-                else nn.init.normal_(p, 0, 0.02, gen);
+                else p.copy_(randn(p.shape, ScalarType.Float32, device, generator: gen).mul_(0.02)); // nn.init.normal_ ignores its generator in TorchSharp 0.107
             }
         }
         if (dtype != ScalarType.Float32) this.to(dtype);

@@ -123,3 +123,23 @@ public class DecoderLMTests
         Assert.True(maxDiff > 0, "bf16 should not be bit-identical to float32");
     }
 }
+
+public class DecoderLMInitTests
+{
+    [Fact]
+    public void The_seed_fixes_the_initial_weights()
+    {
+        using var a = new DecoderLM(ModelConfig.Preset("Tiny"), seed: 3);
+        using var b = new DecoderLM(ModelConfig.Preset("Tiny"), seed: 3);
+        using var c = new DecoderLM(ModelConfig.Preset("Tiny"), seed: 4);
+        var pa = a.named_parameters().ToDictionary(x => x.name, x => x.parameter.data<float>().ToArray());
+        foreach (var (name, p) in b.named_parameters()) Assert.Equal(pa[name], p.data<float>().ToArray());
+        Assert.NotEqual(pa["model.embed_tokens.weight"], c.named_parameters().First(x => x.name == "model.embed_tokens.weight").parameter.data<float>().ToArray());
+        // normal(0, 0.02): the sample standard deviation of the 16,576 embedding weights is close to 0.02.
+        double[] e = pa["model.embed_tokens.weight"].Select(x => (double)x).ToArray();
+        double mean = e.Average(), sd = Math.Sqrt(e.Sum(x => (x - mean) * (x - mean)) / e.Length);
+        Assert.InRange(sd, 0.019, 0.021);
+        Assert.All(pa["model.norm.weight"], x => Assert.Equal(1f, x));
+        Assert.All(pa["model.layers.0.self_attn.q_proj.bias"], x => Assert.Equal(0f, x));
+    }
+}

@@ -21,7 +21,7 @@ internal static class TestModels
         using (no_grad())
             foreach (var (name, p) in m.named_parameters())
             {
-                nn.init.normal_(p, 0, std, gen);
+                p.copy_(randn(p.shape, generator: gen).mul_(std));
                 if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.add_(1.0);
             }
         return m;
