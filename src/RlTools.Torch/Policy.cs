@@ -32,6 +32,30 @@ public sealed class Policy : IDisposable
     /// <summary>Where the policy was loaded from, if anywhere.</summary>
     public string? SourcePath { get; set; }
 
+    /// <summary>Token ids that end a completion besides the tokenizer's EOS (generation_config.json eos_token_id).</summary>
+    public int[] StopTokenIds { get; set; } = Array.Empty<int>();
+
+    /// <summary>Folder the tokenizer files came from (copied by Export-RlPolicy), or null for the byte tokenizer.</summary>
+    public string? TokenizerPath { get; set; }
+
+    /// <summary>The architecture (model_type qwen2/qwen3/llama), or the model class name for other models.</summary>
+    public string ModelType => Model is Models.DecoderLM d ? d.Config.ModelType : Model.GetType().Name;
+
+    /// <summary>Number of weights.</summary>
+    public long ParameterCount => Model.Module.parameters().Sum(p => p.numel());
+
+    /// <summary>Where the weights live (cpu, cuda:0, ...).</summary>
+    public string Device => Model is Models.DecoderLM d ? d.Device.ToString() : "";
+
+    /// <summary>Weight dtype (float32 or bfloat16).</summary>
+    public string DType => Model is Models.DecoderLM d ? Checkpoints.DTypes.Name(d.DType) : "";
+
+    /// <summary>The tokenizer kind (class name).</summary>
+    public string TokenizerName => Tokenizer.GetType().Name;
+
+    /// <summary>Output vocabulary size of the model.</summary>
+    public long VocabSize => Model.VocabSize;
+
     /// <summary>State owned by the update stage (optimizer, schedule, RNG); null until the first update.</summary>
     public object? TrainerState { get; set; }
 

@@ -1,0 +1,122 @@
+using RlTools.Core.Records;
+using RlTools.Torch.Models;
+
+namespace RlTools.Torch.Generation;
+
+/// <summary>What <see cref="RolloutEngine.Run"/> needs besides the policy and the prompts.</summary>
+public sealed class RolloutRequest
+{
+    /// <summary>Completions per prompt (G).</summary>
+    public int GroupSize { get; set; } = 1;
+
+    /// <summary>Rows (prompt × sample) decoded together.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Sampling settings; <see cref="SamplingOptions.Seed"/> is replaced per batch from <see cref="Seed"/>.</summary>
+    public SamplingOptions Sampling { get; set; } = new();
+
+    /// <summary>Base seed; batch i samples with a seed derived from (seed, i). Null: a random seed.</summary>
+    public long? Seed { get; set; }
+
+    /// <summary>A system message put before prompts that do not carry one.</summary>
+    public string? SystemPrompt { get; set; }
+
+    /// <summary>Turns the chat messages into the prompt text; null: <see cref="RolloutEngine.PlainTemplate"/>.</summary>
+    public Func<IReadOnlyList<ChatMessage>, string>? ChatTemplate { get; set; }
+}
+
+/// <summary>One decoded batch: its rollouts and where the run stands.</summary>
+public sealed record RolloutBatch(IReadOnlyList<Rollout> Rollouts, int BatchIndex, int BatchCount, int RowsDone, int RowsTotal);
+
+/// <summary>Prompts in, rollout records out: formats and tokenizes each prompt, expands it to G rows, decodes batches.</summary>
+public static class RolloutEngine
+{
+    /// <summary>The default template: message contents joined by a blank line (a lone user message is its text unchanged).</summary>
+    public static string PlainTemplate(IReadOnlyList<ChatMessage> messages) => string.Join("\n\n", messages.Select(m => m.Content));
+
+    /// <summary>The chat messages of <paramref name="prompt"/>: its own, or one user message, with the system prompt first when missing.</summary>
+    public static List<ChatMessage> Messages(PromptRecord prompt, string? systemPrompt)
+    {
+        var messages = prompt.Messages is { Count: > 0 } m ? new List<ChatMessage>(m) : new List<ChatMessage> { new("user", prompt.Prompt) };
+        if (!string.IsNullOrEmpty(systemPrompt) && !messages.Any(x => x.Role == "system")) messages.Insert(0, new ChatMessage("system", systemPrompt));
+        return messages;
+    }
+
+    /// <summary>Decodes every prompt <see cref="RolloutRequest.GroupSize"/> times, batch by batch (a lazy sequence).</summary>
+    public static IEnumerable<RolloutBatch> Run(Policy policy, IReadOnlyList<PromptRecord> prompts, RolloutRequest request)
+    {
+        if (policy.Model is not DecoderLM model)
+            throw new NotSupportedException($"Rollouts need a decoder model with a KV cache; this policy holds {policy.Model.GetType().Name}.");
+        if (request.GroupSize < 1) throw new ArgumentException("GroupSize must be at least 1.", nameof(request));
+        if (request.BatchSize < 1) throw new ArgumentException("BatchSize must be at least 1.", nameof(request));
+        if (request.Sampling.Validate() is string bad) throw new ArgumentException(bad, nameof(request));
+        var template = request.ChatTemplate ?? PlainTemplate;
+        long baseSeed = request.Seed ?? Random.Shared.NextInt64();
+
+        var texts = new string[prompts.Count];
+        var ids = new int[prompts.Count][];
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            texts[i] = template(Messages(prompts[i], request.SystemPrompt));
+            ids[i] = policy.Tokenizer.Encode(texts[i], addSpecialTokens: true);
+            if (ids[i].Length == 0) throw new PromptException(prompts[i].Id, $"Prompt '{prompts[i].Id}' encodes to no tokens; give it some text.");
+        }
+
+        int rows = prompts.Count * request.GroupSize;
+        int batches = (rows + request.BatchSize - 1) / request.BatchSize;
+        for (int bi = 0; bi < batches; bi++)
+        {
+            int first = bi * request.BatchSize, n = Math.Min(request.BatchSize, rows - first);
+            var batchPrompts = new int[n][];
+            for (int r = 0; r < n; r++) batchPrompts[r] = ids[(first + r) / request.GroupSize];
+            var sampling = Copy(request.Sampling);
+            sampling.Seed = MixSeed(baseSeed, bi);
+            if (policy.StopTokenIds.Length > 0) sampling.StopTokenIds = sampling.StopTokenIds.Concat(policy.StopTokenIds).Distinct().ToArray();
+            Completion[] done = TextGenerator.Generate(model, policy.Tokenizer, batchPrompts, sampling);
+            var outRows = new Rollout[n];
+            for (int r = 0; r < n; r++)
+            {
+                int pi = (first + r) / request.GroupSize;
+                PromptRecord p = prompts[pi];
+                Completion c = done[r];
+                outRows[r] = new Rollout
+                {
+                    PromptId = p.Id,
+                    SampleIndex = (first + r) % request.GroupSize,
+                    Prompt = texts[pi],
+                    Answer = p.Answer,
+                    Completion = c.Text,
+                    FinishReason = c.FinishReason,
+                    PromptTokens = (int[])ids[pi].Clone(),
+                    CompletionTokens = c.Tokens,
+                    Logprobs = c.Logprobs,
+                    Entropies = c.Entropies,
+                    Step = policy.Step,
+                    Metadata = new Dictionary<string, object?>(p.Metadata, StringComparer.Ordinal),
+                };
+            }
+            yield return new RolloutBatch(outRows, bi, batches, first + n, rows);
+        }
+    }
+
+    /// <summary>A seed for batch <paramref name="batch"/> of a run seeded with <paramref name="seed"/> (SplitMix64 finaliser).</summary>
+    public static long MixSeed(long seed, int batch)
+    {
+        ulong z = unchecked((ulong)seed + 0x9E3779B97F4A7C15UL * (ulong)(batch + 1));
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (long)((z ^ (z >> 31)) & 0x7FFFFFFFFFFFFFFFUL);
+    }
+
+    private static SamplingOptions Copy(SamplingOptions o) => new()
+    {
+        MaxNewTokens = o.MaxNewTokens, Temperature = o.Temperature, TopK = o.TopK, TopP = o.TopP, MinP = o.MinP,
+        StopStrings = o.StopStrings, StopTokenIds = o.StopTokenIds, IgnoreEos = o.IgnoreEos, Seed = o.Seed,
+    };
+}
+
+/// <summary>A prompt that cannot be rolled out (e.g. it encodes to no tokens).</summary>
+public sealed class PromptException(string promptId, string message) : Exception(message)
+{
+    public string PromptId { get; } = promptId;
+}

@@ -1,0 +1,208 @@
+using RlTools.Torch.Models;
+using RlTools.Torch.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RlTools.Torch.Generation;
+
+/// <summary>
+/// Batched, KV-cached sampling. Prompts of different lengths are left-padded into one batch; padding is masked out of
+/// attention and rotary positions count real tokens only, so a row gives the same numbers batched as alone (up to
+/// floating-point summation order). Everything runs inside dispose scopes; only plain arrays leave.
+/// </summary>
+public static class TextGenerator
+{
+    /// <summary>
+    /// Samples one completion per prompt in <paramref name="prompts"/> (token ids, each non-empty), all in one batch.
+    /// Sampling draws from one <see cref="torch.Generator"/> seeded with <see cref="SamplingOptions.Seed"/>.
+    /// </summary>
+    public static Completion[] Generate(DecoderLM model, ITokenizer tokenizer, IReadOnlyList<int[]> prompts, SamplingOptions options)
+    {
+        if (options.Validate() is string bad) throw new ArgumentException(bad, nameof(options));
+        if (prompts.Count == 0) return Array.Empty<Completion>();
+        for (int i = 0; i < prompts.Count; i++)
+            if (prompts[i].Length == 0) throw new ArgumentException($"Prompt {i} has no tokens.", nameof(prompts));
+        foreach (int[] p in prompts)
+            foreach (int id in p)
+                if (id < 0 || id >= model.VocabSize) throw new ArgumentException($"Token id {id} is outside the model's vocabulary (0..{model.VocabSize - 1}).", nameof(prompts));
+
+        int b = prompts.Count, promptLen = prompts.Max(p => p.Length);
+        int capacity = promptLen + options.MaxNewTokens;
+        long pad = tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0;
+        var stopIds = new HashSet<int>(options.StopTokenIds);
+        if (!options.IgnoreEos && tokenizer.EosTokenId is int eos) stopIds.Add(eos);
+        Device dev = model.Device;
+
+        var ids = new long[b * promptLen];
+        var mask = new long[b * promptLen];
+        for (int r = 0; r < b; r++)
+        {
+            int off = promptLen - prompts[r].Length;
+            for (int j = 0; j < off; j++) ids[r * promptLen + j] = pad;
+            for (int j = 0; j < prompts[r].Length; j++) { ids[r * promptLen + off + j] = prompts[r][j]; mask[r * promptLen + off + j] = 1; }
+        }
+
+        var tokens = new List<int>[b];
+        var logps = new List<float>[b];
+        var ents = new List<float>[b];
+        var reason = new string?[b];
+        for (int r = 0; r < b; r++) { tokens[r] = new(); logps[r] = new(); ents[r] = new(); }
+        int open = b;
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using KvCache cache = model.NewCache(b, capacity);
+        using var gen = new torch.Generator((ulong)options.Seed, dev);
+        Tensor idT = tensor(ids, new long[] { b, promptLen }, device: dev);
+        Tensor maskT = tensor(mask, new long[] { b, promptLen }, device: dev);
+        Tensor positions = (maskT.cumsum(1) - 1).clamp_min(0);
+        Tensor nextPos = maskT.sum(1, keepdim: true); // [B, 1]: real tokens so far = position of the next token
+        Tensor logits = model.Forward(idT, maskT, positions, cache, lastOnly: true);
+        Tensor oneMask = ones(b, 1, ScalarType.Int64, dev);
+
+        for (int step = 0; step < options.MaxNewTokens && open > 0; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            var (tok, lp, ent) = Sample(logits.squeeze(1), options, gen);
+            long[] t = tok.cpu().data<long>().ToArray();
+            float[] l = lp.cpu().data<float>().ToArray();
+            float[] e = ent.cpu().data<float>().ToArray();
+            for (int r = 0; r < b; r++)
+            {
+                if (reason[r] is not null) continue;
+                int id = (int)t[r];
+                tokens[r].Add(id); logps[r].Add(l[r]); ents[r].Add(e[r]);
+                if (stopIds.Contains(id) || HitsStopString(tokenizer, tokens[r], options.StopStrings)) reason[r] = "stop";
+                else if (tokens[r].Count >= options.MaxNewTokens) reason[r] = "length";
+                if (reason[r] is not null) open--;
+            }
+            if (open == 0) break;
+            Tensor next = model.Forward(tok.view(b, 1), oneMask, nextPos, cache, lastOnly: true).MoveToOuterDisposeScope();
+            nextPos.add_(1);
+            logits.Dispose();
+            logits = next;
+        }
+
+        var result = new Completion[b];
+        for (int r = 0; r < b; r++)
+            result[r] = new Completion
+            {
+                Tokens = tokens[r].ToArray(), Logprobs = logps[r].ToArray(), Entropies = ents[r].ToArray(),
+                FinishReason = reason[r] ?? "length", Text = tokenizer.Decode(tokens[r], skipSpecialTokens: true),
+            };
+        return result;
+    }
+
+    private static bool HitsStopString(ITokenizer tokenizer, List<int> tokens, IReadOnlyList<string> stops)
+    {
+        if (stops.Count == 0) return false;
+        string text = tokenizer.Decode(tokens, skipSpecialTokens: true);
+        foreach (string s in stops)
+            if (text.Contains(s, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// One sampling step on float32 <paramref name="logits"/> <c>[B, V]</c>: the token (argmax when temperature is 0),
+    /// its log-prob and the entropy under softmax(logits / T) before truncation (see <see cref="SamplingOptions"/>).
+    /// Truncation: top-k, then top-p on what is left, then min-p (relative to the top probability).
+    /// </summary>
+    internal static (Tensor Token, Tensor Logprob, Tensor Entropy) Sample(Tensor logits, SamplingOptions o, torch.Generator gen)
+    {
+        bool greedy = o.Temperature == 0;
+        Tensor scaled = greedy || o.Temperature == 1 ? logits : logits / o.Temperature;
+        Tensor logp = scaled.log_softmax(-1);
+        Tensor entropy = -(logp.exp() * logp).sum(-1);
+        Tensor token;
+        if (greedy) token = logits.argmax(-1);
+        else
+        {
+            Tensor filtered = scaled;
+            long v = logits.shape[^1];
+            if (o.TopK > 0 && o.TopK < v)
+            {
+                Tensor kth = scaled.topk(o.TopK, -1).values.narrow(-1, o.TopK - 1, 1);
+                filtered = filtered.masked_fill(scaled.lt(kth), double.NegativeInfinity);
+            }
+            if (o.TopP < 1)
+            {
+                var (sorted, order) = filtered.sort(-1, descending: true);
+                Tensor probs = sorted.softmax(-1);
+                // Drop a token when the mass strictly before it already reaches p (the top token always stays).
+                Tensor drop = (probs.cumsum(-1) - probs).ge(o.TopP);
+                Tensor dropMask = zeros_like(drop).scatter(-1, order, drop);
+                filtered = filtered.masked_fill(dropMask, double.NegativeInfinity);
+            }
+            if (o.MinP > 0)
+            {
+                Tensor threshold = logp.max(-1, keepdim: true).values + Math.Log(o.MinP);
+                filtered = filtered.masked_fill(logp.lt(threshold), double.NegativeInfinity);
+            }
+            token = multinomial(filtered.softmax(-1), 1, false, gen).squeeze(-1);
+        }
+        Tensor lp = logp.gather(-1, token.unsqueeze(-1)).squeeze(-1);
+        return (token, lp, entropy);
+    }
+
+    /// <summary>
+    /// Recomputes, with one full forward pass per batch (no cache), the log-prob and entropy of every completion token
+    /// under softmax(logits / T) (T = 1 when <paramref name="temperature"/> is 0), the same convention as sampling.
+    /// </summary>
+    public static (float[][] Logprobs, float[][] Entropies) LogProbs(ICausalLM model, IReadOnlyList<(int[] Prompt, int[] Completion)> sequences,
+        double temperature = 1.0, int batchSize = 8)
+    {
+        if (!(temperature >= 0)) throw new ArgumentException($"Temperature must be >= 0, not {temperature}.", nameof(temperature));
+        if (batchSize < 1) throw new ArgumentException("Batch size must be at least 1.", nameof(batchSize));
+        double temp = temperature == 0 ? 1 : temperature;
+        var lps = new float[sequences.Count][];
+        var ents = new float[sequences.Count][];
+        Device dev = model.Module.parameters().First().device;
+        for (int start = 0; start < sequences.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, sequences.Count - start);
+            int len = 0;
+            for (int i = 0; i < n; i++)
+            {
+                var (p, c) = sequences[start + i];
+                if (p.Length == 0) throw new ArgumentException($"Sequence {start + i} has no prompt tokens; the first completion token needs a context.", nameof(sequences));
+                len = Math.Max(len, p.Length + c.Length);
+            }
+            var ids = new long[n * len];
+            var mask = new long[n * len];
+            for (int i = 0; i < n; i++)
+            {
+                var (p, c) = sequences[start + i];
+                int off = len - p.Length - c.Length;
+                for (int j = 0; j < p.Length; j++) { ids[i * len + off + j] = p[j]; mask[i * len + off + j] = 1; }
+                for (int j = 0; j < c.Length; j++) { ids[i * len + off + p.Length + j] = c[j]; mask[i * len + off + p.Length + j] = 1; }
+            }
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            Tensor logits = model.Forward(tensor(ids, new long[] { n, len }, device: dev), tensor(mask, new long[] { n, len }, device: dev));
+            if (temp != 1) logits = logits / temp;
+            Tensor logp = logits.log_softmax(-1);
+            Tensor ent = -(logp.exp() * logp).sum(-1); // [n, len]
+            Tensor idT = tensor(ids, new long[] { n, len }, device: dev);
+            // Token at index j is predicted at index j - 1.
+            Tensor tokLp = logp.narrow(1, 0, len - 1).gather(-1, idT.narrow(1, 1, len - 1).unsqueeze(-1)).squeeze(-1);
+            float[] lpHost = tokLp.cpu().data<float>().ToArray();
+            float[] entHost = ent.cpu().data<float>().ToArray();
+            for (int i = 0; i < n; i++)
+            {
+                var (p, c) = sequences[start + i];
+                int off = len - p.Length - c.Length;
+                var l = new float[c.Length];
+                var e = new float[c.Length];
+                for (int j = 0; j < c.Length; j++)
+                {
+                    int predictedAt = off + p.Length + j - 1;
+                    l[j] = lpHost[i * (len - 1) + predictedAt];
+                    e[j] = entHost[i * len + predictedAt];
+                }
+                lps[start + i] = l;
+                ents[start + i] = e;
+            }
+        }
+        return (lps, ents);
+    }
+}

@@ -1,0 +1,353 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+#pragma warning disable IDE1006 // field names are the Hugging Face parameter names (RegisterComponents uses them)
+
+namespace RlTools.Torch.Models;
+
+/// <summary>
+/// The Qwen2 / Qwen2.5 / Qwen3 / Llama-3 decoder-only transformer:
+/// <c>h = embed(x); per layer: h += o_proj(attn(rope(q), rope(k), v)) on RMSNorm(h); h += down(silu(gate(n)) * up(n))
+/// on n = RMSNorm(h); logits = lm_head(RMSNorm(h))</c>, with grouped-query attention, rotary embeddings with the
+/// config's θ (and Llama-3 frequency scaling), q/k/v bias as the config says, Qwen3's per-head q/k RMSNorm, and tied or
+/// untied output embeddings. Parameter names equal Hugging Face's (<c>model.layers.0.self_attn.q_proj.weight</c>, …).
+/// </summary>
+public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
+{
+    private readonly DecoderModel model;
+    private readonly Linear? lm_head;
+
+    /// <summary>Builds the architecture on <paramref name="device"/> in <paramref name="dtype"/>; weights initialised as Hugging Face does
+    /// (normal(0, 0.02) for linear and embedding weights, zero biases, unit norms), from <paramref name="seed"/> when given.</summary>
+    public DecoderLM(ModelConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32, long? seed = null) : base("DecoderLM")
+    {
+        config.Validate();
+        Config = config.Clone();
+        device ??= CPU;
+        model = new DecoderModel(Config, device);
+        if (!Config.TieWordEmbeddings) lm_head = nn.Linear(Config.HiddenSize, Config.VocabSize, hasBias: false, device: device);
+        RegisterComponents();
+        using (no_grad())
+        {
+            using var initScope = NewDisposeScope();
+            using var gen = new Generator((ulong)(seed ?? Random.Shared.NextInt64()), device);
+            foreach (var (name, p) in named_parameters())
+            {
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) nn.init.ones_(p);
+                else if (name.EndsWith(".bias", StringComparison.Ordinal)) nn.init.zeros_(p);
+                else p.copy_(randn(p.shape, ScalarType.Float32, device, generator: gen).mul_(0.02)); // nn.init.normal_ ignores its generator in TorchSharp 0.107
+            }
+        }
+        if (dtype != ScalarType.Float32) this.to(dtype);
+        DType = dtype;
+        Device = device;
+        eval();
+    }
+
+    /// <summary>The architecture (a private copy).</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>Weight dtype.</summary>
+    public ScalarType DType { get; private set; }
+
+    /// <summary>Where the weights live.</summary>
+    public Device Device { get; private set; }
+
+    public long VocabSize => Config.VocabSize;
+
+    public nn.Module Module => this;
+
+    /// <summary>Moves the weights (and future activations) to <paramref name="device"/> / <paramref name="dtype"/>.</summary>
+    public void MoveTo(Device device, ScalarType dtype)
+    {
+        this.to(device);
+        this.to(dtype);
+        Device = device;
+        DType = dtype;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor inputIds) => Forward(inputIds, null);
+
+    /// <inheritdoc/>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null)
+    {
+        using var scope = NewDisposeScope();
+        long b = inputIds.shape[0], t = inputIds.shape[1];
+        Tensor mask = attentionMask is null ? ones(b, t, ScalarType.Int64, inputIds.device) : attentionMask.to(ScalarType.Int64);
+        Tensor positions = (mask.cumsum(1) - 1).clamp_min(0);
+        return Forward(inputIds, mask, positions, null, lastOnly: false).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// One step of (possibly incremental) decoding: <paramref name="inputIds"/> <c>[B, T]</c> at rotary
+    /// <paramref name="positions"/> <c>[B, T]</c>, <paramref name="attentionMask"/> <c>[B, T]</c> (1 real, 0 padding) for
+    /// the new tokens. With a <paramref name="cache"/>, keys/values are appended to it and attention covers everything
+    /// cached; no query attends to a padding key (a padding query attends only to itself, so no row is empty).
+    /// Returns float32 logits <c>[B, T, V]</c>, or <c>[B, 1, V]</c> for the last position when <paramref name="lastOnly"/>.
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor positions, KvCache? cache, bool lastOnly)
+    {
+        using var scope = NewDisposeScope();
+        long b = inputIds.shape[0], t = inputIds.shape[1];
+        Device dev = inputIds.device;
+        int start = cache?.Length ?? 0;
+        Tensor realNew = attentionMask.to(ScalarType.Bool);
+        bool anyPad = cache?.HasPadding ?? false;
+        if (!anyPad) anyPad = !realNew.all().item<bool>();
+        Tensor keyReal;
+        if (cache is not null)
+        {
+            if (start + t > cache.Capacity)
+                throw new InvalidOperationException($"The KV cache holds {cache.Capacity} positions; {start + t} are needed.");
+            cache.KeyMask.narrow(1, start, t).copy_(realNew);
+            cache.HasPadding = anyPad;
+            keyReal = cache.KeyMask.narrow(1, 0, start + t);
+        }
+        else keyReal = realNew;
+        long s = start + t;
+
+        // [B, 1, T, S] boolean: key index <= query index, and the key is a real token or the query itself.
+        Tensor? mask = null;
+        if (anyPad || t > 1)
+        {
+            Tensor qIdx = arange(start, start + t, ScalarType.Int64, dev).unsqueeze(1);
+            Tensor kIdx = arange(0, s, ScalarType.Int64, dev).unsqueeze(0);
+            Tensor causal = kIdx.le(qIdx);
+            Tensor self = kIdx.eq(qIdx);
+            mask = causal.unsqueeze(0).logical_and(keyReal.unsqueeze(1).logical_or(self.unsqueeze(0))).unsqueeze(1);
+        }
+
+        var (cos, sin) = Rotary(positions, dev);
+        Tensor h = model.Forward(inputIds, cos, sin, mask, cache, start);
+        if (lastOnly) h = h.narrow(1, t - 1, 1);
+        Tensor logits = lm_head is null ? F.linear(h, model.embed_tokens.weight!) : lm_head.forward(h);
+        if (cache is not null) cache.Length = (int)s;
+        return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> positions, on this model's device and dtype.</summary>
+    public KvCache NewCache(int batch, int capacity) => new(Config, batch, capacity, DType, Device);
+
+    private float[]? invFreq;
+
+    /// <summary>Inverse rotary frequencies θ^(-2i/d), with Llama-3 scaling when configured (computed in double, stored as float32).</summary>
+    internal float[] InverseFrequencies()
+    {
+        if (invFreq is not null) return invFreq;
+        int d = Config.HeadDim;
+        var f = new float[d / 2];
+        for (int i = 0; i < d / 2; i++)
+        {
+            double w = 1.0 / Math.Pow(Config.RopeTheta, 2.0 * i / d);
+            if (Config.RopeScaling is { } r)
+            {
+                double lowWavelen = r.OriginalMaxPositionEmbeddings / r.LowFreqFactor;
+                double highWavelen = r.OriginalMaxPositionEmbeddings / r.HighFreqFactor;
+                double wavelen = 2 * Math.PI / w;
+                if (wavelen > lowWavelen) w /= r.Factor;
+                else if (wavelen >= highWavelen)
+                {
+                    double smooth = (r.OriginalMaxPositionEmbeddings / wavelen - r.LowFreqFactor) / (r.HighFreqFactor - r.LowFreqFactor);
+                    w = (1 - smooth) * w / r.Factor + smooth * w;
+                }
+            }
+            f[i] = (float)w;
+        }
+        return invFreq = f;
+    }
+
+    /// <summary>cos and sin <c>[B, 1, T, D]</c> for integer <paramref name="positions"/> <c>[B, T]</c>, in the weight dtype.</summary>
+    private (Tensor Cos, Tensor Sin) Rotary(Tensor positions, Device dev)
+    {
+        Tensor inv = tensor(InverseFrequencies(), device: dev);
+        Tensor freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * inv; // [B, T, D/2]
+        Tensor emb = cat(new[] { freqs, freqs }, -1).unsqueeze(1);
+        Tensor cos = emb.cos(), sin = emb.sin();
+        if (DType != ScalarType.Float32) { cos = cos.to(DType); sin = sin.to(DType); }
+        return (cos, sin);
+    }
+}
+
+/// <summary>The transformer body (<c>model.*</c>): embeddings, layers, final norm.</summary>
+internal sealed class DecoderModel : nn.Module
+{
+    internal readonly Embedding embed_tokens;
+    private readonly ModuleList<DecoderLayer> layers;
+    private readonly RmsNorm norm;
+
+    public DecoderModel(ModelConfig c, Device device) : base("model")
+    {
+        embed_tokens = nn.Embedding(c.VocabSize, c.HiddenSize, device: device);
+        layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(i => new DecoderLayer(c, i, device)).ToArray());
+        norm = new RmsNorm(c.HiddenSize, c.RmsNormEps, device);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int start)
+    {
+        Tensor h = embed_tokens.forward(ids);
+        foreach (DecoderLayer layer in layers) h = layer.Forward(h, cos, sin, mask, cache, start);
+        return norm.forward(h);
+    }
+}
+
+internal sealed class DecoderLayer : nn.Module
+{
+    private readonly Attention self_attn;
+    private readonly Mlp mlp;
+    private readonly RmsNorm input_layernorm, post_attention_layernorm;
+
+    public DecoderLayer(ModelConfig c, int index, Device device) : base($"layer{index}")
+    {
+        self_attn = new Attention(c, index, device);
+        mlp = new Mlp(c, device);
+        input_layernorm = new RmsNorm(c.HiddenSize, c.RmsNormEps, device);
+        post_attention_layernorm = new RmsNorm(c.HiddenSize, c.RmsNormEps, device);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int start)
+    {
+        h = h + self_attn.Forward(input_layernorm.forward(h), cos, sin, mask, cache, start);
+        return h + mlp.forward(post_attention_layernorm.forward(h));
+    }
+}
+
+internal sealed class Attention : nn.Module
+{
+    private readonly Linear q_proj, k_proj, v_proj, o_proj;
+    private readonly RmsNorm? q_norm, k_norm;
+    private readonly int heads, kvHeads, headDim, layer;
+
+    public Attention(ModelConfig c, int layer, Device device) : base("self_attn")
+    {
+        heads = c.NumAttentionHeads; kvHeads = c.NumKeyValueHeads; headDim = c.HeadDim; this.layer = layer;
+        q_proj = nn.Linear(c.HiddenSize, heads * headDim, hasBias: c.AttentionBias, device: device);
+        k_proj = nn.Linear(c.HiddenSize, kvHeads * headDim, hasBias: c.AttentionBias, device: device);
+        v_proj = nn.Linear(c.HiddenSize, kvHeads * headDim, hasBias: c.AttentionBias, device: device);
+        o_proj = nn.Linear(heads * headDim, c.HiddenSize, hasBias: false, device: device);
+        if (c.QkNorm)
+        {
+            q_norm = new RmsNorm(headDim, c.RmsNormEps, device);
+            k_norm = new RmsNorm(headDim, c.RmsNormEps, device);
+        }
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int start)
+    {
+        long b = x.shape[0], t = x.shape[1];
+        Tensor q = q_proj.forward(x).view(b, t, heads, headDim);
+        Tensor k = k_proj.forward(x).view(b, t, kvHeads, headDim);
+        Tensor v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        if (q_norm is not null) { q = q_norm.forward(q); k = k_norm!.forward(k); }
+        q = Rope(q.transpose(1, 2), cos, sin);
+        k = Rope(k.transpose(1, 2), cos, sin);
+        if (cache is not null)
+        {
+            cache.K[layer].narrow(2, start, t).copy_(k);
+            cache.V[layer].narrow(2, start, t).copy_(v);
+            k = cache.K[layer].narrow(2, 0, start + t);
+            v = cache.V[layer].narrow(2, 0, start + t);
+        }
+        // Grouped-query attention without copying K/V: the `rep` query heads that share a KV head become extra query rows.
+        int rep = heads / kvHeads;
+        Tensor? m = mask;
+        if (rep > 1)
+        {
+            q = q.reshape(b, kvHeads, rep * t, headDim);
+            if (m is not null && t > 1) m = m.repeat(1, 1, rep, 1);
+        }
+        Tensor o = F.scaled_dot_product_attention(q, k, v, m);
+        o = o.reshape(b, heads, t, headDim).transpose(1, 2).reshape(b, t, heads * headDim);
+        return o_proj.forward(o);
+    }
+
+    /// <summary>x·cos + rotate_half(x)·sin, rotate_half(x) = [-x₂, x₁] over the two halves of the head dimension.</summary>
+    private Tensor Rope(Tensor x, Tensor cos, Tensor sin)
+    {
+        long half = headDim / 2;
+        Tensor rotated = cat(new[] { x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half) }, -1);
+        return x * cos + rotated * sin;
+    }
+}
+
+internal sealed class Mlp : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear gate_proj, up_proj, down_proj;
+
+    public Mlp(ModelConfig c, Device device) : base("mlp")
+    {
+        gate_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: false, device: device);
+        up_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: false, device: device);
+        down_proj = nn.Linear(c.IntermediateSize, c.HiddenSize, hasBias: false, device: device);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => down_proj.forward(F.silu(gate_proj.forward(x)) * up_proj.forward(x));
+}
+
+/// <summary>RMSNorm: <c>w · x / sqrt(mean(x²) + ε)</c>, computed in float32 and cast back (as Hugging Face does).</summary>
+internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly double eps;
+
+    public RmsNorm(int size, double eps, Device device) : base("norm")
+    {
+        weight = new Parameter(ones(size, device: device));
+        this.eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (x.dtype == ScalarType.Float32)
+            return weight * (x * (x.square().mean(new long[] { -1 }, keepdim: true) + eps).rsqrt());
+        Tensor xf = x.to(ScalarType.Float32);
+        Tensor n = xf * (xf.square().mean(new long[] { -1 }, keepdim: true) + eps).rsqrt();
+        return weight * n.to(x.dtype);
+    }
+}
+
+/// <summary>
+/// Keys and values of every layer for incremental decoding: <c>[B, H_kv, capacity, D]</c> per layer, written in place,
+/// plus which cached positions are real tokens (<see cref="KeyMask"/>). Lives outside any dispose scope; dispose it.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    internal readonly Tensor[] K, V;
+    internal readonly Tensor KeyMask;
+
+    internal KvCache(ModelConfig c, int batch, int capacity, ScalarType dtype, Device device)
+    {
+        Capacity = capacity;
+        K = new Tensor[c.NumHiddenLayers];
+        V = new Tensor[c.NumHiddenLayers];
+        for (int i = 0; i < K.Length; i++)
+        {
+            K[i] = zeros(new long[] { batch, c.NumKeyValueHeads, capacity, c.HeadDim }, dtype, device).DetachFromDisposeScope();
+            V[i] = zeros(new long[] { batch, c.NumKeyValueHeads, capacity, c.HeadDim }, dtype, device).DetachFromDisposeScope();
+        }
+        KeyMask = zeros(new long[] { batch, capacity }, ScalarType.Bool, device).DetachFromDisposeScope();
+    }
+
+    /// <summary>Positions the cache can hold.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Positions written so far.</summary>
+    public int Length { get; internal set; }
+
+    /// <summary>Whether any cached position is padding (then every step needs a mask).</summary>
+    public bool HasPadding { get; internal set; }
+
+    public void Dispose()
+    {
+        foreach (Tensor t in K) t.Dispose();
+        foreach (Tensor t in V) t.Dispose();
+        KeyMask.Dispose();
+    }
+}

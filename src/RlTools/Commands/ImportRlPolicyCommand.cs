@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using RlTools.Torch;
+
+namespace RlTools.Commands;
+
+/// <summary>Import-RlPolicy: loads a Hugging Face checkpoint folder (config.json, safetensors, tokenizer) as a policy.</summary>
+[Cmdlet(VerbsData.Import, "RlPolicy")]
+[OutputType(typeof(Policy))]
+public sealed class ImportRlPolicyCommand : RlCmdlet
+{
+    /// <summary>The checkpoint folder.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>cpu, cuda or cuda:N.</summary>
+    [Parameter]
+    [ValidatePattern(@"^(cpu|cuda(:\d+)?)$")]
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Weight dtype in memory.</summary>
+    [Parameter]
+    [ValidateSet("float32", "bfloat16")]
+    public string DType { get; set; } = "float32";
+
+    /// <summary>Marks the policy as never updated (a reference policy).</summary>
+    [Parameter]
+    public SwitchParameter Frozen { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        string full = ResolveFileSystemPath(Path);
+        if (File.Exists(full) && System.IO.Path.GetFileName(full) is "config.json" or "model.safetensors" or "model.safetensors.index.json")
+            full = System.IO.Path.GetDirectoryName(full)!;
+        try
+        {
+            WriteObject(PolicyEngine.Import(full, Device, DType, Frozen.IsPresent));
+        }
+        catch (RlEngineException e)
+        {
+            WriteRlError(e.ErrorId, e.Category, e.Target ?? Path, e.Message, e);
+        }
+    }
+}

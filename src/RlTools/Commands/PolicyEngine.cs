@@ -1,0 +1,135 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Runtime.CompilerServices;
+using RlTools.Core.Records;
+using RlTools.Torch;
+using RlTools.Torch.Checkpoints;
+using RlTools.Torch.Generation;
+using RlTools.Torch.Models;
+using RlTools.Torch.Tokenizers;
+
+namespace RlTools.Commands;
+
+/// <summary>An engine failure translated for the cmdlets: a stable id, a category, a target and what to fix.</summary>
+internal sealed class RlEngineException(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public string ErrorId { get; } = errorId;
+    public ErrorCategory Category { get; } = category;
+    public object? Target { get; } = target;
+}
+
+/// <summary>
+/// The policy cmdlets' only doors into RlTools.Torch. Every method is NoInlining so that the engine (and libtorch) is
+/// resolved only when a policy command runs; engine exceptions become <see cref="RlEngineException"/>.
+/// </summary>
+internal static class PolicyEngine
+{
+    private static RlEngineException Translate(Exception e) => e switch
+    {
+        CheckpointException c => new RlEngineException(c.ErrorId,
+            c.ErrorId.EndsWith("NotFound", StringComparison.Ordinal) ? ErrorCategory.ObjectNotFound
+                : c.ErrorId == "CudaUnavailable" ? ErrorCategory.NotInstalled : ErrorCategory.InvalidData,
+            c.TensorName is null ? c.File : $"{c.File}:{c.TensorName}", c.Message, c),
+        ModelConfigException m => new RlEngineException(m.ErrorId,
+            m.ErrorId == "ConfigNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, m.File, m.Message, m),
+        PromptException p => new RlEngineException("PromptHasNoTokens", ErrorCategory.InvalidData, p.PromptId, p.Message, p),
+        ArgumentException a => new RlEngineException("InvalidArgument", ErrorCategory.InvalidArgument, null, a.Message, a),
+        NotSupportedException n => new RlEngineException("NotSupported", ErrorCategory.NotImplemented, null, n.Message, n),
+        _ => new RlEngineException("EngineFailure", ErrorCategory.NotSpecified, null, e.Message, e),
+    };
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static Policy Import(string path, string device, string dtype, bool frozen)
+    {
+        try { return PolicyFiles.Load(path, device, dtype, frozen); }
+        catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException) { throw Translate(e); }
+    }
+
+    /// <summary>Config: an IDictionary of config.json keys, a config.json path (file or folder), or a preset name.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static Policy New(object config, string? configPath, string tokenizer, string? tokenizerPath, long? seed, string device, string dtype)
+    {
+        try
+        {
+            ITokenizer tok = tokenizerPath is null ? new ByteTokenizer() : PolicyFiles.LoadTokenizer(tokenizerPath);
+            ModelConfig cfg;
+            if (config is IDictionary map)
+            {
+                var copy = new Hashtable(StringComparer.OrdinalIgnoreCase);
+                foreach (DictionaryEntry e in map) copy[e.Key] = e.Value is PSObject pso ? pso.BaseObject : e.Value;
+                if (!copy.ContainsKey("vocab_size")) copy["vocab_size"] = tok.VocabSize;
+                cfg = ModelConfig.FromMap(copy);
+            }
+            else if (configPath is not null) cfg = ModelConfig.Load(Directory.Exists(configPath) ? Path.Combine(configPath, "config.json") : configPath);
+            else
+            {
+                cfg = ModelConfig.Preset(config.ToString() ?? "");
+                cfg.VocabSize = tok.VocabSize; // a preset takes the tokenizer's vocabulary
+            }
+            return PolicyFiles.New(cfg, tok, tokenizerPath, seed, device, dtype);
+        }
+        catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException) { throw Translate(e); }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Export(Policy policy, string path)
+    {
+        try { PolicyFiles.Save(policy, path); }
+        catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException and not IOException and not UnauthorizedAccessException) { throw Translate(e); }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static IEnumerable<(IReadOnlyList<Rollout> Rollouts, int Batch, int Batches, int Done, int Total)> Rollout(
+        Policy policy, IReadOnlyList<PromptRecord> prompts, int groupSize, int batchSize, int maxTokens, double temperature,
+        double topP, int topK, double minP, string[] stop, int[] stopTokenIds, long? seed, string? systemPrompt,
+        Func<IReadOnlyList<ChatMessage>, string>? chatTemplate)
+    {
+        var request = new RolloutRequest
+        {
+            GroupSize = groupSize, BatchSize = batchSize, Seed = seed, SystemPrompt = systemPrompt, ChatTemplate = chatTemplate,
+            Sampling = new SamplingOptions
+            {
+                MaxNewTokens = maxTokens, Temperature = temperature, TopP = topP, TopK = topK, MinP = minP,
+                StopStrings = stop, StopTokenIds = stopTokenIds,
+            },
+        };
+        IEnumerator<RolloutBatch> it;
+        try { it = RolloutEngine.Run(policy, prompts, request).GetEnumerator(); }
+        catch (Exception e) when (e is not OutOfMemoryException) { throw Translate(e); }
+        using (it)
+        {
+            while (true)
+            {
+                RolloutBatch b;
+                try
+                {
+                    if (!it.MoveNext()) yield break;
+                    b = it.Current;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException) { throw Translate(e); }
+                yield return (b.Rollouts, b.BatchIndex, b.BatchCount, b.RowsDone, b.RowsTotal);
+            }
+        }
+    }
+
+    /// <summary>Recomputes log-probs and entropies of each rollout's completion under <paramref name="policy"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static (float[][] Logprobs, float[][] Entropies) LogProbs(Policy policy, IReadOnlyList<Rollout> rollouts, double temperature, int batchSize)
+    {
+        try
+        {
+            long vocab = policy.Model.VocabSize;
+            foreach (Rollout r in rollouts)
+                foreach (int id in r.PromptTokens!.Concat(r.CompletionTokens!))
+                    if (id < 0 || id >= vocab)
+                        throw new RlEngineException("TokenOutOfVocabulary", ErrorCategory.InvalidData, r.PromptId,
+                            $"Rollout '{r.PromptId}' #{r.SampleIndex} has token id {id}, outside this policy's vocabulary (0..{vocab - 1}). Use the policy (and tokenizer) that produced the rollouts.");
+            return TextGenerator.LogProbs(policy.Model, rollouts.Select(r => (r.PromptTokens!, r.CompletionTokens!)).ToList(), temperature, batchSize);
+        }
+        catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException) { throw Translate(e); }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static long VocabSize(Policy policy) => policy.Model.VocabSize;
+}
