@@ -33,7 +33,7 @@ public sealed class HapoClipLoss : IPolicyLoss
     {
         var e = entropy.detach().clamp_min(1e-8).log();
         var valid = mask > 0;
-        float[] vals = e.masked_select(valid).cpu().data<float>().ToArray();
+        double[] vals = e.masked_select(valid).to(ScalarType.Float64).cpu().data<double>().ToArray();
         if (vals.Length == 0) return torch.zeros_like(e);
         Array.Sort(vals);
         int idx = (int)Math.Round(pivotQuantile * (vals.Length - 1), MidpointRounding.ToEven);
