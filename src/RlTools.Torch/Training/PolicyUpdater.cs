@@ -164,24 +164,28 @@ public static class PolicyUpdater
         }
         else
         {
+            state = null;
+        }
+        var s = state?.Optimizer.Settings ?? new OptimizerSettings { Kind = o.Optimizer ?? OptimizerKind.AdamW };
+        s = s with { WeightDecay = o.WeightDecay ?? s.WeightDecay, Beta1 = o.Beta1 ?? s.Beta1, Beta2 = o.Beta2 ?? s.Beta2, Momentum = o.Momentum ?? s.Momentum };
+        var sc = state?.Schedule ?? new LearningRateSchedule(ScheduleKind.Constant, 1e-6);
+        sc = new LearningRateSchedule(o.Schedule ?? sc.Kind, o.LearningRate ?? sc.BaseLearningRate, o.WarmupSteps ?? sc.WarmupSteps,
+            o.TotalSteps ?? sc.TotalSteps, o.MinLearningRate ?? sc.MinLearningRate);
+        if (sc.Kind != ScheduleKind.Constant && sc.TotalSteps <= 0)
+            throw new UpdateException("InvalidSchedule", $"The {sc.Kind} schedule needs -TotalSteps greater than 0.");
+        if (!(sc.BaseLearningRate >= 0) || !(sc.MinLearningRate >= 0) || sc.WarmupSteps < 0)
+            throw new UpdateException("InvalidSchedule", "The learning rate, minimum learning rate and warm-up steps must not be negative.");
+        if (state != null && s.Kind == OptimizerKind.SGD && s.Momentum != 0 && !state.Optimizer.State.Keys.Any(x => x.StartsWith("momentum_buffer/", StringComparison.Ordinal)))
+            throw new UpdateException("OptimizerMismatch", "SGD momentum was 0 when the optimizer state was created; pass -ResetOptimizer to add momentum.");
+        if (state is null)
+        {
             (policy.TrainerState as IDisposable)?.Dispose();
             policy.TrainerState = null;
-            state = TrainerState.Create(policy, new OptimizerSettings { Kind = o.Optimizer ?? OptimizerKind.AdamW },
-                new LearningRateSchedule(ScheduleKind.Constant, 1e-6), o.Lift, o.Seed);
+            state = TrainerState.Create(policy, s, sc, o.Lift, o.Seed);
             policy.TrainerState = state;
         }
-        var s = state.Optimizer.Settings;
-        state.Optimizer.Settings = s with
-        {
-            WeightDecay = o.WeightDecay ?? s.WeightDecay, Beta1 = o.Beta1 ?? s.Beta1, Beta2 = o.Beta2 ?? s.Beta2, Momentum = o.Momentum ?? s.Momentum,
-        };
-        if (state.Optimizer.Settings.Kind == OptimizerKind.SGD && state.Optimizer.Settings.Momentum != 0 && !state.Optimizer.State.Keys.Any(x => x.StartsWith("momentum_buffer/", StringComparison.Ordinal)))
-            throw new UpdateException("OptimizerMismatch", "SGD momentum was 0 when the optimizer state was created; pass -ResetOptimizer to add momentum.");
-        var sc = state.Schedule;
-        state.Schedule = new LearningRateSchedule(o.Schedule ?? sc.Kind, o.LearningRate ?? sc.BaseLearningRate, o.WarmupSteps ?? sc.WarmupSteps,
-            o.TotalSteps ?? sc.TotalSteps, o.MinLearningRate ?? sc.MinLearningRate);
-        if (state.Schedule.Kind != ScheduleKind.Constant && state.Schedule.TotalSteps <= 0)
-            throw new UpdateException("InvalidSchedule", $"The {state.Schedule.Kind} schedule needs -TotalSteps greater than 0.");
+        state.Optimizer.Settings = s;
+        state.Schedule = sc;
         return state;
     }
 
