@@ -56,8 +56,13 @@ public static class PolicyUpdater
         return null;
     }
 
-    /// <summary>Runs the update. Throws <see cref="UpdateException"/> when it cannot start.</summary>
-    public static List<UpdateResult> Update(Policy policy, IReadOnlyList<Rollout> rollouts, UpdateOptions o, Policy? reference = null)
+    /// <summary>
+    /// Runs the update. Throws <see cref="UpdateException"/> when it cannot start, and
+    /// <see cref="OperationCanceledException"/> between steps when <paramref name="cancel"/> fires (steps already
+    /// taken stay applied). <paramref name="onStep"/> sees each result as soon as its step is done.
+    /// </summary>
+    public static List<UpdateResult> Update(Policy policy, IReadOnlyList<Rollout> rollouts, UpdateOptions o, Policy? reference = null,
+        Action<UpdateResult>? onStep = null, CancellationToken cancel = default)
     {
         var results = new List<UpdateResult>();
         if (policy.Frozen) throw new UpdateException("PolicyFrozen", "The policy is frozen (imported with -Frozen, e.g. a reference); it cannot be updated.");
@@ -102,8 +107,11 @@ public static class PolicyUpdater
             state.Random.Shuffle(order);
             for (int start = 0; start < n; start += mini)
             {
+                cancel.ThrowIfCancellationRequested();
                 var idx = order.Skip(start).Take(mini).ToArray();
-                results.Add(Step(policy, state, r, o, rollouts, idx, micro, padId, device, old, refLp, adv, guide));
+                var result = Step(policy, state, r, o, rollouts, idx, micro, padId, device, old, refLp, adv, guide);
+                results.Add(result);
+                onStep?.Invoke(result);
             }
         }
         return results;

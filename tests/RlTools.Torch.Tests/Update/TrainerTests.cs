@@ -13,6 +13,9 @@ public class TrainerTests
 {
     private const int Vocab = 259;
 
+    // Tiny tensors gain nothing from several libtorch threads; on a loaded machine the hand-off dominates.
+    static TrainerTests() => torch.set_num_threads(1);
+
     internal static Policy NewPolicy(long seed = 7, ScalarType dtype = ScalarType.Float32) =>
         new(new TinyCausalLM(Vocab, dim: 8, seed: seed, dtype: dtype), new ByteTokenizer());
 
