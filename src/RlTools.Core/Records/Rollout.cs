@@ -66,6 +66,12 @@ public sealed class Rollout
     /// <summary><c>token_advantages</c>: per-token advantages for token-level estimators.</summary>
     public float[]? TokenAdvantages { get; set; }
 
+    /// <summary>
+    /// <c>loss_mask</c>: per completion token, 1 when the update stage trains on the token and 0 when it must not
+    /// (tool outputs, injected hint tokens). Null trains every completion token.
+    /// </summary>
+    public float[]? LossMask { get; set; }
+
     /// <summary><c>is_expert</c>: an expert/demonstration completion (hybrid objectives), not an on-policy sample.</summary>
     public bool IsExpert { get; set; }
 
@@ -97,6 +103,7 @@ public sealed class Rollout
         c.Values = (float[]?)Values?.Clone();
         c.PromptLogprobs = (float[]?)PromptLogprobs?.Clone();
         c.TokenAdvantages = (float[]?)TokenAdvantages?.Clone();
+        c.LossMask = (float[]?)LossMask?.Clone();
         c.Rewards = Rewards is null ? null : new Dictionary<string, double?>(Rewards, StringComparer.Ordinal);
         c.Metadata = RlTools.Core.IO.JsonValues.CloneMap(Metadata);
         c.Extra = RlTools.Core.IO.JsonValues.CloneMap(Extra);

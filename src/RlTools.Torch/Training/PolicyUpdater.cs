@@ -1,0 +1,443 @@
+using System.Diagnostics;
+using RlTools.Core.Records;
+using RlTools.Torch.Losses;
+using RlTools.Torch.Models;
+using RlTools.Torch.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RlTools.Torch.Training;
+
+/// <summary>
+/// The update stage: rollouts with advantages in, one <see cref="UpdateResult"/> per optimizer step out.
+/// For each epoch the rollouts are shuffled (trainer RNG) and cut into mini-batches (one optimizer step each),
+/// each cut into micro-batches whose gradients accumulate. Aggregation normalisers are those of the whole
+/// mini-batch, so micro-batching does not change the gradient. A non-finite loss or gradient skips the step:
+/// gradients are dropped, weights and optimizer moments stay as they were, and the result says why.
+/// Metrics (fixed set): loss (total objective), pg_loss (policy term), kl (token mean of the KL estimator against
+/// the reference, 0 without one), entropy (token mean, current policy), clipfrac, clipfrac_lower (dual clip),
+/// approx_kl (token mean of ℓ_old − ℓ, verl's ppo_kl), grad_norm (before clipping), lr, tokens (trained
+/// completion tokens), seconds. Extras in Metrics: kl_loss, entropy_loss, expert_loss.
+/// </summary>
+public static class PolicyUpdater
+{
+    /// <summary>
+    /// Says what is wrong with one rollout for these options, or null when it can be used. Ids:
+    /// RolloutMissingTokens, RolloutTokenOutOfRange, RolloutLengthMismatch, RolloutMissingAdvantage,
+    /// RolloutMissingReward, RolloutNonFinite.
+    /// </summary>
+    public static (string Id, string Message)? Check(Rollout r, UpdateOptions o, long vocabSize)
+    {
+        string who = $"rollout '{r.PromptId}' #{r.SampleIndex}";
+        if (r.PromptTokens is not { Length: > 0 } || r.CompletionTokens is not { Length: > 0 })
+            return ("RolloutMissingTokens", $"The {who} has no prompt_tokens or no completion_tokens; the update needs both (roll out with Invoke-RlRollout, or tokenise logged data first).");
+        foreach (int id in r.PromptTokens.Concat(r.CompletionTokens))
+            if (id < 0 || id >= vocabSize)
+                return ("RolloutTokenOutOfRange", $"The {who} has token id {id}, outside the policy's vocabulary (0..{vocabSize - 1}); it was tokenised for another model.");
+        int c = r.CompletionTokens.Length;
+        foreach (var (name, a) in new[] { ("logprobs", r.Logprobs), ("ref_logprobs", r.RefLogprobs), ("token_advantages", r.TokenAdvantages), ("loss_mask", r.LossMask) })
+        {
+            if (a is null) continue;
+            if (a.Length != c) return ("RolloutLengthMismatch", $"The {who} has {a.Length} {name} for {c} completion tokens; they must be aligned.");
+            if (a.Any(x => !float.IsFinite(x))) return ("RolloutNonFinite", $"The {who} has a NaN or infinite value in {name}; fix or drop the record.");
+        }
+        bool needsAdvantage = o.Objective switch
+        {
+            UpdateObjective.Sft => false,
+            UpdateObjective.Hybrid or UpdateObjective.CalibRL => !r.IsExpert,
+            _ => true,
+        };
+        if (needsAdvantage && r.Advantage is null && r.TokenAdvantages is null)
+            return ("RolloutMissingAdvantage", $"The {who} has no advantage; pipe the rollouts through Measure-RlAdvantage first (or use -Objective Sft).");
+        if (r.Advantage is double adv && !double.IsFinite(adv))
+            return ("RolloutNonFinite", $"The {who} has a non-finite advantage ({adv}); fix the rewards or drop the record.");
+        if (o.Objective == UpdateObjective.CalibRL && !r.IsExpert && r.Reward is null)
+            return ("RolloutMissingReward", $"The {who} has no reward; CalibRL needs it to decide pass/fail (Measure-RlReward).");
+        return null;
+    }
+
+    /// <summary>
+    /// Runs the update. Throws <see cref="UpdateException"/> when it cannot start, and
+    /// <see cref="OperationCanceledException"/> between steps when <paramref name="cancel"/> fires (steps already
+    /// taken stay applied). <paramref name="onStep"/> sees each result as soon as its step is done.
+    /// </summary>
+    public static List<UpdateResult> Update(Policy policy, IReadOnlyList<Rollout> rollouts, UpdateOptions o, Policy? reference = null,
+        Action<UpdateResult>? onStep = null, CancellationToken cancel = default)
+    {
+        var results = new List<UpdateResult>();
+        if (policy.Frozen) throw new UpdateException("PolicyFrozen", "The policy is frozen (imported with -Frozen, e.g. a reference); it cannot be updated.");
+        if (rollouts.Count == 0) return results;
+        var r = Resolve(policy, rollouts, o, reference);
+        var state = PrepareState(policy, o);
+        var model = policy.Model;
+        var device = Device(model);
+        int padId = policy.Tokenizer.PadTokenId ?? policy.Tokenizer.EosTokenId ?? 0;
+        int n = rollouts.Count;
+        int mini = Math.Clamp(o.MiniBatchSize ?? n, 1, n);
+        int micro = Math.Clamp(o.MicroBatchSize ?? mini, 1, mini);
+
+        model.Module.train();
+        // Behaviour log-probs where the rollout has none (ratio = 1 on the first pass), and reference log-probs.
+        var old = rollouts.Select(x => x.Logprobs).ToArray();
+        var missing = Enumerable.Range(0, n).Where(i => old[i] is null).ToList();
+        if (missing.Count > 0 && (o.Objective != UpdateObjective.Sft || r.NeedsRef))
+        {
+            var lp = ComputeLogProbs(model, missing.Select(i => rollouts[i]).ToList(), padId, o.Temperature, micro);
+            for (int k = 0; k < missing.Count; k++) old[missing[k]] = lp[k];
+        }
+        var refLp = rollouts.Select(x => x.RefLogprobs).ToArray();
+        if (r.NeedsRef && reference != null)
+        {
+            var lp = ComputeLogProbs(reference.Model, rollouts, padId, o.Temperature, micro);
+            for (int i = 0; i < n; i++) refLp[i] = lp[i];
+        }
+        var adv = new float[n][];
+        for (int i = 0; i < n; i++)
+        {
+            var x = rollouts[i];
+            adv[i] = x.TokenAdvantages is { } ta ? (float[])ta.Clone() : Enumerable.Repeat((float)(x.Advantage ?? 0), x.CompletionLength).ToArray();
+            if (o.KLInReward && o.KLCoefficient != 0)
+                KlShapeAdvantages(adv[i], old[i]!, refLp[i]!, o.KLEstimator, o.KLCoefficient);
+        }
+        float[]?[]? guide = o.Objective == UpdateObjective.CalibRL ? CalibRlGuides(rollouts, old) : null;
+
+        for (int epoch = 0; epoch < o.Epochs; epoch++)
+        {
+            var order = Enumerable.Range(0, n).ToArray();
+            state.Random.Shuffle(order);
+            for (int start = 0; start < n; start += mini)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var idx = order.Skip(start).Take(mini).ToArray();
+                var result = Step(policy, state, r, o, rollouts, idx, micro, padId, device, old, refLp, adv, guide);
+                results.Add(result);
+                onStep?.Invoke(result);
+            }
+        }
+        return results;
+    }
+
+    internal sealed class Resolved
+    {
+        public required IPolicyLoss Loss { get; init; }
+        public required Dictionary<string, double> Parameters { get; init; }
+        public required LossAggregation Aggregation { get; init; }
+        public required bool NeedsRef { get; init; }
+        public required bool NeedsEntropyGrad { get; init; }
+        public required double ExpertCoefficient { get; init; }
+    }
+
+    internal static Resolved Resolve(Policy policy, IReadOnlyList<Rollout> rollouts, UpdateOptions o, Policy? reference)
+    {
+        var loss = PolicyLossRegistry.Find(o.Loss)
+            ?? throw new UpdateException("UnknownLoss", $"Unknown loss '{o.Loss}'. Get-RlPolicyLoss lists them: {string.Join(", ", PolicyLossRegistry.All.Select(l => l.Name))}.");
+        var overrides = new Dictionary<string, double>(o.LossParameters, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, v) in new[] { ("ClipLow", o.ClipLow), ("ClipHigh", o.ClipHigh), ("DualClip", o.DualClip) })
+        {
+            if (v is not double d) continue;
+            if (!loss.Parameters.Any(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)))
+                throw new UpdateException("LossParameterInvalid", $"The loss '{loss.Name}' does not use -{name}; its parameters: {string.Join(", ", loss.Parameters.Select(p => p.Name).DefaultIfEmpty("(none)"))}.");
+            overrides[name] = d;
+        }
+        Dictionary<string, double> resolved;
+        try { resolved = PolicyLossRegistry.ResolveParameters(loss, overrides); }
+        catch (ArgumentException e) { throw new UpdateException("LossParameterInvalid", e.Message); }
+        try { KlEstimator.Parse(o.KLEstimator); }
+        catch (ArgumentException e) { throw new UpdateException("UnknownKLEstimator", e.Message); }
+        if (o.Epochs < 1) throw new UpdateException("InvalidEpochs", "Epochs must be at least 1.");
+        if (!(o.Temperature > 0)) throw new UpdateException("InvalidTemperature", "Temperature must be greater than 0 (use the sampling temperature of the rollouts).");
+        bool needsRef = o.KLCoefficient != 0;
+        if (needsRef && reference is null && rollouts.Any(x => x.RefLogprobs is null))
+            throw new UpdateException("ReferenceRequired", "-KLCoefficient is not 0 but no -Reference policy was given and some rollouts have no ref_logprobs. Pass -Reference (e.g. Import-RlPolicy <base> -Frozen) or set -KLCoefficient 0.");
+        if (reference != null && reference.Model.VocabSize != policy.Model.VocabSize)
+            throw new UpdateException("ReferenceMismatch", $"The reference's vocabulary ({reference.Model.VocabSize}) differs from the policy's ({policy.Model.VocabSize}); use a reference with the same tokenizer.");
+        return new Resolved
+        {
+            Loss = loss, Parameters = resolved,
+            Aggregation = loss.ForcedAggregation ?? o.Aggregation ?? LossAggregation.TokenMean,
+            NeedsRef = needsRef, NeedsEntropyGrad = o.EntropyCoefficient != 0,
+            ExpertCoefficient = o.ExpertCoefficient ?? (o.Objective == UpdateObjective.CalibRL ? 0.1 : 1.0),
+        };
+    }
+
+    private static TrainerState PrepareState(Policy policy, UpdateOptions o)
+    {
+        var state = policy.TrainerState as TrainerState;
+        if (state != null && !o.ResetOptimizer)
+        {
+            if (o.Optimizer is { } k && k != state.Optimizer.Settings.Kind)
+                throw new UpdateException("OptimizerMismatch", $"The policy's saved optimizer is {state.Optimizer.Settings.Kind}, not {k}. Pass -ResetOptimizer to start fresh moments with {k}.");
+            if (o.Lift != null && o.Lift != state.Lift)
+                throw new UpdateException("OptimizerMismatch", "LIFT masks are fixed when the optimizer state is created. Pass -ResetOptimizer to change them.");
+        }
+        else
+        {
+            state = null;
+        }
+        var s = state?.Optimizer.Settings ?? new OptimizerSettings { Kind = o.Optimizer ?? OptimizerKind.AdamW };
+        s = s with { WeightDecay = o.WeightDecay ?? s.WeightDecay, Beta1 = o.Beta1 ?? s.Beta1, Beta2 = o.Beta2 ?? s.Beta2, Momentum = o.Momentum ?? s.Momentum };
+        var sc = state?.Schedule ?? new LearningRateSchedule(ScheduleKind.Constant, 1e-6);
+        sc = new LearningRateSchedule(o.Schedule ?? sc.Kind, o.LearningRate ?? sc.BaseLearningRate, o.WarmupSteps ?? sc.WarmupSteps,
+            o.TotalSteps ?? sc.TotalSteps, o.MinLearningRate ?? sc.MinLearningRate);
+        if (sc.Kind != ScheduleKind.Constant && sc.TotalSteps <= 0)
+            throw new UpdateException("InvalidSchedule", $"The {sc.Kind} schedule needs -TotalSteps greater than 0.");
+        if (!(sc.BaseLearningRate >= 0) || !(sc.MinLearningRate >= 0) || sc.WarmupSteps < 0)
+            throw new UpdateException("InvalidSchedule", "The learning rate, minimum learning rate and warm-up steps must not be negative.");
+        if (state != null && s.Kind == OptimizerKind.SGD && s.Momentum != 0 && !state.Optimizer.State.Keys.Any(x => x.StartsWith("momentum_buffer/", StringComparison.Ordinal)))
+            throw new UpdateException("OptimizerMismatch", "SGD momentum was 0 when the optimizer state was created; pass -ResetOptimizer to add momentum.");
+        if (state is null)
+        {
+            (policy.TrainerState as IDisposable)?.Dispose();
+            policy.TrainerState = null;
+            state = TrainerState.Create(policy, s, sc, o.Lift, o.Seed);
+            policy.TrainerState = state;
+        }
+        state.Optimizer.Settings = s;
+        state.Schedule = sc;
+        return state;
+    }
+
+    private static Device Device(ICausalLM model) => model.Module.parameters().FirstOrDefault()?.device ?? torch.CPU;
+
+    /// <summary>Log-probs of every rollout's completion tokens under <paramref name="model"/> (no gradient), temperature-scaled.</summary>
+    public static float[][] ComputeLogProbs(ICausalLM model, IReadOnlyList<Rollout> rows, int padId, double temperature, int microBatchSize)
+    {
+        var result = new float[rows.Count][];
+        var device = Device(model);
+        for (int s = 0; s < rows.Count; s += microBatchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            var chunk = rows.Skip(s).Take(microBatchSize).ToList();
+            var empty = new float[chunk.Count][];
+            var zeros = chunk.Select(x => new float[x.CompletionLength]).ToArray();
+            var batch = RolloutBatch.Build(chunk, padId, device, empty, empty, zeros);
+            var logits = model.Forward(batch.InputIds, batch.AttentionMask);
+            var (lp, _) = TokenLogProbs.Compute(logits, batch.Positions, batch.Targets, temperature, false, false);
+            var cpu = lp.to(ScalarType.Float32).cpu();
+            long t = cpu.shape[1];
+            float[] flat = cpu.data<float>().ToArray();
+            for (int i = 0; i < chunk.Count; i++)
+                result[s + i] = flat.AsSpan((int)(i * t), chunk[i].CompletionLength).ToArray();
+        }
+        return result;
+    }
+
+    /// <summary>A_t ← A_t − β·KL_t with KL_t the estimator's value at x = ℓ_old − ℓ_ref (see Update-RlPolicy -KLInReward).</summary>
+    public static void KlShapeAdvantages(float[] adv, float[] oldLp, float[] refLp, string estimator, double beta)
+    {
+        using var scope = torch.NewDisposeScope();
+        var kl = KlEstimator.Compute(estimator, torch.tensor(oldLp), torch.tensor(refLp)).data<float>().ToArray();
+        for (int t = 0; t < adv.Length; t++) adv[t] -= (float)(beta * kl[t]);
+    }
+
+    private static float[]?[] CalibRlGuides(IReadOnlyList<Rollout> rows, float[]?[] old)
+    {
+        var expertByPrompt = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (int i = 0; i < rows.Count; i++)
+            if (rows[i].IsExpert && !expertByPrompt.ContainsKey(rows[i].PromptId) && old[i] is { } lp) expertByPrompt[rows[i].PromptId] = lp;
+        return rows.Select(x => !x.IsExpert && expertByPrompt.TryGetValue(x.PromptId, out var g) ? g : null).ToArray();
+    }
+
+    private static LossNormalizer Norm(IEnumerable<Rollout> rows, double scale)
+    {
+        double tokens = 0, seqs = 0;
+        foreach (var r in rows)
+        {
+            double t = r.LossMask?.Sum() ?? r.CompletionLength;
+            tokens += t;
+            if (t > 0) seqs++;
+        }
+        return new LossNormalizer(tokens, seqs, scale);
+    }
+
+    private static UpdateResult Step(Policy policy, TrainerState state, Resolved r, UpdateOptions o, IReadOnlyList<Rollout> rollouts, int[] idx,
+        int micro, int padId, Device device, float[]?[] old, float[]?[] refLp, float[][] adv, float[]?[]? guide)
+    {
+        var sw = Stopwatch.StartNew();
+        var model = policy.Model;
+        var rows = idx.Select(i => rollouts[i]).ToList();
+        double scale = o.LossScaleFactor ?? rows.Max(x => x.CompletionLength);
+        bool sft = o.Objective == UpdateObjective.Sft;
+        bool split = o.Objective is UpdateObjective.Hybrid or UpdateObjective.CalibRL;
+        Func<Rollout, bool> isMain = x => sft || !split || !x.IsExpert;
+        var mainNorm = Norm(rows.Where(isMain), scale);
+        var expertNorm = o.Objective == UpdateObjective.Hybrid ? Norm(rows.Where(x => x.IsExpert), scale) : default;
+        var acc = new Accumulator();
+        model.Module.zero_grad();
+        for (int s = 0; s < idx.Length; s += micro)
+        {
+            using var scope = torch.NewDisposeScope();
+            var part = idx.Skip(s).Take(micro).ToArray();
+            var batch = RolloutBatch.Build(part.Select(i => rollouts[i]).ToList(), padId, device,
+                part.Select(i => old[i]).ToList(), part.Select(i => refLp[i]).ToList(), part.Select(i => adv[i]).ToList(),
+                guide is null ? null : part.Select(i => guide[i]).ToList(), o.PassThreshold);
+            var logits = model.Forward(batch.InputIds, batch.AttentionMask);
+            var terms = MicroBatchLoss(logits, batch, r, o, state.Random, mainNorm, expertNorm);
+            terms.Total.backward();
+            acc.Add(terms);
+        }
+        var result = new UpdateResult { Tokens = (long)Math.Round(acc.TrainedTokens) };
+        acc.Fill(result);
+        double gradNorm = GradNorm(model);
+        result.GradNorm = gradNorm;
+        double lr = state.Schedule.At(state.Step);
+        result.Lr = lr;
+        if (!double.IsFinite(result.Loss) || !double.IsFinite(gradNorm))
+        {
+            result.Skipped = true;
+            result.SkipReason = !double.IsFinite(result.Loss)
+                ? $"non-finite loss ({result.Loss}); weights and optimizer state unchanged"
+                : $"non-finite gradient (norm {gradNorm}); weights and optimizer state unchanged";
+        }
+        else
+        {
+            if (o.MaxGradNorm > 0 && gradNorm > o.MaxGradNorm) ScaleGrads(model, o.MaxGradNorm / (gradNorm + 1e-6));
+            state.Optimizer.Step(lr);
+            if (state.Lift is { Interval: > 0 } lift && state.Step % lift.Interval == 0) LiftSparseMask.Refresh(state.Optimizer, lift);
+            policy.Step = (int)state.Step;
+        }
+        model.Module.zero_grad();
+        result.Step = (int)state.Step;
+        result.Seconds = sw.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    /// <summary>The terms of one micro-batch (scalars with gradient, plus metric sums).</summary>
+    internal sealed class MicroTerms
+    {
+        public required Tensor Total { get; init; }
+        public double Loss, PgLoss, KlLoss, EntropyLoss, ExpertLoss;
+        public double MainTokens, TrainedTokens, KlSum, EntropySum, EntropyTokens, ClipSum, ClipLowerSum, ApproxKlSum;
+    }
+
+    /// <summary>
+    /// total = pg + β·agg(KL(ℓ, ℓ_ref)) [unless KLInReward] − c_H·agg(H) + c_E·expert term, over the rows each term
+    /// covers (see <see cref="UpdateObjective"/>). Used by the trainer and by the gradient-check test.
+    /// </summary>
+    internal static MicroTerms MicroBatchLoss(Tensor logits, RolloutBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
+    {
+        var dtype = logits.dtype;
+        bool wantEntropy = true;
+        var (logp, entropy) = TokenLogProbs.Compute(logits, batch.Positions, batch.Targets, o.Temperature, wantEntropy, r.NeedsEntropyGrad);
+        var mask = batch.Mask.to(dtype);
+        var expert = batch.Expert.to(dtype);
+        bool sft = o.Objective == UpdateObjective.Sft;
+        bool split = o.Objective is UpdateObjective.Hybrid or UpdateObjective.CalibRL;
+        var mainMask = split ? mask * (1 - expert) : mask;
+        var old = batch.OldLogProbs.to(dtype);
+        Tensor pg;
+        Tensor? clipped = null, lower = null;
+        if (sft)
+        {
+            pg = LossAggregator.Aggregate(-logp, mainMask, r.Aggregation, mainNorm);
+        }
+        else
+        {
+            var ctx = new LossContext
+            {
+                LogProbs = logp, OldLogProbs = old, Advantages = batch.Advantages.to(dtype), Mask = mainMask,
+                Entropy = entropy?.detach(), Expert = expert, Aggregation = r.Aggregation, Normalizer = mainNorm,
+                Parameters = r.Parameters, Random = rng,
+            };
+            var terms = r.Loss.Compute(ctx);
+            pg = terms.Loss;
+            clipped = terms.Clipped;
+            lower = terms.ClippedLower;
+        }
+        var total = pg;
+        var m = new MicroTerms { Total = total };
+        m.PgLoss = pg.ToDouble();
+        if (r.NeedsRef)
+        {
+            var kl = KlEstimator.Compute(o.KLEstimator, logp, batch.RefLogProbs.to(dtype));
+            m.KlSum = (kl.detach() * mainMask).sum().ToDouble();
+            if (!o.KLInReward)
+            {
+                var klLoss = LossAggregator.Aggregate(kl, mainMask, r.Aggregation, mainNorm);
+                m.KlLoss = klLoss.ToDouble();
+                total = total + o.KLCoefficient * klLoss;
+            }
+        }
+        if (entropy is not null)
+        {
+            m.EntropySum = (entropy.detach() * mask).sum().ToDouble();
+            m.EntropyTokens = mask.sum().ToDouble();
+            if (o.EntropyCoefficient != 0)
+            {
+                var entLoss = LossAggregator.Aggregate(entropy, mainMask, r.Aggregation, mainNorm);
+                m.EntropyLoss = entLoss.ToDouble();
+                total = total - o.EntropyCoefficient * entLoss;
+            }
+        }
+        if (o.Objective == UpdateObjective.Hybrid)
+        {
+            var ce = LossAggregator.Aggregate(-logp, mask * expert, r.Aggregation, expertNorm);
+            m.ExpertLoss = ce.ToDouble();
+            total = total + r.ExpertCoefficient * ce;
+        }
+        else if (o.Objective == UpdateObjective.CalibRL && batch.GuideLogProbs is not null)
+        {
+            var gm = mainMask * batch.GuideMask!.to(dtype);
+            var advRow = batch.Advantages.to(dtype);
+            var sign = CalibRlSign(batch, dtype);
+            var g = -sign * (logp - batch.GuideLogProbs.to(dtype));
+            var guided = torch.nn.functional.leaky_relu(g, 0.5) * advRow.abs();
+            var gl = LossAggregator.Aggregate(guided, gm, LossAggregation.TokenMean, mainNorm);
+            m.ExpertLoss = gl.ToDouble();
+            total = total + r.ExpertCoefficient * gl;
+        }
+        var mm = mainMask.detach();
+        m.MainTokens = mm.sum().ToDouble();
+        m.TrainedTokens = (mainMask + (o.Objective == UpdateObjective.Hybrid ? mask * expert : torch.zeros_like(mask))).sum().ToDouble();
+        if (clipped is not null) m.ClipSum = (clipped.to(dtype) * mm).sum().ToDouble();
+        if (lower is not null) m.ClipLowerSum = (lower.to(dtype) * mm).sum().ToDouble();
+        if (!sft) m.ApproxKlSum = ((old - logp.detach()) * mm).sum().ToDouble();
+        m.Loss = total.ToDouble();
+        return new MicroTerms
+        {
+            Total = total, Loss = m.Loss, PgLoss = m.PgLoss, KlLoss = m.KlLoss, EntropyLoss = m.EntropyLoss, ExpertLoss = m.ExpertLoss,
+            MainTokens = m.MainTokens, TrainedTokens = m.TrainedTokens, KlSum = m.KlSum, EntropySum = m.EntropySum,
+            EntropyTokens = m.EntropyTokens, ClipSum = m.ClipSum, ClipLowerSum = m.ClipLowerSum, ApproxKlSum = m.ApproxKlSum,
+        };
+    }
+
+    private static Tensor CalibRlSign(RolloutBatch batch, ScalarType dtype) =>
+        (batch.Pass ?? torch.ones_like(batch.Expert)).to(dtype) * 2 - 1;
+
+    private sealed class Accumulator
+    {
+        double loss, pg, klLoss, entLoss, expLoss, main, klSum, entSum, entTok, clip, lower, approx;
+        public double TrainedTokens;
+        public void Add(MicroTerms t)
+        {
+            loss += t.Loss; pg += t.PgLoss; klLoss += t.KlLoss; entLoss += t.EntropyLoss; expLoss += t.ExpertLoss;
+            main += t.MainTokens; TrainedTokens += t.TrainedTokens; klSum += t.KlSum; entSum += t.EntropySum; entTok += t.EntropyTokens;
+            clip += t.ClipSum; lower += t.ClipLowerSum; approx += t.ApproxKlSum;
+        }
+        public void Fill(UpdateResult r)
+        {
+            double mm = Math.Max(main, 1);
+            r.Loss = loss; r.PgLoss = pg; r.Kl = klSum / mm; r.Entropy = entSum / Math.Max(entTok, 1);
+            r.ClipFrac = clip / mm; r.ClipFracLower = lower / mm; r.ApproxKl = approx / mm;
+            r.Metrics["kl_loss"] = klLoss; r.Metrics["entropy_loss"] = entLoss; r.Metrics["expert_loss"] = expLoss;
+        }
+    }
+
+    /// <summary>‖g‖₂ over all parameters (NaN/∞ when any gradient is non-finite).</summary>
+    public static double GradNorm(ICausalLM model)
+    {
+        using var scope = torch.NewDisposeScope();
+        double sq = 0;
+        foreach (var p in model.Module.parameters())
+            if (p.grad is { } g) sq += g.to(ScalarType.Float64).pow(2).sum().ToDouble();
+        return Math.Sqrt(sq);
+    }
+
+    private static void ScaleGrads(ICausalLM model, double factor)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        foreach (var p in model.Module.parameters()) p.grad?.mul_(factor);
+    }
+}
