@@ -255,7 +255,8 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
         int groups = 0, group = 0;
         _progress = () => groups > 0 ? (double)group / groups : 0;
         RecordFormatException? open = null;
-        try { (groups, _) = ParquetRows.Open(stream, _ => true); }
+        string[] columns = [];
+        try { (groups, _) = ParquetRows.Open(stream, r => { columns = r.Schema.Fields.Select(f => f.Name).ToArray(); return true; }); }
         catch (Exception e) when (e is IOException or InvalidDataException or Parquet.ParquetException or NotSupportedException)
         {
             open = new RecordFormatException(_path, 0, null, "not a readable Parquet file (" + e.Message + ").");
@@ -276,7 +277,9 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
             foreach (var values in rows)
             {
                 row++;
-                yield return new((Dictionary<string, object?>)ForeignValues.ToModel(values)!, row);
+                var map = (Dictionary<string, object?>)ForeignValues.ToModel(values)!;
+                foreach (string c in columns) map.TryAdd(c, null); // the reader leaves null cells out; they are columns all the same
+                yield return new(map, row);
             }
         }
     }

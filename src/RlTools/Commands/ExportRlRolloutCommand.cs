@@ -22,10 +22,9 @@ public sealed class ExportRlRolloutCommand : RlCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
-    /// <summary>Rollouts to write (from the pipeline).</summary>
+    /// <summary>The rollout to write (bound once per pipeline object; a single object, not an array, keeps binding cheap on million-row pipelines).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    [AllowEmptyCollection]
-    public Rollout[] InputObject { get; set; } = [];
+    public Rollout? InputObject { get; set; }
 
     /// <summary>Add to the end of an existing file instead of replacing it.</summary>
     [Parameter]
@@ -72,10 +71,8 @@ public sealed class ExportRlRolloutCommand : RlCmdlet, IDisposable
 
     protected override void ProcessRecord()
     {
-        if (_writer is null) return;
-        foreach (Rollout? r in InputObject)
+        if (_writer is null || InputObject is not Rollout r) return;
         {
-            if (r is null) continue;
             try
             {
                 _writer.Write(r);
