@@ -14,6 +14,9 @@ public static class AnswerExtractor
     /// <summary>Longest answer kept (characters); longer extractions are cut.</summary>
     public const int MaxAnswerLength = 1000;
 
+    /// <summary>Characters at the end of a text searched for answer phrases and &lt;answer&gt; tags.</summary>
+    public const int TailLength = 20_000;
+
     /// <summary>How the answer was found.</summary>
     public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LastNumber }
 
@@ -22,13 +25,16 @@ public static class AnswerExtractor
     {
         if (string.IsNullOrWhiteSpace(text)) return (null, Method.None);
         if (Boxed(text) is { } b) return (Clip(b), Method.Boxed);
-        if (AnswerTag(text) is { } a)
+        // Phrases and tags are searched case-insensitively in the tail only: the final answer is near the end, and a
+        // case-insensitive scan of a megabyte would cost the time budget.
+        string tail = text.Length > TailLength ? text[^TailLength..] : text;
+        if (AnswerTag(tail) is { } a)
         {
             if (Boxed(a) is { } ab) return (Clip(ab), Method.Boxed);
             return (Clip(Phrase(a) ?? a.Trim()), Method.AnswerTag);
         }
         if (Hashes(text) is { } h) return (Clip(h), Method.Hashes);
-        if (Phrase(text) is { } p) return (Clip(p), Method.Phrase);
+        if (Phrase(tail) is { } p) return (Clip(p), Method.Phrase);
         string trimmed = text.Trim();
         if (isGold || (trimmed.Length <= 60 && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
         if (fallback && LastNumber(text) is { } n) return (n, Method.LastNumber);
