@@ -9,6 +9,7 @@ namespace RlTools.Core.Tests.Verifiers;
 /// appear in GSM8K, MATH, AIME and olympiad data, covering every construct of the Math verifier, with many
 /// cases that must be judged NOT equal.
 /// </summary>
+[Collection("MathVerifierTiming")]
 public sealed class GoldenMathTests(ITestOutputHelper output)
 {
     public sealed record GoldenCase(int Id, string Construct, string Gold, string Completion, bool Expected);

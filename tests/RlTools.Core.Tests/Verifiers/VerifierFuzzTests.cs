@@ -12,6 +12,7 @@ namespace RlTools.Core.Tests.Verifiers;
 /// measured inside the test; a call over a quarter of the limit is re-run three times and the fastest of the four runs counts, so a
 /// scheduler hiccup on a loaded machine is not mistaken for a slow input, while a slow input still fails.
 /// </summary>
+[Collection("MathVerifierTiming")]
 public sealed class VerifierFuzzTests(ITestOutputHelper output)
 {
     private const double LimitMs = 50;
