@@ -24,7 +24,7 @@ public static class AnswerExtractor
     public static (string? Answer, Method How) Extract(string? text, bool fallback, bool isGold)
     {
         if (string.IsNullOrWhiteSpace(text)) return (null, Method.None);
-        if (Boxed(text) is { } b) return (Clip(b), Method.Boxed);
+        if (BoxedAll(text) is { } b) return (Clip(b), Method.Boxed);
         // Phrases and tags are searched case-insensitively in the tail only: the final answer is near the end, and a
         // case-insensitive scan of a megabyte would cost the time budget.
         string tail = text.Length > TailLength ? text[^TailLength..] : text;
@@ -62,13 +62,49 @@ public static class AnswerExtractor
         return s.Length > MaxAnswerLength ? s[..MaxAnswerLength] : s;
     }
 
-    /// <summary>Content of the last \boxed{} or \fbox{} (nested braces matched; an unclosed brace takes the rest).</summary>
-    public static string? Boxed(string text)
+    /// <summary>
+    /// The last \boxed{}, joined with the boxes just before it when only separators stand between them
+    /// ("\boxed{2} and \boxed{3}" gives "2, 3").
+    /// </summary>
+    private static string? BoxedAll(string text)
     {
-        int i1 = text.LastIndexOf("\\boxed", StringComparison.Ordinal);
-        int i2 = text.LastIndexOf("\\fbox", StringComparison.Ordinal);
+        var last = Boxed(text, text.Length, out int start);
+        if (last is null) return null;
+        var parts = new List<string> { last };
+        for (int n = 0; n < 20 && start > 0; n++)
+        {
+            var prev = Boxed(text, start, out int prevStart, out int prevEnd);
+            if (prev is null || !OnlySeparators(text, prevEnd, start)) break;
+            parts.Insert(0, prev);
+            start = prevStart;
+        }
+        return parts.Count == 1 ? last : string.Join(", ", parts);
+    }
+
+    private static bool OnlySeparators(string text, int from, int to)
+    {
+        if (to - from > 24 || to < from) return false;
+        string between = text[from..to].Replace("\\text", "", StringComparison.Ordinal).Replace("\\quad", "", StringComparison.Ordinal);
+        foreach (var w in between.Split([' ', ',', ';', '$', '{', '}', '\\', '(', ')', '\n'], StringSplitOptions.RemoveEmptyEntries))
+            if (w is not ("and" or "or" or "&")) return false;
+        return true;
+    }
+
+    /// <summary>Content of the last \boxed{} or \fbox{} (nested braces matched; an unclosed brace takes the rest).</summary>
+    public static string? Boxed(string text) => Boxed(text, text.Length, out _);
+
+    private static string? Boxed(string text, int before, out int start) => Boxed(text, before, out start, out _);
+
+    private static string? Boxed(string text, int before, out int boxStart, out int boxEnd)
+    {
+        boxStart = -1;
+        boxEnd = -1;
+        if (before <= 0) return null;
+        int i1 = text.LastIndexOf("\\boxed", before - 1, StringComparison.Ordinal);
+        int i2 = text.LastIndexOf("\\fbox", before - 1, StringComparison.Ordinal);
         int idx = System.Math.Max(i1, i2);
         if (idx < 0) return null;
+        boxStart = idx;
         int i = idx + (idx == i1 ? 6 : 5);
         while (i < text.Length && text[i] == ' ') i++;
         if (i >= text.Length) return null;
@@ -79,6 +115,7 @@ public static class AnswerExtractor
                 // "\boxed 5": up to the next space or dollar sign
                 int end = i;
                 while (end < text.Length && !char.IsWhiteSpace(text[end]) && text[end] != '$') end++;
+                boxEnd = end;
                 return text[i..end];
             }
             return null;
@@ -91,8 +128,9 @@ public static class AnswerExtractor
             char c = text[i];
             if (c == '\\' && i + 1 < text.Length) { i++; continue; }
             if (c == '{') depth++;
-            else if (c == '}' && --depth == 0) return text[start..i];
+            else if (c == '}' && --depth == 0) { boxEnd = i + 1; return text[start..i]; }
         }
+        boxEnd = text.Length;
         return text[start..System.Math.Min(text.Length, start + MaxAnswerLength)];
     }
 
@@ -156,6 +194,10 @@ public static class AnswerExtractor
             if (close > 2) return trimmed[2..close];
         }
         var cut = CutSentence(trimmed);
+        // "12 (since 3 * 4 = 12)": drop a trailing remark in parentheses that starts with a word
+        int paren = cut.IndexOf(" (", StringComparison.Ordinal);
+        if (paren > 0 && paren + 5 < cut.Length && char.IsLetter(cut[paren + 2]) && char.IsLetter(cut[paren + 3]) && char.IsLetter(cut[paren + 4]))
+            cut = cut[..paren].TrimEnd();
         return cut.Length == 0 ? null : cut;
     }
 
