@@ -24,6 +24,22 @@ public static class AnswerExtractor
     public static (string? Answer, Method How) Extract(string? text, bool fallback, bool isGold)
     {
         if (string.IsNullOrWhiteSpace(text)) return (null, Method.None);
+        // A reasoning block is not the answer: look after the last </think> first (TRL reasoning_accuracy_reward).
+        int think = isGold ? -1 : text.LastIndexOf("</think>", StringComparison.Ordinal);
+        if (think >= 0)
+        {
+            string after = text[(think + 8)..];
+            if (!string.IsNullOrWhiteSpace(after))
+            {
+                var found = ExtractCore(after, fallback, isGold);
+                if (found.Answer is not null) return found;
+            }
+        }
+        return ExtractCore(text, fallback, isGold);
+    }
+
+    private static (string? Answer, Method How) ExtractCore(string text, bool fallback, bool isGold)
+    {
         if (BoxedAll(text) is { } b) return (Clip(b), Method.Boxed);
         // Phrases and tags are searched case-insensitively in the tail only: the final answer is near the end, and a
         // case-insensitive scan of a megabyte would cost the time budget.
@@ -183,10 +199,26 @@ public static class AnswerExtractor
         string trimmed = rest.Trim();
         if (trimmed.StartsWith("$", StringComparison.Ordinal))
         {
-            bool dbl = trimmed.StartsWith("$$", StringComparison.Ordinal);
-            int s0 = dbl ? 2 : 1;
-            int close = trimmed.IndexOf(dbl ? "$$" : "$", s0, StringComparison.Ordinal);
-            if (close > s0) return trimmed[s0..close];
+            // "$x=4$ or $x=-1$": the first span and any spans joined to it by "or", "and" or commas
+            var spans = new List<string>();
+            int pos = 0;
+            while (pos < trimmed.Length && trimmed[pos] == '$' && spans.Count < 20)
+            {
+                bool dbl = pos + 1 < trimmed.Length && trimmed[pos + 1] == '$';
+                int s0 = pos + (dbl ? 2 : 1);
+                int close = UnescapedDollar(trimmed, s0, dbl);
+                if (close <= s0) break;
+                spans.Add(trimmed[s0..close]);
+                pos = close + (dbl ? 2 : 1);
+                int next = pos;
+                while (next < trimmed.Length && (trimmed[next] is ' ' or ',')) next++;
+                if (string.CompareOrdinal(trimmed, next, "or ", 0, 3) == 0) next += 3;
+                else if (string.CompareOrdinal(trimmed, next, "and ", 0, 4) == 0) next += 4;
+                while (next < trimmed.Length && trimmed[next] == ' ') next++;
+                if (next < trimmed.Length && trimmed[next] == '$' && next > pos) pos = next;
+                else break;
+            }
+            if (spans.Count > 0) return string.Join(", ", spans);
         }
         if (trimmed.StartsWith("\\(", StringComparison.Ordinal) || trimmed.StartsWith("\\[", StringComparison.Ordinal))
         {
@@ -199,6 +231,16 @@ public static class AnswerExtractor
         if (paren > 0 && paren + 5 < cut.Length && char.IsLetter(cut[paren + 2]) && char.IsLetter(cut[paren + 3]) && char.IsLetter(cut[paren + 4]))
             cut = cut[..paren].TrimEnd();
         return cut.Length == 0 ? null : cut;
+    }
+
+    private static int UnescapedDollar(string s, int from, bool dbl)
+    {
+        for (int i = from; i < s.Length; i++)
+        {
+            if (s[i] == '\\') { i++; continue; }
+            if (s[i] == '$' && (!dbl || (i + 1 < s.Length && s[i + 1] == '$'))) return i;
+        }
+        return -1;
     }
 
     /// <summary>Cuts at the first sentence end (". " or a final "."), not at a decimal point; strips $ delimiters.</summary>

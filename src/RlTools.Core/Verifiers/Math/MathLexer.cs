@@ -45,6 +45,7 @@ internal static class MathLexer
         "cm", "mm", "km", "ft", "kg", "mg", "mi", "hr", "hrs", "ml", "oz", "lb", "lbs", "yd", "sq", "in", "am", "pm", "or", "and",
         // two-letter English words that appear around answers ("3/4 of the pizza", "it is 5")
         "of", "is", "on", "at", "to", "it", "be", "as", "an", "so", "we", "he", "if", "my", "no", "up", "do", "go", "us", "am",
+        "st", "nd", "rd", "th",
     };
 
     public static List<Token> Tokenize(string s, Budget budget)
@@ -154,6 +155,33 @@ internal static class MathLexer
                 space = false;
                 continue;
             }
+            // Superscript digits: x² is x^2, 10⁻³ is 10^-3.
+            if (Superscript(c) >= 0 || c == '⁻')
+            {
+                var sup = new StringBuilder();
+                bool neg = false;
+                if (c == '⁻') { neg = true; i++; }
+                while (i < s.Length && Superscript(s[i]) >= 0) sup.Append((char)('0' + Superscript(s[i++])));
+                toks.Add(new Token(TokKind.Sym, "^") { SpaceBefore = space });
+                if (neg) toks.Add(new Token(TokKind.Sym, "-"));
+                if (sup.Length > 0) toks.Add(new Token(TokKind.Num, sup.ToString()));
+                space = false;
+                continue;
+            }
+            // Vulgar fractions: ½ ⅓ ¼ ¾ ...
+            if (Vulgar(c) is { } vf)
+            {
+                toks.Add(new Token(TokKind.Sym, "(") { SpaceBefore = space });
+                toks.Add(new Token(TokKind.Num, vf.N.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                toks.Add(new Token(TokKind.Sym, "/"));
+                toks.Add(new Token(TokKind.Num, vf.D.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                toks.Add(new Token(TokKind.Sym, ")"));
+                // "2½" is a mixed number: 2 + 1/2
+                if (toks.Count >= 6 && toks[^6].Kind == TokKind.Num && !space) toks.Insert(toks.Count - 5, new Token(TokKind.Sym, "+"));
+                i++;
+                space = false;
+                continue;
+            }
             // Unicode math the models like to emit.
             string? sym = c switch
             {
@@ -192,6 +220,17 @@ internal static class MathLexer
         toks.Add(new Token(TokKind.End, ""));
         return toks;
     }
+
+    private static int Superscript(char c) => c switch
+    {
+        '⁰' => 0, '¹' => 1, '²' => 2, '³' => 3, '⁴' => 4, '⁵' => 5, '⁶' => 6, '⁷' => 7, '⁸' => 8, '⁹' => 9, _ => -1,
+    };
+
+    private static (int N, int D)? Vulgar(char c) => c switch
+    {
+        '½' => (1, 2), '⅓' => (1, 3), '⅔' => (2, 3), '¼' => (1, 4), '¾' => (3, 4), '⅕' => (1, 5), '⅖' => (2, 5), '⅗' => (3, 5),
+        '⅘' => (4, 5), '⅙' => (1, 6), '⅚' => (5, 6), '⅛' => (1, 8), '⅜' => (3, 8), '⅝' => (5, 8), '⅞' => (7, 8), _ => null,
+    };
 
     private static bool IsPlainNumber(string s)
     {
