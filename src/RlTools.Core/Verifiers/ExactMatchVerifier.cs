@@ -64,6 +64,7 @@ public sealed class ExactMatchVerifier : IVerifier
     {
         if (s.Length > 100_000) s = s[..100_000];
         s = AnswerExtractor.StripDelimiters(s);
+        foreach (var cmd in new[] { "\\textbf", "\\textit", "\\text", "\\mathrm", "\\mbox", "\\mathbf" }) s = s.Replace(cmd, " ", StringComparison.Ordinal);
         var sb = new StringBuilder(s.Length);
         foreach (char c in s)
         {

@@ -14,6 +14,9 @@ public static class AnswerExtractor
     /// <summary>Longest answer kept (characters); longer extractions are cut.</summary>
     public const int MaxAnswerLength = 1000;
 
+    /// <summary>Characters at the end of a text searched for answer phrases and &lt;answer&gt; tags.</summary>
+    public const int TailLength = 20_000;
+
     /// <summary>How the answer was found.</summary>
     public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LastNumber }
 
@@ -21,14 +24,33 @@ public static class AnswerExtractor
     public static (string? Answer, Method How) Extract(string? text, bool fallback, bool isGold)
     {
         if (string.IsNullOrWhiteSpace(text)) return (null, Method.None);
-        if (Boxed(text) is { } b) return (Clip(b), Method.Boxed);
-        if (AnswerTag(text) is { } a)
+        // A reasoning block is not the answer: look after the last </think> first (TRL reasoning_accuracy_reward).
+        int think = isGold ? -1 : text.LastIndexOf("</think>", StringComparison.Ordinal);
+        if (think >= 0)
+        {
+            string after = text[(think + 8)..];
+            if (!string.IsNullOrWhiteSpace(after))
+            {
+                var found = ExtractCore(after, fallback, isGold);
+                if (found.Answer is not null) return found;
+            }
+        }
+        return ExtractCore(text, fallback, isGold);
+    }
+
+    private static (string? Answer, Method How) ExtractCore(string text, bool fallback, bool isGold)
+    {
+        if (BoxedAll(text) is { } b) return (Clip(b), Method.Boxed);
+        // Phrases and tags are searched case-insensitively in the tail only: the final answer is near the end, and a
+        // case-insensitive scan of a megabyte would cost the time budget.
+        string tail = text.Length > TailLength ? text[^TailLength..] : text;
+        if (AnswerTag(tail) is { } a)
         {
             if (Boxed(a) is { } ab) return (Clip(ab), Method.Boxed);
             return (Clip(Phrase(a) ?? a.Trim()), Method.AnswerTag);
         }
         if (Hashes(text) is { } h) return (Clip(h), Method.Hashes);
-        if (Phrase(text) is { } p) return (Clip(p), Method.Phrase);
+        if (Phrase(tail) is { } p) return (Clip(p), Method.Phrase);
         string trimmed = text.Trim();
         if (isGold || (trimmed.Length <= 60 && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
         if (fallback && LastNumber(text) is { } n) return (n, Method.LastNumber);
@@ -56,13 +78,49 @@ public static class AnswerExtractor
         return s.Length > MaxAnswerLength ? s[..MaxAnswerLength] : s;
     }
 
-    /// <summary>Content of the last \boxed{} or \fbox{} (nested braces matched; an unclosed brace takes the rest).</summary>
-    public static string? Boxed(string text)
+    /// <summary>
+    /// The last \boxed{}, joined with the boxes just before it when only separators stand between them
+    /// ("\boxed{2} and \boxed{3}" gives "2, 3").
+    /// </summary>
+    private static string? BoxedAll(string text)
     {
-        int i1 = text.LastIndexOf("\\boxed", StringComparison.Ordinal);
-        int i2 = text.LastIndexOf("\\fbox", StringComparison.Ordinal);
+        var last = Boxed(text, text.Length, out int start);
+        if (last is null) return null;
+        var parts = new List<string> { last };
+        for (int n = 0; n < 20 && start > 0; n++)
+        {
+            var prev = Boxed(text, start, out int prevStart, out int prevEnd);
+            if (prev is null || !OnlySeparators(text, prevEnd, start)) break;
+            parts.Insert(0, prev);
+            start = prevStart;
+        }
+        return parts.Count == 1 ? last : string.Join(", ", parts);
+    }
+
+    private static bool OnlySeparators(string text, int from, int to)
+    {
+        if (to - from > 24 || to < from) return false;
+        string between = text[from..to].Replace("\\text", "", StringComparison.Ordinal).Replace("\\quad", "", StringComparison.Ordinal);
+        foreach (var w in between.Split([' ', ',', ';', '$', '{', '}', '\\', '(', ')', '\n'], StringSplitOptions.RemoveEmptyEntries))
+            if (w is not ("and" or "or" or "&")) return false;
+        return true;
+    }
+
+    /// <summary>Content of the last \boxed{} or \fbox{} (nested braces matched; an unclosed brace takes the rest).</summary>
+    public static string? Boxed(string text) => Boxed(text, text.Length, out _);
+
+    private static string? Boxed(string text, int before, out int start) => Boxed(text, before, out start, out _);
+
+    private static string? Boxed(string text, int before, out int boxStart, out int boxEnd)
+    {
+        boxStart = -1;
+        boxEnd = -1;
+        if (before <= 0) return null;
+        int i1 = text.LastIndexOf("\\boxed", before - 1, StringComparison.Ordinal);
+        int i2 = text.LastIndexOf("\\fbox", before - 1, StringComparison.Ordinal);
         int idx = System.Math.Max(i1, i2);
         if (idx < 0) return null;
+        boxStart = idx;
         int i = idx + (idx == i1 ? 6 : 5);
         while (i < text.Length && text[i] == ' ') i++;
         if (i >= text.Length) return null;
@@ -73,6 +131,7 @@ public static class AnswerExtractor
                 // "\boxed 5": up to the next space or dollar sign
                 int end = i;
                 while (end < text.Length && !char.IsWhiteSpace(text[end]) && text[end] != '$') end++;
+                boxEnd = end;
                 return text[i..end];
             }
             return null;
@@ -85,8 +144,9 @@ public static class AnswerExtractor
             char c = text[i];
             if (c == '\\' && i + 1 < text.Length) { i++; continue; }
             if (c == '{') depth++;
-            else if (c == '}' && --depth == 0) return text[start..i];
+            else if (c == '}' && --depth == 0) { boxEnd = i + 1; return text[start..i]; }
         }
+        boxEnd = text.Length;
         return text[start..System.Math.Min(text.Length, start + MaxAnswerLength)];
     }
 
@@ -139,10 +199,26 @@ public static class AnswerExtractor
         string trimmed = rest.Trim();
         if (trimmed.StartsWith("$", StringComparison.Ordinal))
         {
-            bool dbl = trimmed.StartsWith("$$", StringComparison.Ordinal);
-            int s0 = dbl ? 2 : 1;
-            int close = trimmed.IndexOf(dbl ? "$$" : "$", s0, StringComparison.Ordinal);
-            if (close > s0) return trimmed[s0..close];
+            // "$x=4$ or $x=-1$": the first span and any spans joined to it by "or", "and" or commas
+            var spans = new List<string>();
+            int pos = 0;
+            while (pos < trimmed.Length && trimmed[pos] == '$' && spans.Count < 20)
+            {
+                bool dbl = pos + 1 < trimmed.Length && trimmed[pos + 1] == '$';
+                int s0 = pos + (dbl ? 2 : 1);
+                int close = UnescapedDollar(trimmed, s0, dbl);
+                if (close <= s0) break;
+                spans.Add(trimmed[s0..close]);
+                pos = close + (dbl ? 2 : 1);
+                int next = pos;
+                while (next < trimmed.Length && (trimmed[next] is ' ' or ',')) next++;
+                if (string.CompareOrdinal(trimmed, next, "or ", 0, 3) == 0) next += 3;
+                else if (string.CompareOrdinal(trimmed, next, "and ", 0, 4) == 0) next += 4;
+                while (next < trimmed.Length && trimmed[next] == ' ') next++;
+                if (next < trimmed.Length && trimmed[next] == '$' && next > pos) pos = next;
+                else break;
+            }
+            if (spans.Count > 0) return string.Join(", ", spans);
         }
         if (trimmed.StartsWith("\\(", StringComparison.Ordinal) || trimmed.StartsWith("\\[", StringComparison.Ordinal))
         {
@@ -150,7 +226,21 @@ public static class AnswerExtractor
             if (close > 2) return trimmed[2..close];
         }
         var cut = CutSentence(trimmed);
+        // "12 (since 3 * 4 = 12)": drop a trailing remark in parentheses that starts with a word
+        int paren = cut.IndexOf(" (", StringComparison.Ordinal);
+        if (paren > 0 && paren + 5 < cut.Length && char.IsLetter(cut[paren + 2]) && char.IsLetter(cut[paren + 3]) && char.IsLetter(cut[paren + 4]))
+            cut = cut[..paren].TrimEnd();
         return cut.Length == 0 ? null : cut;
+    }
+
+    private static int UnescapedDollar(string s, int from, bool dbl)
+    {
+        for (int i = from; i < s.Length; i++)
+        {
+            if (s[i] == '\\') { i++; continue; }
+            if (s[i] == '$' && (!dbl || (i + 1 < s.Length && s[i + 1] == '$'))) return i;
+        }
+        return -1;
     }
 
     /// <summary>Cuts at the first sentence end (". " or a final "."), not at a decimal point; strips $ delimiters.</summary>

@@ -107,7 +107,8 @@ internal sealed class MathEquivalence
             case MatrixNode gm:
                 if (p is MatrixNode pm)
                 {
-                    if (gm.Rows.Count != pm.Rows.Count) return false;
+                    if (gm.Rows.Count != pm.Rows.Count)
+                        return Vector(gm) is { } gv1 && Vector(pm) is { } pv1 && Ordered(gv1, pv1); // row vs column vector
                     for (int r = 0; r < gm.Rows.Count; r++)
                         if (!Ordered(gm.Rows[r], pm.Rows[r])) return false;
                     return true;

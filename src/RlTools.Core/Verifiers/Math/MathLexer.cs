@@ -36,13 +36,16 @@ internal static class MathLexer
         "left", "right", "displaystyle", "textstyle", "scriptstyle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
         "biggl", "biggr", "quad", "qquad", "limits", "nolimits", "middle", "hfill", "ensuremath", "phantom", "!", ",", ";", ":", " ",
         "mathrm", "mathbf", "mathit", "boldsymbol", "bm", "vec", "hat", "bar", "overline", "underline", "mathsf", "mathcal", "mathnormal",
-        "boxed", "fbox", "framebox", "cancel", "tiny", "small", "large", "Large", "huge",
+        "boxed", "fbox", "framebox", "cancel", "tiny", "small", "large", "Large", "huge", "angle", "measuredangle", "triangle", "arc", "widehat",
     };
 
     /// <summary>Two-letter (and a few one-letter-free) unit words that are not products of variables.</summary>
     private static readonly HashSet<string> ShortUnits = new(StringComparer.Ordinal)
     {
         "cm", "mm", "km", "ft", "kg", "mg", "mi", "hr", "hrs", "ml", "oz", "lb", "lbs", "yd", "sq", "in", "am", "pm", "or", "and",
+        // two-letter English words that appear around answers ("3/4 of the pizza", "it is 5")
+        "of", "is", "on", "at", "to", "it", "be", "as", "an", "so", "we", "he", "if", "my", "no", "up", "do", "go", "us", "am",
+        "st", "nd", "rd", "th",
     };
 
     public static List<Token> Tokenize(string s, Budget budget)
@@ -59,7 +62,27 @@ internal static class MathLexer
             if (char.IsWhiteSpace(c) || c == '~' || c == '$') { space = true; i++; continue; }
             if (char.IsDigit(c) || (c == '.' && i + 1 < s.Length && char.IsDigit(s[i + 1])))
             {
-                toks.Add(new Token(TokKind.Num, ReadNumber(s, ref i, depth)) { SpaceBefore = space });
+                int numStart = i;
+                string num = ReadNumber(s, ref i, depth);
+                // 9:30 is a time (compared as text); 3:2 is a ratio (3/2)
+                if (i + 1 < s.Length && s[i] == ':' && char.IsDigit(s[i + 1]) && !num.Contains('.'))
+                {
+                    int j = i + 1;
+                    while (j < s.Length && char.IsDigit(s[j])) j++;
+                    if (j - i - 1 == 2 && num.Length <= 2)
+                    {
+                        toks.Add(new Token(TokKind.Text, s[numStart..j]) { SpaceBefore = space });
+                        i = j;
+                        space = false;
+                        continue;
+                    }
+                    toks.Add(new Token(TokKind.Num, num) { SpaceBefore = space });
+                    toks.Add(new Token(TokKind.Sym, "/"));
+                    i++;
+                    space = false;
+                    continue;
+                }
+                toks.Add(new Token(TokKind.Num, num) { SpaceBefore = space });
                 space = false;
                 continue;
             }
@@ -98,10 +121,11 @@ internal static class MathLexer
                 string name = s[start..i];
                 if (name is "text" or "textbf" or "textit" or "mbox" or "textrm" or "texttt" or "mathrm" or "operatorname" or "textnormal" or "hbox" or "textsf" or "emph")
                 {
-                    string content = ReadGroup(s, ref i).Trim();
+                    string rawContent = ReadGroup(s, ref i);
+                    string content = rawContent.Trim();
                     if (name is "operatorname" && Functions.Contains(content)) { toks.Add(new Token(TokKind.Cmd, content) { SpaceBefore = space }); }
                     else if (content.Length > 0 && content.Length <= 40 && IsPlainNumber(content)) toks.Add(new Token(TokKind.Num, content.Replace(",", "", StringComparison.Ordinal)) { SpaceBefore = space });
-                    else if (content.Length == 1 && char.IsLetter(content[0])) toks.Add(new Token(TokKind.Ident, content) { SpaceBefore = space });
+                    else if (content.Length == 1 && char.IsLetter(content[0]) && !rawContent.StartsWith(' ')) toks.Add(new Token(TokKind.Ident, content) { SpaceBefore = space });
                     else if (content.ToLowerInvariant() is "infinity" or "infty" or "inf" or "oo") toks.Add(new Token(TokKind.Cmd, "infty") { SpaceBefore = space });
                     else if (content.ToLowerInvariant() is "pi") toks.Add(new Token(TokKind.Cmd, "pi") { SpaceBefore = space });
                     else if (content.Length > 0) toks.Add(new Token(TokKind.Text, content) { SpaceBefore = space });
@@ -125,8 +149,36 @@ internal static class MathLexer
                 }
                 if (name is "left" or "right" && i < s.Length && s[i] == '.') { i++; space = true; continue; }
                 if (Ignored.Contains(name)) { space = true; continue; }
+                if (name is "lbrace" or "rbrace") { toks.Add(new Token(TokKind.Sym, name == "lbrace" ? "\\{" : "\\}") { SpaceBefore = space }); space = false; continue; }
                 if (name is "dfrac" or "tfrac" or "cfrac") name = "frac";
                 toks.Add(new Token(TokKind.Cmd, name) { SpaceBefore = space });
+                space = false;
+                continue;
+            }
+            // Superscript digits: x² is x^2, 10⁻³ is 10^-3.
+            if (Superscript(c) >= 0 || c == '⁻')
+            {
+                var sup = new StringBuilder();
+                bool neg = false;
+                if (c == '⁻') { neg = true; i++; }
+                while (i < s.Length && Superscript(s[i]) >= 0) sup.Append((char)('0' + Superscript(s[i++])));
+                toks.Add(new Token(TokKind.Sym, "^") { SpaceBefore = space });
+                if (neg) toks.Add(new Token(TokKind.Sym, "-"));
+                if (sup.Length > 0) toks.Add(new Token(TokKind.Num, sup.ToString()));
+                space = false;
+                continue;
+            }
+            // Vulgar fractions: ½ ⅓ ¼ ¾ ...
+            if (Vulgar(c) is { } vf)
+            {
+                toks.Add(new Token(TokKind.Sym, "(") { SpaceBefore = space });
+                toks.Add(new Token(TokKind.Num, vf.N.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                toks.Add(new Token(TokKind.Sym, "/"));
+                toks.Add(new Token(TokKind.Num, vf.D.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                toks.Add(new Token(TokKind.Sym, ")"));
+                // "2½" is a mixed number: 2 + 1/2
+                if (toks.Count >= 6 && toks[^6].Kind == TokKind.Num && !space) toks.Insert(toks.Count - 5, new Token(TokKind.Sym, "+"));
+                i++;
                 space = false;
                 continue;
             }
@@ -168,6 +220,17 @@ internal static class MathLexer
         toks.Add(new Token(TokKind.End, ""));
         return toks;
     }
+
+    private static int Superscript(char c) => c switch
+    {
+        '⁰' => 0, '¹' => 1, '²' => 2, '³' => 3, '⁴' => 4, '⁵' => 5, '⁶' => 6, '⁷' => 7, '⁸' => 8, '⁹' => 9, _ => -1,
+    };
+
+    private static (int N, int D)? Vulgar(char c) => c switch
+    {
+        '½' => (1, 2), '⅓' => (1, 3), '⅔' => (2, 3), '¼' => (1, 4), '¾' => (3, 4), '⅕' => (1, 5), '⅖' => (2, 5), '⅗' => (3, 5),
+        '⅘' => (4, 5), '⅙' => (1, 6), '⅚' => (5, 6), '⅛' => (1, 8), '⅜' => (3, 8), '⅝' => (5, 8), '⅞' => (7, 8), _ => null,
+    };
 
     private static bool IsPlainNumber(string s)
     {
@@ -213,6 +276,7 @@ internal static class MathLexer
             while (j < s.Length && (s[j] == ',' || (s[j] == '{' && j + 2 < s.Length && s[j + 1] == ',' && s[j + 2] == '}') || (s[j] == '\\' && j + 1 < s.Length && s[j + 1] == ',')))
             {
                 int k = s[j] == ',' ? j + 1 : s[j] == '\\' ? j + 2 : j + 3;
+                if (s[j] == ',' && k + 1 < s.Length && s[k] == '\\' && s[k + 1] == '!') k += 2; // 10,\!000
                 if (k + 3 > s.Length) break;
                 if (!(char.IsDigit(s[k]) && char.IsDigit(s[k + 1]) && char.IsDigit(s[k + 2]))) break;
                 if (k + 3 < s.Length && char.IsDigit(s[k + 3])) break;
@@ -235,6 +299,19 @@ internal static class MathLexer
         else if (i < s.Length && s[i] == '.' && (i + 1 == s.Length || !char.IsLetter(s[i + 1])) && i > start)
         {
             i++; // "5." is 5
+            if (string.CompareOrdinal(s, i, "\\overline", 0, 9) == 0) sb.Append('.');
+        }
+        // Repeating decimal: 0.\overline{3}, 0.1\overline{6} (encoded as "0.1|6" for the parser)
+        if (sb.ToString().Contains('.') && string.CompareOrdinal(s, i, "\\overline", 0, 9) == 0)
+        {
+            int j = i + 9;
+            string rep = ReadGroup(s, ref j).Trim();
+            if (rep.Length is > 0 and <= 50 && rep.All(char.IsDigit))
+            {
+                sb.Append('|').Append(rep);
+                i = j;
+                return sb.ToString();
+            }
         }
         // Scientific notation: 1.5e-3, 2E+10 (not 2e alone, which is 2 times e).
         if (i + 1 < s.Length && (s[i] == 'e' || s[i] == 'E'))

@@ -200,6 +200,7 @@ internal sealed class MathParser
                     if (factors.Count == 1 && factors[0] is NumberNode whole && whole.DecimalPlaces == 0 && whole.Value.Sign >= 0 && TryMixedFraction(out var frac))
                     {
                         factors[0] = new AddNode(new List<MathNode> { whole, frac! });
+                        if (IsSym("%")) { Next(); factors[0] = new PercentNode(factors[0]); }
                         continue;
                     }
                     factors.Add(ParseUnary(close));
@@ -303,6 +304,19 @@ internal sealed class MathParser
 
     private static NumberNode ParseNumber(string text)
     {
+        int bar = text.IndexOf('|');
+        if (bar > 0)
+        {
+            // a.b(c) = (abc - ab) / (10^|b| (10^|c| - 1))
+            string head = text[..bar], rep = text[(bar + 1)..];
+            int dotAt = head.IndexOf('.');
+            string whole = head.Remove(dotAt, 1);
+            int nonRep = head.Length - dotAt - 1;
+            var all = BigInteger.Parse(whole + rep, CultureInfo.InvariantCulture);
+            var prefix = BigInteger.Parse(whole.Length == 0 ? "0" : whole, CultureInfo.InvariantCulture);
+            var den = BigInteger.Pow(10, nonRep) * (BigInteger.Pow(10, rep.Length) - 1);
+            return new NumberNode(new BigRational(all - prefix, den), 0);
+        }
         int ePos = text.IndexOfAny(['e', 'E']);
         string mant = ePos >= 0 ? text[..ePos] : text;
         int exp10 = ePos >= 0 ? int.Parse(text[(ePos + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : 0;
@@ -525,7 +539,9 @@ internal sealed class MathParser
         }
         if (FuncCmds.Contains(name)) return ParseFunction(name, close);
         if (name is "mathbb") return new TextNode("R");
-        throw new MathParseException($"unknown command \\{name}");
+        // Any other command is read as a named symbol (\ell, \hbar, ...), so the rest still parses.
+        if (IsSym("_")) { Next(); var sub = ParseLatexArg(); return new SymbolNode("\\" + name + "_" + sub); }
+        return new SymbolNode("\\" + name);
     }
 
     private MathNode ParseFunction(string name, string? close)

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text;
+using RlTools.Core.Records;
+using RlTools.Core.Verifiers;
+using Xunit.Abstractions;
+
+namespace RlTools.Core.Tests.Verifiers;
+
+/// <summary>
+/// Robustness contract: 100,000 random and mutated inputs (random bytes, LaTeX token soup, mutations of the golden
+/// set, deep nesting, huge powers, long completions) — no exception, and no call over 50 ms. The per-call time is
+/// measured inside the test; a call over a quarter of the limit is re-run three times and the fastest of the four runs counts, so a
+/// scheduler hiccup on a loaded machine is not mistaken for a slow input, while a slow input still fails.
+/// </summary>
+[Collection("MathVerifierTiming")]
+public sealed class VerifierFuzzTests(ITestOutputHelper output)
+{
+    private const double LimitMs = 50;
+
+    private static readonly string[] Vocabulary =
+    [
+        "\\frac", "\\dfrac", "{", "}", "{", "}", "^", "_", "\\sqrt", "\\sqrt[", "]", "[", "(", ")", "\\left(", "\\right)", "\\left.", "\\right|",
+        "0", "1", "2", "3", "7", "9", "10", "123", "1,000", "0.5", ".25", "3.14159", "1e5", "2E-3", "x", "y", "n", "e", "i", "\\pi", "\\infty",
+        "+", "-", "*", "/", "=", "<", ">", "\\le", "\\geq", "\\ne", ",", ";", "\\pm", "\\mp", "\\cdot", "\\times", "\\div", "!", "%", "\\%",
+        "^\\circ", "°", "\\text{", "\\mbox{", "cm", "dollars", " or ", " and ", "\\boxed{", "\\fbox{", "####", "The answer is ", "<answer>", "</answer>",
+        "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{bmatrix}", "&", "\\\\", "\\{", "\\}", "\\cup", "\\in", "\\sin", "\\log_", "\\ln", "\\exp",
+        "|", "\\lfloor", "\\rfloor", "\\binom", "\\langle", "\\rangle", "$", "$$", "\\(", "\\)", "\\,", "~", " ", "\n", "\\alpha", "\\theta", "'",
+        "10^{10^{10^{10}}}", "2^{2^{2^{2^{2}}}}", "9999999999999999999999", "\\emptyset", "\\mathbb{R}", "\\operatorname{", "**", "...",
+    ];
+
+    private static string TokenSoup(Random rng, int tokens)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < tokens; i++) sb.Append(Vocabulary[rng.Next(Vocabulary.Length)]);
+        return sb.ToString();
+    }
+
+    private static string RandomChars(Random rng, int n)
+    {
+        var chars = new char[n];
+        for (int i = 0; i < n; i++)
+        {
+            int kind = rng.Next(10);
+            chars[i] = kind switch
+            {
+                < 5 => (char)rng.Next(32, 127),
+                < 7 => "{}()[]\\^_$".ElementAt(rng.Next(10)),
+                8 => (char)rng.Next(0, 32),
+                _ => (char)rng.Next(128, 0xD7FF),
+            };
+        }
+        return new string(chars);
+    }
+
+    private static string Mutate(Random rng, string s)
+    {
+        var sb = new StringBuilder(s);
+        int edits = 1 + rng.Next(6);
+        for (int e = 0; e < edits; e++)
+        {
+            int pos = sb.Length == 0 ? 0 : rng.Next(sb.Length + 1);
+            switch (rng.Next(6))
+            {
+                case 0: sb.Insert(pos, Vocabulary[rng.Next(Vocabulary.Length)]); break;
+                case 1: if (sb.Length > 0) sb.Remove(System.Math.Min(pos, sb.Length - 1), 1 + rng.Next(System.Math.Min(5, sb.Length - System.Math.Min(pos, sb.Length - 1)))); break;
+                case 2: sb.Insert(pos, (char)rng.Next(32, 127)); break;
+                case 3: if (sb.Length > 1) { int a = rng.Next(sb.Length), b = rng.Next(sb.Length); (sb[a], sb[b]) = (sb[b], sb[a]); } break;
+                case 4: sb.Insert(0, "\\boxed{").Append('}'); break;
+                default: sb.Insert(pos, sb.ToString(0, System.Math.Min(sb.Length, 40))); break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static IEnumerable<(string Completion, string Gold)> Inputs(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var golden = GoldenMathTests.Load();
+        // Deterministic hostile inputs first.
+        yield return (new string('{', 100_000), "5");
+        yield return ("\\boxed{" + new string('{', 50_000), "\\frac{1}{2}");
+        yield return ("\\boxed{10^{10^{10^{10}}}}", "10^{10^{10^{10}}}");
+        yield return ("\\boxed{2^{2^{2^{2^{2^{2}}}}}}", "2^{65536}");
+        yield return ("\\boxed{" + string.Concat(Enumerable.Repeat("\\sqrt{", 3000)) + "2" + new string('}', 3000) + "}", "2");
+        yield return ("\\boxed{" + string.Concat(Enumerable.Repeat("\\frac{1}{", 3000)) + "2" + new string('}', 3000) + "}", "2");
+        yield return ("\\boxed{" + string.Join("+", Enumerable.Repeat("x^{99}", 600)) + "}", string.Join("+", Enumerable.Repeat("x^{99}", 600)));
+        yield return ("\\boxed{" + new string('(', 1500) + new string(')', 1500) + "}", "1");
+        yield return ("\\boxed{" + string.Join(",", Enumerable.Range(0, 400)) + "}", string.Join(",", Enumerable.Range(0, 400).Reverse()));
+        yield return ("\\boxed{9999!}", "9999!");
+        yield return ("\\boxed{\\binom{100000}{50000}}", "1");
+        yield return ("\\boxed{\\sqrt[64]{" + new string('9', 390) + "}}", "3");
+        yield return (new string('x', 1 << 20) + "\\boxed{5}", "5");
+        yield return (string.Concat(Enumerable.Repeat("The answer is 5. ", 60_000)), "5");
+        yield return (string.Concat(Enumerable.Repeat("\\boxed{", 100_000)), "5");
+        int produced = 15;
+        while (produced < count)
+        {
+            produced++;
+            int kind = rng.Next(10);
+            var g = golden[rng.Next(golden.Count)];
+            switch (kind)
+            {
+                case 0: yield return (RandomChars(rng, rng.Next(200)), RandomChars(rng, rng.Next(40))); break;
+                case 1: case 2: yield return (TokenSoup(rng, rng.Next(1, 60)), TokenSoup(rng, rng.Next(1, 12))); break;
+                case 3: yield return ("\\boxed{" + TokenSoup(rng, rng.Next(1, 80)) + "}", g.Gold); break;
+                case 4: case 5: case 6: yield return (Mutate(rng, g.Completion), g.Gold); break;
+                case 7: yield return (g.Completion, Mutate(rng, g.Gold)); break;
+                case 8: yield return (Mutate(rng, g.Completion), Mutate(rng, g.Gold)); break;
+                default:
+                {
+                    int depth = rng.Next(1, 400);
+                    string open = Vocabulary[rng.Next(8)], inner = TokenSoup(rng, 3);
+                    yield return ("\\boxed{" + string.Concat(Enumerable.Repeat(open, depth)) + inner + "}", TokenSoup(rng, 4));
+                    break;
+                }
+            }
+        }
+    }
+
+    private (int Count, double MaxMs, string Worst) Run(IVerifier verifier, int count, int seed)
+    {
+        double max = 0;
+        string worst = "";
+        int n = 0;
+        var sw = new Stopwatch();
+        // warm the JIT on the first inputs (not timed)
+        foreach (var (c, g) in Inputs(50, seed + 1)) verifier.Verify(new Rollout { Completion = c, Answer = g });
+        foreach (var (c, g) in Inputs(count, seed))
+        {
+            var rollout = new Rollout { Completion = c, Answer = g, CompletionTokens = c.Length % 7 == 0 ? new int[c.Length % 100] : null };
+            double ms = Time(verifier, rollout, sw);
+            if (ms > LimitMs / 4)
+            {
+                // re-run slow calls: the fastest of four runs is the input's own cost (a GC pause or a descheduled
+                // thread on a shared machine is not), and an input that is really slow stays slow on every run
+                for (int k = 0; k < 3; k++) ms = System.Math.Min(ms, Time(verifier, rollout, sw));
+            }
+            if (ms > max) { max = ms; worst = (c.Length > 120 ? c[..120] + $"... ({c.Length} chars)" : c) + " ||| gold: " + (g.Length > 120 ? g[..120] + "..." : g); }
+            n++;
+        }
+        return (n, max, worst);
+    }
+
+    private static double Time(IVerifier verifier, Rollout rollout, Stopwatch sw)
+    {
+        sw.Restart();
+        var r = verifier.Verify(rollout); // must not throw: an exception fails the test
+        sw.Stop();
+        Assert.NotNull(r);
+        if (r.Score is { } s) Assert.True(double.IsFinite(s));
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    [Fact]
+    public void MathVerifierSurvives100000HostileInputs()
+    {
+        var (n, max, worst) = Run(new MathVerifier(), 100_000, seed: 20260425);
+        output.WriteLine($"{n} inputs, slowest {max:0.00} ms: {worst}");
+        Assert.Equal(100_000, n);
+        Assert.True(max < LimitMs, $"slowest call took {max:0.0} ms (limit {LimitMs} ms): {worst}");
+    }
+
+    [Theory]
+    [InlineData("ExactMatch")]
+    [InlineData("Numeric")]
+    [InlineData("Choice")]
+    [InlineData("Format")]
+    [InlineData("Length")]
+    public void OtherVerifiersSurviveHostileInputs(string name)
+    {
+        var (n, max, worst) = Run(VerifierRegistry.Find(name)!.Create(), 5_000, seed: 7);
+        output.WriteLine($"{name}: {n} inputs, slowest {max:0.00} ms: {worst}");
+        Assert.True(max < LimitMs, $"{name}: slowest call took {max:0.0} ms: {worst}");
+    }
+}
