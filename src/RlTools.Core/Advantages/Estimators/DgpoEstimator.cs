@@ -63,18 +63,20 @@ public sealed class DgpoEstimator : AdvantageEstimatorBase
         for (int g = 0; g < groups; g++)
         {
             int s = gs[g], e = gs[g + 1], n = e - s;
-            double mean = AdvantageMath.GroupMean(r, s, e);
-            double mad = 0;
-            for (int i = s; i < e; i++) mad += Math.Abs(r[i] - mean);
-            double scale = n / (mad + MadEpsilon);
-            for (int i = s; i < e; i++) a[i] = (r[i] - mean) * scale;
-            double std = n == 1 ? 1 : AdvantageMath.Std(r, s, e, AdvantageMath.Mean(r, s, e), true);
+            double sampleMean = AdvantageMath.Sum(r, s, e) / n;
+            double mean = n == 1 ? 0 : sampleMean;
+            double mad = AdvantageMath.SumAbsoluteDeviations(r, s, e, mean);
+            AdvantageMath.CenterScale(r, a, s, e, mean, n / (mad + MadEpsilon));
+            double std = n == 1 ? 1 : Math.Sqrt(AdvantageMath.SumSquaredDeviations(r, s, e, sampleMean) / (n - 1));
             valid[g] = std > ZeroStdTolerance;
             if (valid[g]) nValid++;
-            double sum = 0;
-            for (int i = s; i < e; i++)
-                sum += AccuracyComponent.Length == 0 ? r[i] : b.Rollouts[i].Rewards![AccuracyComponent]!.Value;
-            acc[g] = sum / n;
+            if (AccuracyComponent.Length == 0) acc[g] = sampleMean;
+            else
+            {
+                double sum = 0;
+                for (int i = s; i < e; i++) sum += b.Rollouts[i].Rewards![AccuracyComponent]!.Value;
+                acc[g] = sum / n;
+            }
             if (acc[g] == 0) acc[g] = 1;
         }
         if (!QuestionWeighting || nValid == 0) return;
@@ -86,7 +88,7 @@ public sealed class DgpoEstimator : AdvantageEstimatorBase
         {
             if (!valid[g]) continue;
             double lambda = nValid * Math.Exp(-acc[g] / Temperature - maxLogit) / z;
-            for (int i = gs[g]; i < gs[g + 1]; i++) a[i] *= lambda;
+            AdvantageMath.CenterScale(a, a, gs[g], gs[g + 1], 0, lambda);
         }
     }
 }
