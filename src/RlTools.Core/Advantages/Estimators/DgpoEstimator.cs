@@ -58,6 +58,8 @@ public sealed class DgpoEstimator : AdvantageEstimatorBase
         var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart;
         int groups = gs.Length - 1;
         var acc = new double[groups];
+        var scale = new double[groups];
+        var mean0 = new double[groups];
         var valid = new bool[groups];
         int nValid = 0;
         for (int g = 0; g < groups; g++)
@@ -65,8 +67,8 @@ public sealed class DgpoEstimator : AdvantageEstimatorBase
             int s = gs[g], e = gs[g + 1], n = e - s;
             double sampleMean = AdvantageMath.Sum(r, s, e) / n;
             double mean = n == 1 ? 0 : sampleMean;
-            double mad = AdvantageMath.SumAbsoluteDeviations(r, s, e, mean);
-            AdvantageMath.CenterScale(r, a, s, e, mean, n / (mad + MadEpsilon));
+            mean0[g] = mean;
+            scale[g] = n / (AdvantageMath.SumAbsoluteDeviations(r, s, e, mean) + MadEpsilon);
             double std = n == 1 ? 1 : Math.Sqrt(AdvantageMath.SumSquaredDeviations(r, s, e, sampleMean) / (n - 1));
             valid[g] = std > ZeroStdTolerance;
             if (valid[g]) nValid++;
@@ -79,16 +81,16 @@ public sealed class DgpoEstimator : AdvantageEstimatorBase
             }
             if (acc[g] == 0) acc[g] = 1;
         }
-        if (!QuestionWeighting || nValid == 0) return;
-        double maxLogit = double.NegativeInfinity;
-        for (int g = 0; g < groups; g++) if (valid[g]) maxLogit = Math.Max(maxLogit, -acc[g] / Temperature);
-        double z = 0;
-        for (int g = 0; g < groups; g++) if (valid[g]) z += Math.Exp(-acc[g] / Temperature - maxLogit);
-        for (int g = 0; g < groups; g++)
+        if (QuestionWeighting && nValid > 0)
         {
-            if (!valid[g]) continue;
-            double lambda = nValid * Math.Exp(-acc[g] / Temperature - maxLogit) / z;
-            AdvantageMath.CenterScale(a, a, gs[g], gs[g + 1], 0, lambda);
+            // λ_q = N_valid · softmax(−acc/T) over valid groups (max-shifted); invalid groups keep λ = 1
+            double maxLogit = double.NegativeInfinity;
+            for (int g = 0; g < groups; g++) if (valid[g]) maxLogit = Math.Max(maxLogit, -acc[g] / Temperature);
+            var w = new double[groups];
+            double z = 0;
+            for (int g = 0; g < groups; g++) if (valid[g]) { w[g] = Math.Exp(-acc[g] / Temperature - maxLogit); z += w[g]; }
+            for (int g = 0; g < groups; g++) if (valid[g]) scale[g] *= nValid * w[g] / z;
         }
+        for (int g = 0; g < groups; g++) AdvantageMath.CenterScale(r, a, gs[g], gs[g + 1], mean0[g], scale[g]);
     }
 }
