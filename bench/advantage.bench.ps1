@@ -15,6 +15,7 @@
               NumPy: np.unique(prompt_id strings, return_inverse) + the bincount kernel.
     The advantages of both sides are compared (max |difference|) before any figure is reported.
     Prints a markdown table with ratios (NumPy time / C# time; > 1 means RlTools is faster).
+    The C# side runs a full garbage collection before each timed run (outside the timer).
 
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh ./bench/advantage.bench.ps1
@@ -62,6 +63,9 @@ public static class RlToolsAdvantageBench
         using (var w = new BinaryWriter(File.Create(Path.Combine(dir, "groups.i64")))) for (int i = 0; i < rs.Count; i++) w.Write((long)(i / groupSize));
     }
 
+    // a full collection before each timed run (outside the timer), so one run does not pay for garbage of the previous one
+    static void Settle() { GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(); }
+
     static double Median(List<double> x) { x.Sort(); return x[x.Count / 2]; }
 
     public static double KernelMs(string name, List<Rollout> rs, int repeat, string dir)
@@ -70,7 +74,7 @@ public static class RlToolsAdvantageBench
         var b = AdvantageBatch.FromRollouts(rs);
         e.ComputeUnchecked(b);
         var t = new List<double>();
-        for (int k = 0; k < repeat; k++) { var sw = Stopwatch.StartNew(); e.ComputeUnchecked(b); t.Add(sw.Elapsed.TotalMilliseconds); }
+        for (int k = 0; k < repeat; k++) { Settle(); var sw = Stopwatch.StartNew(); e.ComputeUnchecked(b); t.Add(sw.Elapsed.TotalMilliseconds); }
         using (var w = new BinaryWriter(File.Create(Path.Combine(dir, name + ".csharp.f64")))) foreach (var a in b.Advantages) w.Write(a);
         return Median(t);
     }
@@ -80,7 +84,7 @@ public static class RlToolsAdvantageBench
         var e = AdvantageEstimatorRegistry.Create(name);
         e.Estimate(rs);
         var t = new List<double>();
-        for (int k = 0; k < repeat; k++) { var sw = Stopwatch.StartNew(); e.Estimate(rs); t.Add(sw.Elapsed.TotalMilliseconds); }
+        for (int k = 0; k < repeat; k++) { Settle(); var sw = Stopwatch.StartNew(); e.Estimate(rs); t.Add(sw.Elapsed.TotalMilliseconds); }
         return Median(t);
     }
 
