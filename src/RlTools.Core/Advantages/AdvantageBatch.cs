@@ -50,10 +50,18 @@ public sealed class AdvantageBatch
             gid[i] = g;
             counts[g]++;
         }
-        return Build(rollouts, gid, counts, null, token, lengths);
+        var rw = new double[n];
+        int[]? lens = lengths ? new int[n] : null;
+        for (int i = 0; i < n; i++)
+        {
+            rw[i] = rollouts[i].Reward ?? double.NaN;
+            if (lens is not null) lens[i] = AdvantageMath.TokenCount(rollouts[i]);
+        }
+        return Build(rollouts, gid, counts, null, token, rw, lens);
     }
 
-    internal static AdvantageBatch Build(IReadOnlyList<Rollout> rollouts, int[] gid, List<int> counts, bool[]? excluded, bool token, bool lengths)
+    /// <summary>Lays out the kept groups; <paramref name="rewardIn"/> and <paramref name="lengthIn"/> are in input order (read once by the caller).</summary>
+    internal static AdvantageBatch Build(IReadOnlyList<Rollout> rollouts, int[] gid, List<int> counts, bool[]? excluded, bool token, double[] rewardIn, int[]? lengthIn)
     {
         int groups = counts.Count;
         var newIndex = new int[groups];
@@ -72,17 +80,16 @@ public sealed class AdvantageBatch
         Array.Copy(start, cursor, kept);
         var items = new Rollout[total];
         var rewards = new double[total];
-        var lens = lengths ? new int[total] : null;
+        var lens = lengthIn is not null ? new int[total] : null;
         int n = rollouts.Count;
         for (int i = 0; i < n; i++)
         {
             int g = newIndex[gid[i]];
             if (g < 0) continue;
             int k = cursor[g]++;
-            var r = rollouts[i];
-            items[k] = r;
-            rewards[k] = r.Reward ?? double.NaN;
-            if (lens is not null) lens[k] = AdvantageMath.TokenCount(r);
+            items[k] = rollouts[i];
+            rewards[k] = rewardIn[i];
+            if (lens is not null) lens[k] = lengthIn![i];
         }
         return new AdvantageBatch(items, start, rewards, lens, token);
     }

@@ -126,6 +126,17 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
     /// <summary>Computes advantages for the batch: fill <see cref="AdvantageBatch.Advantages"/> (and token arrays for token level).</summary>
     protected abstract void Compute(AdvantageBatch batch);
 
+    /// <summary>
+    /// Runs the estimator's arithmetic on a prepared batch without input checks, grouping or write-back
+    /// (results stay in <see cref="AdvantageBatch.Advantages"/>). For benchmarks and callers that already
+    /// hold validated arrays; use <see cref="Estimate"/> otherwise. ADORA still updates its history here; R3Rank does not.
+    /// </summary>
+    public void ComputeUnchecked(AdvantageBatch batch)
+    {
+        Array.Clear(batch.Advantages);
+        Compute(batch);
+    }
+
     /// <summary>Called after a batch was written back (stateful estimators update their state here).</summary>
     protected virtual void AfterBatch(AdvantageBatch batch) { }
 
@@ -149,14 +160,24 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
         var counts = new List<int>();
         bool[]? excluded = null;
         var inputs = Inputs;
+        bool needLengths = (inputs & (AdvantageInputs.Lengths | AdvantageInputs.Entropies | AdvantageInputs.Logprobs | AdvantageInputs.Values)) != 0 || Level == AdvantageLevel.Token;
+        bool simple = (inputs & ~(AdvantageInputs.Reward | AdvantageInputs.FinishReason)) == 0;
+        var rewardIn = new double[n];
+        var lengthIn = needLengths ? new int[n] : null;
         for (int i = 0; i < n; i++)
         {
             var r = batch[i] ?? throw new ArgumentException($"Rollout {i} of the batch is null.", nameof(batch));
-            string key = r.PromptId ?? "";
-            if (!ids.TryGetValue(key, out int g)) { g = counts.Count; ids.Add(key, g); counts.Add(0); }
+            ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ids, r.PromptId ?? "", out bool exists);
+            if (!exists) { slot = counts.Count; counts.Add(0); }
+            int g = slot;
             gid[i] = g;
             counts[g]++;
-            var problem = CheckInputs(r, inputs) ?? CheckRollout(r);
+            double? reward = r.Reward;
+            rewardIn[i] = reward ?? double.NaN;
+            if (lengthIn is not null) lengthIn[i] = AdvantageMath.TokenCount(r);
+            (string ErrorId, string Message)? problem;
+            if (simple && (inputs & AdvantageInputs.Reward) != 0 && reward is { } rv && double.IsFinite(rv)) problem = CheckRollout(r);
+            else problem = CheckInputs(r, inputs) ?? CheckRollout(r);
             if (problem is { } p)
             {
                 result.Issues.Add(new AdvantageIssue(i, r, p.ErrorId, $"Rollout prompt_id '{r.PromptId}' sample_index {r.SampleIndex}: {p.Message} Its group is left without advantages."));
@@ -164,7 +185,6 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
                 excluded[g] = true;
             }
         }
-        bool needLengths = (inputs & (AdvantageInputs.Lengths | AdvantageInputs.Entropies | AdvantageInputs.Logprobs | AdvantageInputs.Values)) != 0 || Level == AdvantageLevel.Token;
         CheckGroups(batch, gid, counts, (i, id, msg) =>
         {
             var r = batch[i];
@@ -172,7 +192,7 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
             excluded ??= new bool[n];
             excluded[gid[i]] = true;
         });
-        var b = AdvantageBatch.Build(batch, gid, counts, excluded, Level == AdvantageLevel.Token, needLengths);
+        var b = AdvantageBatch.Build(batch, gid, counts, excluded, Level == AdvantageLevel.Token, rewardIn, lengthIn);
         if (excluded is not null)
         {
             for (int i = 0; i < n; i++)

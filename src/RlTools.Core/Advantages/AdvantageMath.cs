@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using RlTools.Core.Records;
 
 namespace RlTools.Core.Advantages;
@@ -13,20 +15,64 @@ public static class AdvantageMath
         => r.CompletionTokens?.Length ?? r.Logprobs?.Length ?? r.Entropies?.Length ?? r.Values?.Length ?? -1;
 
     /// <summary>Mean of x[s..e).</summary>
-    public static double Mean(double[] x, int s, int e)
+    public static double Mean(double[] x, int s, int e) => Sum(x, s, e) / (e - s);
+
+    /// <summary>Σ x[s..e), SIMD over <see cref="Vector{T}"/> lanes.</summary>
+    public static double Sum(double[] x, int s, int e)
     {
-        double sum = 0;
-        for (int i = s; i < e; i++) sum += x[i];
-        return sum / (e - s);
+        var span = x.AsSpan(s, e - s);
+        var vec = MemoryMarshal.Cast<double, Vector<double>>(span);
+        var acc = Vector<double>.Zero;
+        for (int k = 0; k < vec.Length; k++) acc += vec[k];
+        double sum = Vector.Sum(acc);
+        for (int i = vec.Length * Vector<double>.Count; i < span.Length; i++) sum += span[i];
+        return sum;
+    }
+
+    /// <summary>Σ (x − m)² over x[s..e), SIMD.</summary>
+    public static double SumSquaredDeviations(double[] x, int s, int e, double m)
+    {
+        var span = x.AsSpan(s, e - s);
+        var vec = MemoryMarshal.Cast<double, Vector<double>>(span);
+        var mv = new Vector<double>(m);
+        var acc = Vector<double>.Zero;
+        for (int k = 0; k < vec.Length; k++) { var d = vec[k] - mv; acc += d * d; }
+        double sum = Vector.Sum(acc);
+        for (int i = vec.Length * Vector<double>.Count; i < span.Length; i++) { double d = span[i] - m; sum += d * d; }
+        return sum;
+    }
+
+    /// <summary>Σ |x − m| over x[s..e), SIMD.</summary>
+    public static double SumAbsoluteDeviations(double[] x, int s, int e, double m)
+    {
+        var span = x.AsSpan(s, e - s);
+        var vec = MemoryMarshal.Cast<double, Vector<double>>(span);
+        var mv = new Vector<double>(m);
+        var acc = Vector<double>.Zero;
+        for (int k = 0; k < vec.Length; k++) acc += Vector.Abs(vec[k] - mv);
+        double sum = Vector.Sum(acc);
+        for (int i = vec.Length * Vector<double>.Count; i < span.Length; i++) sum += Math.Abs(span[i] - m);
+        return sum;
+    }
+
+    /// <summary>y[i] = (x[i] − m)·scale over [s..e), SIMD.</summary>
+    public static void CenterScale(double[] x, double[] y, int s, int e, double m, double scale)
+    {
+        var src = x.AsSpan(s, e - s);
+        var dst = y.AsSpan(s, e - s);
+        var vs = MemoryMarshal.Cast<double, Vector<double>>(src);
+        var vd = MemoryMarshal.Cast<double, Vector<double>>(dst);
+        var mv = new Vector<double>(m);
+        var sv = new Vector<double>(scale);
+        for (int k = 0; k < vs.Length; k++) vd[k] = (vs[k] - mv) * sv;
+        for (int i = vs.Length * Vector<double>.Count; i < src.Length; i++) dst[i] = (src[i] - m) * scale;
     }
 
     /// <summary>Standard deviation of x[s..e) around <paramref name="mean"/>: divide by n−1 (unbiased) or n (population). n−1 = 0 gives NaN, as torch.std does.</summary>
     public static double Std(double[] x, int s, int e, double mean, bool unbiased)
     {
-        double ss = 0;
-        for (int i = s; i < e; i++) { double d = x[i] - mean; ss += d * d; }
         int n = e - s;
-        return Math.Sqrt(ss / (unbiased ? n - 1 : n));
+        return Math.Sqrt(SumSquaredDeviations(x, s, e, mean) / (unbiased ? n - 1 : n));
     }
 
     /// <summary>

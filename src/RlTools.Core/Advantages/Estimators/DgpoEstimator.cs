@@ -58,35 +58,39 @@ public sealed class DgpoEstimator : AdvantageEstimatorBase
         var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart;
         int groups = gs.Length - 1;
         var acc = new double[groups];
+        var scale = new double[groups];
+        var mean0 = new double[groups];
         var valid = new bool[groups];
         int nValid = 0;
         for (int g = 0; g < groups; g++)
         {
             int s = gs[g], e = gs[g + 1], n = e - s;
-            double mean = AdvantageMath.GroupMean(r, s, e);
-            double mad = 0;
-            for (int i = s; i < e; i++) mad += Math.Abs(r[i] - mean);
-            double scale = n / (mad + MadEpsilon);
-            for (int i = s; i < e; i++) a[i] = (r[i] - mean) * scale;
-            double std = n == 1 ? 1 : AdvantageMath.Std(r, s, e, AdvantageMath.Mean(r, s, e), true);
+            double sampleMean = AdvantageMath.Sum(r, s, e) / n;
+            double mean = n == 1 ? 0 : sampleMean;
+            mean0[g] = mean;
+            scale[g] = n / (AdvantageMath.SumAbsoluteDeviations(r, s, e, mean) + MadEpsilon);
+            double std = n == 1 ? 1 : Math.Sqrt(AdvantageMath.SumSquaredDeviations(r, s, e, sampleMean) / (n - 1));
             valid[g] = std > ZeroStdTolerance;
             if (valid[g]) nValid++;
-            double sum = 0;
-            for (int i = s; i < e; i++)
-                sum += AccuracyComponent.Length == 0 ? r[i] : b.Rollouts[i].Rewards![AccuracyComponent]!.Value;
-            acc[g] = sum / n;
+            if (AccuracyComponent.Length == 0) acc[g] = sampleMean;
+            else
+            {
+                double sum = 0;
+                for (int i = s; i < e; i++) sum += b.Rollouts[i].Rewards![AccuracyComponent]!.Value;
+                acc[g] = sum / n;
+            }
             if (acc[g] == 0) acc[g] = 1;
         }
-        if (!QuestionWeighting || nValid == 0) return;
-        double maxLogit = double.NegativeInfinity;
-        for (int g = 0; g < groups; g++) if (valid[g]) maxLogit = Math.Max(maxLogit, -acc[g] / Temperature);
-        double z = 0;
-        for (int g = 0; g < groups; g++) if (valid[g]) z += Math.Exp(-acc[g] / Temperature - maxLogit);
-        for (int g = 0; g < groups; g++)
+        if (QuestionWeighting && nValid > 0)
         {
-            if (!valid[g]) continue;
-            double lambda = nValid * Math.Exp(-acc[g] / Temperature - maxLogit) / z;
-            for (int i = gs[g]; i < gs[g + 1]; i++) a[i] *= lambda;
+            // λ_q = N_valid · softmax(−acc/T) over valid groups (max-shifted); invalid groups keep λ = 1
+            double maxLogit = double.NegativeInfinity;
+            for (int g = 0; g < groups; g++) if (valid[g]) maxLogit = Math.Max(maxLogit, -acc[g] / Temperature);
+            var w = new double[groups];
+            double z = 0;
+            for (int g = 0; g < groups; g++) if (valid[g]) { w[g] = Math.Exp(-acc[g] / Temperature - maxLogit); z += w[g]; }
+            for (int g = 0; g < groups; g++) if (valid[g]) scale[g] *= nValid * w[g] / z;
         }
+        for (int g = 0; g < groups; g++) AdvantageMath.CenterScale(r, a, gs[g], gs[g + 1], mean0[g], scale[g]);
     }
 }

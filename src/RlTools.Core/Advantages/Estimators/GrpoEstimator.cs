@@ -51,21 +51,10 @@ public sealed class GrpoEstimator : AdvantageEstimatorBase
             }
             else
             {
-                double sum = 0;
-                for (int i = s; i < e; i++) sum += r[i];
-                mean = sum / n;
-                if (norm)
-                {
-                    if (batchStd) inv = batchInv;
-                    else
-                    {
-                        double ss = 0;
-                        for (int i = s; i < e; i++) { double d = r[i] - mean; ss += d * d; }
-                        inv = 1.0 / (Math.Sqrt(ss / (unbiased ? n - 1 : n)) + eps);
-                    }
-                }
+                mean = AdvantageMath.Sum(r, s, e) / n;
+                if (norm) inv = batchStd ? batchInv : 1.0 / (Math.Sqrt(AdvantageMath.SumSquaredDeviations(r, s, e, mean) / (unbiased ? n - 1 : n)) + eps);
             }
-            for (int i = s; i < e; i++) a[i] = (r[i] - mean) * inv;
+            AdvantageMath.CenterScale(r, a, s, e, mean, inv);
         }
     }
 }

@@ -28,10 +28,8 @@ public sealed class RlooEstimator : AdvantageEstimatorBase
         {
             int s = gs[g], e = gs[g + 1], n = e - s;
             if (n == 1) { a[s] = zero ? 0 : r[s]; continue; }
-            double sum = 0;
-            for (int i = s; i < e; i++) sum += r[i];
-            double mean = sum / n, scale = (double)n / (n - 1);
-            for (int i = s; i < e; i++) a[i] = scale * (r[i] - mean);
+            double mean = AdvantageMath.Sum(r, s, e) / n;
+            AdvantageMath.CenterScale(r, a, s, e, mean, (double)n / (n - 1));
         }
     }
 }
