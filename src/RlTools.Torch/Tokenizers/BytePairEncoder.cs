@@ -16,6 +16,9 @@ internal sealed class BytePairEncoder
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<long, (int Rank, int Id)> _merges;
     private readonly int[] _byteIds = new int[256];
+
+    /// <summary>The id of the single-byte token of <paramref name="b"/> (-1 when the vocabulary lacks it).</summary>
+    internal int ByteId(byte b) => _byteIds[b];
     private readonly bool _ignoreMerges;
     private readonly int? _unkId;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
@@ -103,7 +106,7 @@ internal sealed class BytePairEncoder
     /// For short words: keep the rank of every adjacent pair in an array, merge the lowest (leftmost on ties),
     /// and look up only the two pairs the merge changed.
     /// </summary>
-    private int[] MergeSmall(int[] ids)
+    internal int[] MergeSmall(int[] ids)
     {
         int n = ids.Length;
         Span<int> ranks = stackalloc int[n];
@@ -129,7 +132,7 @@ internal sealed class BytePairEncoder
     /// Same merge order with a priority queue over a linked list of symbols: priority (rank, left position);
     /// stale entries are recognised because the pair at that position no longer has that rank.
     /// </summary>
-    private int[] MergeWithQueue(int[] ids)
+    internal int[] MergeWithQueue(int[] ids)
     {
         int n = ids.Length;
         var next = new int[n];
