@@ -138,6 +138,15 @@ public class ReferenceTokenizerTests
     }
 
     [Fact]
+    public void The_checkpoint_chat_templates_are_recognised()
+    {
+        Assert.Equal("ChatML", ChatTemplates.Detect(Qwen3.Value.ChatTemplate)?.Name);
+        Assert.Equal("Llama3", ChatTemplates.Detect(Llama3.Value.ChatTemplate)?.Name);
+        Assert.Null(ChatTemplates.Detect(null));
+        Assert.Null(ChatTemplates.Detect("{{ messages[0].content }}"));
+    }
+
+    [Fact]
     public void Llama3_files_give_the_config_tokens()
     {
         ByteLevelBpeTokenizer t = Llama3.Value;
