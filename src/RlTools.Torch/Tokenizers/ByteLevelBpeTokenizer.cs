@@ -79,6 +79,9 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         AddedTokens = addedTokens;
     }
 
+    /// <summary>The BPE model (tests compare its two merge strategies).</summary>
+    internal BytePairEncoder Model => _bpe;
+
     public int VocabSize { get; }
     public int? EosTokenId { get; internal set; }
     public int? PadTokenId { get; internal set; }

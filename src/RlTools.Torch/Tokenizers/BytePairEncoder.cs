@@ -16,9 +16,13 @@ internal sealed class BytePairEncoder
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<long, (int Rank, int Id)> _merges;
     private readonly int[] _byteIds = new int[256];
+
+    /// <summary>The id of the single-byte token of <paramref name="b"/> (-1 when the vocabulary lacks it).</summary>
+    internal int ByteId(byte b) => _byteIds[b];
     private readonly bool _ignoreMerges;
     private readonly int? _unkId;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private int _cacheCount;   // ConcurrentDictionary.Count takes every lock; keep our own (approximate) count
 
     /// <summary>The GPT-2 byte-to-character table: printable bytes map to themselves, the rest to U+0100 onwards.</summary>
     public static readonly char[] ByteToChar = BuildByteToChar();
@@ -64,8 +68,12 @@ internal sealed class BytePairEncoder
         int[] ids = EncodeUncached(preToken);
         if (preToken.Length < MaxCachedLength)
         {
-            if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-            _cache.TryAdd(preToken, ids);
+            if (Volatile.Read(ref _cacheCount) >= MaxCacheEntries)
+            {
+                _cache.Clear();
+                Volatile.Write(ref _cacheCount, 0);
+            }
+            if (_cache.TryAdd(preToken, ids)) Interlocked.Increment(ref _cacheCount);
         }
         output.AddRange(ids);
     }
@@ -94,33 +102,37 @@ internal sealed class BytePairEncoder
         return n < 24 ? MergeSmall(ids) : MergeWithQueue(ids);
     }
 
-    /// <summary>Quadratic scan: repeatedly merge the lowest-ranked adjacent pair (leftmost on ties).</summary>
-    private int[] MergeSmall(int[] ids)
+    /// <summary>
+    /// For short words: keep the rank of every adjacent pair in an array, merge the lowest (leftmost on ties),
+    /// and look up only the two pairs the merge changed.
+    /// </summary>
+    internal int[] MergeSmall(int[] ids)
     {
         int n = ids.Length;
+        Span<int> ranks = stackalloc int[n];
+        for (int i = 0; i + 1 < n; i++) ranks[i] = RankOf(ids[i], ids[i + 1]);
         while (n > 1)
         {
-            int bestRank = int.MaxValue, bestPos = -1, bestId = 0;
-            for (int i = 0; i + 1 < n; i++)
-            {
-                if (_merges.TryGetValue(Key(ids[i], ids[i + 1]), out var m) && m.Rank < bestRank)
-                {
-                    bestRank = m.Rank; bestPos = i; bestId = m.Id;
-                }
-            }
-            if (bestPos < 0) break;
-            ids[bestPos] = bestId;
-            Array.Copy(ids, bestPos + 2, ids, bestPos + 1, n - bestPos - 2);
+            int best = 0;
+            for (int i = 1; i + 1 < n; i++) if (ranks[i] < ranks[best]) best = i;
+            if (ranks[best] == int.MaxValue) break;
+            ids[best] = _merges[Key(ids[best], ids[best + 1])].Id;
+            Array.Copy(ids, best + 2, ids, best + 1, n - best - 2);
+            ranks[(best + 2)..n].CopyTo(ranks[(best + 1)..]);
             n--;
+            if (best > 0) ranks[best - 1] = RankOf(ids[best - 1], ids[best]);
+            if (best + 1 < n) ranks[best] = RankOf(ids[best], ids[best + 1]);
         }
         return n == ids.Length ? ids : ids[..n];
     }
+
+    private int RankOf(int a, int b) => _merges.TryGetValue(Key(a, b), out var m) ? m.Rank : int.MaxValue;
 
     /// <summary>
     /// Same merge order with a priority queue over a linked list of symbols: priority (rank, left position);
     /// stale entries are recognised because the pair at that position no longer has that rank.
     /// </summary>
-    private int[] MergeWithQueue(int[] ids)
+    internal int[] MergeWithQueue(int[] ids)
     {
         int n = ids.Length;
         var next = new int[n];

@@ -75,6 +75,19 @@ public static class ChatTemplates
         All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
+    /// The registered template a checkpoint's Jinja <c>chat_template</c> (tokenizer_config.json) corresponds to,
+    /// recognised by its markers: <c>&lt;|im_start|&gt;</c> gives ChatML, <c>&lt;|start_header_id|&gt;</c> gives Llama3;
+    /// null when neither (or no template). The Jinja text itself is not evaluated.
+    /// </summary>
+    public static IChatTemplate? Detect(string? jinja)
+    {
+        if (string.IsNullOrEmpty(jinja)) return null;
+        if (jinja.Contains("<|im_start|>", StringComparison.Ordinal)) return Find("ChatML");
+        if (jinja.Contains("<|start_header_id|>", StringComparison.Ordinal)) return Find("Llama3");
+        return null;
+    }
+
+    /// <summary>
     /// The messages with <paramref name="systemPrompt"/> as a leading system message, unless it is null/empty
     /// or the chat already starts with a system message (the chat's own wins).
     /// </summary>

@@ -97,6 +97,27 @@ public class ReferenceTokenizerTests
     }
 
     [Fact]
+    public void Both_merge_strategies_agree_on_random_words()
+    {
+        // Short words use an array scan, long ones a priority queue; both must give the same merges.
+        BytePairEncoder bpe = Qwen3.Value.Model;
+        byte[] alphabet = "aaaeeinorst  \n_.0"u8.ToArray();
+        var random = new Random(12345);
+        long before = 0, after = 0;
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            int n = random.Next(2, 80);
+            int[] ids = [.. Enumerable.Range(0, n).Select(_ => bpe.ByteId(alphabet[random.Next(alphabet.Length)]))];
+            int[] small = bpe.MergeSmall((int[])ids.Clone());
+            int[] queue = bpe.MergeWithQueue((int[])ids.Clone());
+            Assert.True(small.AsSpan().SequenceEqual(queue), $"trial {trial}: [{string.Join(",", ids)}] -> [{string.Join(",", small)}] vs [{string.Join(",", queue)}]");
+            before += n;
+            after += small.Length;
+        }
+        Assert.True(after * 4 < before * 3, $"the words should merge a lot ({before} bytes -> {after} tokens)");
+    }
+
+    [Fact]
     public void Qwen3_files_give_the_config_tokens()
     {
         ByteLevelBpeTokenizer t = Qwen3.Value;
@@ -114,6 +135,15 @@ public class ReferenceTokenizerTests
         Assert.Equal(151644, ids[0]);
         Assert.Equal(151645, ids[^1]);
         Assert.Equal("user\n<think>hi</think>", t.Decode(ids, skipSpecialTokens: true));
+    }
+
+    [Fact]
+    public void The_checkpoint_chat_templates_are_recognised()
+    {
+        Assert.Equal("ChatML", ChatTemplates.Detect(Qwen3.Value.ChatTemplate)?.Name);
+        Assert.Equal("Llama3", ChatTemplates.Detect(Llama3.Value.ChatTemplate)?.Name);
+        Assert.Null(ChatTemplates.Detect(null));
+        Assert.Null(ChatTemplates.Detect("{{ messages[0].content }}"));
     }
 
     [Fact]
