@@ -49,6 +49,7 @@ public static class TextGenerator
         for (int r = 0; r < b; r++) { tokens[r] = new(); logps[r] = new(); ents[r] = new(); }
         int open = b;
 
+        using var threads = ThreadScope.For(model);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using KvCache cache = model.NewCache(b, capacity);
@@ -157,6 +158,7 @@ public static class TextGenerator
         var lps = new float[sequences.Count][];
         var ents = new float[sequences.Count][];
         Device dev = model.Module.parameters().First().device;
+        using var threads = ThreadScope.For(model);
         for (int start = 0; start < sequences.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, sequences.Count - start);
