@@ -7,6 +7,11 @@ using static TorchSharp.torch;
 
 namespace RlTools.Torch.Tests.Generation;
 
+/// <summary>Tensor.TotalCount is process-wide, so this runs alone (after the parallel tests).</summary>
+[CollectionDefinition(nameof(NativeMemoryTests), DisableParallelization = true)]
+public sealed class NativeMemoryCollection;
+
+[Collection(nameof(NativeMemoryTests))]
 public class NativeMemoryTests
 {
     [Fact]
@@ -21,8 +26,20 @@ public class NativeMemoryTests
             TextGenerator.LogProbs(policy.Model, rollouts.Select(r => (r.PromptTokens!, r.CompletionTokens!)).ToList(), 1.0, 4);
         }
         Once();
-        long before = Tensor.TotalCount;
-        for (int i = 0; i < 3; i++) Once();
-        Assert.Equal(before, Tensor.TotalCount);
+        // No garbage collection while counting: a finalizer would hide an undisposed tensor (and other tests' finalizers would move the count).
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        Assert.True(GC.TryStartNoGCRegion(32L << 20), "could not suspend the GC");
+        long before, after;
+        try
+        {
+            before = Tensor.TotalCount;
+            for (int i = 0; i < 3; i++) Once();
+            after = Tensor.TotalCount;
+        }
+        finally
+        {
+            if (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+        }
+        Assert.Equal(before, after);
     }
 }
