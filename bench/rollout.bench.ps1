@@ -41,14 +41,17 @@ function Measure-Ours($plan) {
     $policy = New-RlPolicy -Config $plan.Config -Seed 1
     $rng = [Random]::new(1)
     $prompts = [int[][]]@(foreach ($r in 1..$plan.Batch) { , [int[]]@(foreach ($j in 1..$plan.Prompt) { $rng.Next(256) }) })
-    $opts = [RlTools.Torch.Generation.SamplingOptions]::new()
+    # The engine lives in its own load context, so its types are reached through the policy's assembly.
+    $engine = $policy.GetType().Assembly
+    $opts = [Activator]::CreateInstance($engine.GetType('RlTools.Torch.Generation.SamplingOptions'))
+    $generate = $engine.GetType('RlTools.Torch.Generation.TextGenerator').GetMethod('Generate')
     $opts.MaxNewTokens = [Math]::Min($plan.Tokens, 4); $opts.IgnoreEos = $true; $opts.Seed = 1
-    $null = [RlTools.Torch.Generation.TextGenerator]::Generate($policy.Model, $policy.Tokenizer, $prompts, $opts)  # warm-up
+    $null = $generate.Invoke($null, @($policy.Model, $policy.Tokenizer, $prompts, $opts))  # warm-up
     $opts.MaxNewTokens = $plan.Tokens
     $best = [double]::MaxValue
     foreach ($i in 1..$Repeats) {
         $sw = [Diagnostics.Stopwatch]::StartNew()
-        $out = [RlTools.Torch.Generation.TextGenerator]::Generate($policy.Model, $policy.Tokenizer, $prompts, $opts)
+        $out = $generate.Invoke($null, @($policy.Model, $policy.Tokenizer, $prompts, $opts))
         $best = [Math]::Min($best, $sw.Elapsed.TotalSeconds)
         if (@($out | Where-Object { $_.Tokens.Count -ne $plan.Tokens }).Count) { throw 'a row did not decode every step' }
     }

@@ -51,7 +51,7 @@ public static class TextGenerator
 
         using var threads = ThreadScope.For(model);
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
+        using var noGrad = inference_mode();
         using KvCache cache = model.NewCache(b, capacity);
         using var gen = new torch.Generator((ulong)options.Seed, dev);
         Tensor idT = tensor(ids, new long[] { b, promptLen }, device: dev);
@@ -78,7 +78,7 @@ public static class TextGenerator
                 if (reason[r] is not null) open--;
             }
             if (open == 0) break;
-            Tensor next = model.Forward(tok.view(b, 1), oneMask, nextPos, cache, lastOnly: true).MoveToOuterDisposeScope();
+            Tensor next = model.Forward(tok.view(b, 1), oneMask, nextPos, cache, lastOnly: true, allReal: true).MoveToOuterDisposeScope();
             nextPos.add_(1);
             logits.Dispose();
             logits = next;
@@ -113,7 +113,8 @@ public static class TextGenerator
         bool greedy = o.Temperature == 0;
         Tensor scaled = greedy || o.Temperature == 1 ? logits : logits / o.Temperature;
         Tensor logp = scaled.log_softmax(-1);
-        Tensor entropy = -(logp.exp() * logp).sum(-1);
+        Tensor p = logp.exp();
+        Tensor entropy = -(p * logp).sum(-1);
         Tensor token;
         if (greedy) token = logits.argmax(-1);
         else
@@ -139,7 +140,8 @@ public static class TextGenerator
                 Tensor threshold = logp.max(-1, keepdim: true).values + Math.Log(o.MinP);
                 filtered = filtered.masked_fill(logp.lt(threshold), double.NegativeInfinity);
             }
-            token = multinomial(filtered.softmax(-1), 1, false, gen).squeeze(-1);
+            Tensor drawFrom = ReferenceEquals(filtered, scaled) ? p : filtered.softmax(-1);
+            token = multinomial(drawFrom, 1, false, gen).squeeze(-1);
         }
         Tensor lp = logp.gather(-1, token.unsqueeze(-1)).squeeze(-1);
         return (token, lp, entropy);
