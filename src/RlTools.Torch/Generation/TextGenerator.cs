@@ -89,15 +89,25 @@ public static class TextGenerator
             result[r] = new Completion
             {
                 Tokens = tokens[r].ToArray(), Logprobs = logps[r].ToArray(), Entropies = ents[r].ToArray(),
-                FinishReason = reason[r] ?? "length", Text = tokenizer.Decode(tokens[r], skipSpecialTokens: true),
+                FinishReason = reason[r] ?? "length", Text = DecodeKnown(tokenizer, tokens[r]),
             };
         return result;
+    }
+
+    /// <summary>
+    /// The text of <paramref name="tokens"/>, leaving out ids the tokenizer does not have: a model's embedding is often
+    /// padded past the tokenizer (Qwen2.5: 151,936 rows, 151,665 tokens), and such ids have no text.
+    /// </summary>
+    private static string DecodeKnown(ITokenizer tokenizer, List<int> tokens)
+    {
+        int v = tokenizer.VocabSize;
+        return tokenizer.Decode(tokens.TrueForAll(t => t < v) ? tokens : tokens.FindAll(t => t < v), skipSpecialTokens: true);
     }
 
     private static bool HitsStopString(ITokenizer tokenizer, List<int> tokens, IReadOnlyList<string> stops)
     {
         if (stops.Count == 0) return false;
-        string text = tokenizer.Decode(tokens, skipSpecialTokens: true);
+        string text = DecodeKnown(tokenizer, tokens);
         foreach (string s in stops)
             if (text.Contains(s, StringComparison.Ordinal)) return true;
         return false;
