@@ -49,8 +49,9 @@ public static class TextGenerator
         for (int r = 0; r < b; r++) { tokens[r] = new(); logps[r] = new(); ents[r] = new(); }
         int open = b;
 
+        using var threads = ThreadScope.For(model);
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
+        using var noGrad = inference_mode();
         using KvCache cache = model.NewCache(b, capacity);
         using var gen = new torch.Generator((ulong)options.Seed, dev);
         Tensor idT = tensor(ids, new long[] { b, promptLen }, device: dev);
@@ -77,7 +78,7 @@ public static class TextGenerator
                 if (reason[r] is not null) open--;
             }
             if (open == 0) break;
-            Tensor next = model.Forward(tok.view(b, 1), oneMask, nextPos, cache, lastOnly: true).MoveToOuterDisposeScope();
+            Tensor next = model.Forward(tok.view(b, 1), oneMask, nextPos, cache, lastOnly: true, allReal: true).MoveToOuterDisposeScope();
             nextPos.add_(1);
             logits.Dispose();
             logits = next;
@@ -88,15 +89,25 @@ public static class TextGenerator
             result[r] = new Completion
             {
                 Tokens = tokens[r].ToArray(), Logprobs = logps[r].ToArray(), Entropies = ents[r].ToArray(),
-                FinishReason = reason[r] ?? "length", Text = tokenizer.Decode(tokens[r], skipSpecialTokens: true),
+                FinishReason = reason[r] ?? "length", Text = DecodeKnown(tokenizer, tokens[r]),
             };
         return result;
+    }
+
+    /// <summary>
+    /// The text of <paramref name="tokens"/>, leaving out ids the tokenizer does not have: a model's embedding is often
+    /// padded past the tokenizer (Qwen2.5: 151,936 rows, 151,665 tokens), and such ids have no text.
+    /// </summary>
+    private static string DecodeKnown(ITokenizer tokenizer, List<int> tokens)
+    {
+        int v = tokenizer.VocabSize;
+        return tokenizer.Decode(tokens.TrueForAll(t => t < v) ? tokens : tokens.FindAll(t => t < v), skipSpecialTokens: true);
     }
 
     private static bool HitsStopString(ITokenizer tokenizer, List<int> tokens, IReadOnlyList<string> stops)
     {
         if (stops.Count == 0) return false;
-        string text = tokenizer.Decode(tokens, skipSpecialTokens: true);
+        string text = DecodeKnown(tokenizer, tokens);
         foreach (string s in stops)
             if (text.Contains(s, StringComparison.Ordinal)) return true;
         return false;
@@ -112,7 +123,8 @@ public static class TextGenerator
         bool greedy = o.Temperature == 0;
         Tensor scaled = greedy || o.Temperature == 1 ? logits : logits / o.Temperature;
         Tensor logp = scaled.log_softmax(-1);
-        Tensor entropy = -(logp.exp() * logp).sum(-1);
+        Tensor p = logp.exp();
+        Tensor entropy = -(p * logp).sum(-1);
         Tensor token;
         if (greedy) token = logits.argmax(-1);
         else
@@ -138,7 +150,8 @@ public static class TextGenerator
                 Tensor threshold = logp.max(-1, keepdim: true).values + Math.Log(o.MinP);
                 filtered = filtered.masked_fill(logp.lt(threshold), double.NegativeInfinity);
             }
-            token = multinomial(filtered.softmax(-1), 1, false, gen).squeeze(-1);
+            Tensor drawFrom = ReferenceEquals(filtered, scaled) ? p : filtered.softmax(-1);
+            token = multinomial(drawFrom, 1, false, gen).squeeze(-1);
         }
         Tensor lp = logp.gather(-1, token.unsqueeze(-1)).squeeze(-1);
         return (token, lp, entropy);
@@ -157,6 +170,7 @@ public static class TextGenerator
         var lps = new float[sequences.Count][];
         var ents = new float[sequences.Count][];
         Device dev = model.Module.parameters().First().device;
+        using var threads = ThreadScope.For(model);
         for (int start = 0; start < sequences.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, sequences.Count - start);

@@ -89,24 +89,34 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
     /// Returns float32 logits <c>[B, T, V]</c>, or <c>[B, 1, V]</c> for the last position when <paramref name="lastOnly"/>.
     /// </summary>
     public Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor positions, KvCache? cache, bool lastOnly)
+        => Forward(inputIds, attentionMask, positions, cache, lastOnly, allReal: false);
+
+    /// <summary>As above; <paramref name="allReal"/> promises that <paramref name="attentionMask"/> is all ones (no check, no mask bookkeeping).</summary>
+    internal Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor positions, KvCache? cache, bool lastOnly, bool allReal)
     {
         using var scope = NewDisposeScope();
         long b = inputIds.shape[0], t = inputIds.shape[1];
         Device dev = inputIds.device;
         int start = cache?.Length ?? 0;
-        Tensor realNew = attentionMask.to(ScalarType.Bool);
-        bool anyPad = cache?.HasPadding ?? false;
-        if (!anyPad) anyPad = !realNew.all().item<bool>();
-        Tensor keyReal;
+        Tensor? realNew = null;
+        bool newPad = false;
+        if (!allReal)
+        {
+            realNew = attentionMask.to(ScalarType.Bool);
+            newPad = !realNew.all().item<bool>();
+        }
+        bool anyPad = newPad || (cache?.HasPadding ?? false);
+        Tensor? keyReal = null;
         if (cache is not null)
         {
             if (start + t > cache.Capacity)
                 throw new InvalidOperationException($"The KV cache holds {cache.Capacity} positions; {start + t} are needed.");
-            cache.KeyMask.narrow(1, start, t).copy_(realNew);
+            // KeyMask starts all true, so only steps with padding need writing.
+            if (newPad) cache.KeyMask.narrow(1, start, t).copy_(realNew!);
             cache.HasPadding = anyPad;
-            keyReal = cache.KeyMask.narrow(1, 0, start + t);
+            if (anyPad) keyReal = cache.KeyMask.narrow(1, 0, start + t);
         }
-        else keyReal = realNew;
+        else if (anyPad) keyReal = realNew;
         long s = start + t;
 
         // [B, 1, T, S] boolean: key index <= query index, and the key is a real token or the query itself.
@@ -115,17 +125,18 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
         {
             Tensor qIdx = arange(start, start + t, ScalarType.Int64, dev).unsqueeze(1);
             Tensor kIdx = arange(0, s, ScalarType.Int64, dev).unsqueeze(0);
-            Tensor causal = kIdx.le(qIdx);
-            Tensor self = kIdx.eq(qIdx);
-            mask = causal.unsqueeze(0).logical_and(keyReal.unsqueeze(1).logical_or(self.unsqueeze(0))).unsqueeze(1);
+            Tensor causal = kIdx.le(qIdx).unsqueeze(0);
+            mask = keyReal is null ? causal.unsqueeze(1)
+                : causal.logical_and(keyReal.unsqueeze(1).logical_or(kIdx.eq(qIdx).unsqueeze(0))).unsqueeze(1);
         }
 
         var (cos, sin) = Rotary(positions, dev);
         Tensor h = model.Forward(inputIds, cos, sin, mask, cache, start);
-        if (lastOnly) h = h.narrow(1, t - 1, 1);
+        if (lastOnly && t > 1) h = h.narrow(1, t - 1, 1);
         Tensor logits = lm_head is null ? F.linear(h, model.embed_tokens.weight!) : lm_head.forward(h);
         if (cache is not null) cache.Length = (int)s;
-        return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
+        if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <summary>A cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> positions, on this model's device and dtype.</summary>
@@ -159,15 +170,34 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
         return invFreq = f;
     }
 
-    /// <summary>cos and sin <c>[B, 1, T, D]</c> for integer <paramref name="positions"/> <c>[B, T]</c>, in the weight dtype.</summary>
+    private Tensor? invFreqTensor;
+
+    /// <summary>
+    /// cos and signed sin <c>[B, 1, T, D]</c> for integer <paramref name="positions"/> <c>[B, T]</c>, in the weight dtype.
+    /// The sin's first half is negated so that rotate_half(x)·sin = roll(x, D/2)·signedSin.
+    /// </summary>
     private (Tensor Cos, Tensor Sin) Rotary(Tensor positions, Device dev)
     {
-        Tensor inv = tensor(InverseFrequencies(), device: dev);
-        Tensor freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * inv; // [B, T, D/2]
-        Tensor emb = cat(new[] { freqs, freqs }, -1).unsqueeze(1);
-        Tensor cos = emb.cos(), sin = emb.sin();
+        if (invFreqTensor is null || invFreqTensor.device != dev)
+        {
+            invFreqTensor?.Dispose();
+            float[] f = InverseFrequencies();
+            var signed = new float[f.Length * 2];
+            for (int i = 0; i < f.Length; i++) { signed[i] = f[i]; signed[i + f.Length] = f[i]; }
+            invFreqTensor = tensor(signed, device: dev).DetachFromDisposeScope();
+        }
+        Tensor freqs = (positions.to(ScalarType.Float32).unsqueeze(-1) * invFreqTensor).unsqueeze(1); // [B, 1, T, D]
+        Tensor cos = freqs.cos(), sin = freqs.sin();
+        long half = Config.HeadDim / 2;
+        sin.narrow(-1, 0, half).neg_();
         if (DType != ScalarType.Float32) { cos = cos.to(DType); sin = sin.to(DType); }
         return (cos, sin);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) invFreqTensor?.Dispose();
+        base.Dispose(disposing);
     }
 }
 
@@ -266,13 +296,11 @@ internal sealed class Attention : nn.Module
         return o_proj.forward(o);
     }
 
-    /// <summary>x·cos + rotate_half(x)·sin, rotate_half(x) = [-x₂, x₁] over the two halves of the head dimension.</summary>
-    private Tensor Rope(Tensor x, Tensor cos, Tensor sin)
-    {
-        long half = headDim / 2;
-        Tensor rotated = cat(new[] { x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half) }, -1);
-        return x * cos + rotated * sin;
-    }
+    /// <summary>
+    /// x·cos + rotate_half(x)·sin with rotate_half(x) = [-x₂, x₁] over the two halves of the head dimension, computed as
+    /// x·cos + roll(x, D/2)·signedSin where signedSin = [-sin₁, sin₂] (fewer operations per layer).
+    /// </summary>
+    private Tensor Rope(Tensor x, Tensor cos, Tensor signedSin) => x * cos + x.roll(headDim / 2, -1) * signedSin;
 }
 
 internal sealed class Mlp : nn.Module<Tensor, Tensor>
@@ -332,7 +360,7 @@ public sealed class KvCache : IDisposable
             K[i] = zeros(new long[] { batch, c.NumKeyValueHeads, capacity, c.HeadDim }, dtype, device).DetachFromDisposeScope();
             V[i] = zeros(new long[] { batch, c.NumKeyValueHeads, capacity, c.HeadDim }, dtype, device).DetachFromDisposeScope();
         }
-        KeyMask = zeros(new long[] { batch, capacity }, ScalarType.Bool, device).DetachFromDisposeScope();
+        KeyMask = ones(new long[] { batch, capacity }, ScalarType.Bool, device).DetachFromDisposeScope();
     }
 
     /// <summary>Positions the cache can hold.</summary>

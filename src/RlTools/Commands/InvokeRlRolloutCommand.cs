@@ -134,7 +134,8 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     protected override void EndProcessing()
     {
         if (prompts.Count == 0) return;
-        var progress = new ProgressRecord(1, "Invoke-RlRollout", $"{prompts.Count} prompts × {GroupSize}");
+        string activity = "Invoke-RlRollout";
+        var progress = new ProgressRecord(1, activity, $"{prompts.Count} prompts × {GroupSize}");
         var clock = Stopwatch.StartNew();
         try
         {
@@ -144,7 +145,7 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
             {
                 foreach (Rollout r in rollouts) WriteObject(r);
                 long tokens = rollouts.Sum(r => (long)r.CompletionLength);
-                progress.StatusDescription = $"batch {batch + 1}/{batches}: {done}/{total} completions, {total - done} to go";
+                progress = new ProgressRecord(1, activity, $"batch {batch + 1}/{batches}: {done}/{total} completions, {total - done} to go");
                 progress.PercentComplete = (int)(100L * done / total);
                 progress.CurrentOperation = $"{tokens} tokens in the last batch; {clock.Elapsed.TotalSeconds:F1} s so far";
                 WriteProgress(progress);
@@ -157,8 +158,7 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
         }
         finally
         {
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
+            WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
         }
     }
 }

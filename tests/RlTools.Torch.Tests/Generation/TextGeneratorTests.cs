@@ -218,3 +218,20 @@ public class TextGeneratorTests
         Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, Bytes, new[] { new[] { 400 } }, o));
     }
 }
+
+public class PaddedVocabularyTests
+{
+    [Fact]
+    public void Ids_past_the_tokenizer_are_recorded_but_have_no_text()
+    {
+        var config = ModelConfig.Preset("Tiny");
+        config.VocabSize = 400; // embedding padded past the byte tokenizer's 259 ids
+        using var model = TestModels.Random(config, 1, std: 0.1);
+        using (no_grad())
+            model.named_parameters().First(p => p.name == "model.embed_tokens.weight").parameter[300].fill_(3.0); // make id 300 likely
+        var c = TextGenerator.Generate(model, new ByteTokenizer(), new[] { new ByteTokenizer().Encode("a", true) },
+            new SamplingOptions { MaxNewTokens = 6, Temperature = 0, IgnoreEos = true })[0];
+        Assert.Contains(300, c.Tokens);
+        Assert.Equal(new ByteTokenizer().Decode(c.Tokens.Where(t => t < 259).ToArray(), true), c.Text);
+    }
+}
