@@ -430,7 +430,7 @@ public static class PolicyUpdater
         using var scope = torch.NewDisposeScope();
         double sq = 0;
         foreach (var p in model.Module.parameters())
-            if (p.grad is { } g) sq += g.to(ScalarType.Float64).pow(2).sum().ToDouble();
+            if (p.grad is { } g) { double n = g.norm().ToDouble(); sq += n * n; }
         return Math.Sqrt(sq);
     }
 
