@@ -255,6 +255,40 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Bf16_optimizer_state_round_trips_exactly()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "rltools-bf16-" + Guid.NewGuid().ToString("n"));
+        try
+        {
+            using var policy = NewPolicy(dtype: ScalarType.BFloat16);
+            PolicyUpdater.Update(policy, NewRollouts(), new UpdateOptions { LearningRate = 1e-2 });
+            TrainerState.Save(policy, dir);
+            using var copy = NewPolicy(dtype: ScalarType.BFloat16);
+            var loaded = TrainerState.Load(copy, dir);
+            var original = ((TrainerState)policy.TrainerState!).Optimizer.State;
+            Assert.Equal(original.Keys.OrderBy(k => k), loaded.Optimizer.State.Keys.OrderBy(k => k));
+            foreach (var (k, t) in original)
+            {
+                Assert.Equal(ScalarType.BFloat16, loaded.Optimizer.State[k].dtype);
+                Assert.Equal(t.to(ScalarType.Float32).data<float>().ToArray(), loaded.Optimizer.State[k].to(ScalarType.Float32).data<float>().ToArray());
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Update_restores_eval_mode()
+    {
+        using var policy = NewPolicy();
+        policy.Model.Module.eval();
+        PolicyUpdater.Update(policy, NewRollouts(), new UpdateOptions());
+        Assert.False(policy.Model.Module.training);
+    }
+
+    [Fact]
     public void Sft_objective_lowers_the_negative_log_likelihood()
     {
         using var policy = NewPolicy();
