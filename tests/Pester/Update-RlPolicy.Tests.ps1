@@ -147,16 +147,24 @@ Describe 'Update-RlPolicy memory' {
         $null = Get-RlDevice -Threads 1
         function Measure-UpdateLoop([int] $Steps) {
             $policy = New-TinyPolicy -Dim 64
+            $torch = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'TorchSharp' } | Select-Object -First 1
+            $liveTensors = $torch.GetType('TorchSharp.torch+Tensor').GetProperty('TotalCount')
             try {
                 $rows = @(New-TestRollout -Count 16)
-                foreach ($i in 1..10) { $null = $rows | Update-RlPolicy -Policy $policy -LearningRate 1e-3 } # warm-up
+                # Warm-up: the same calls as the measured loop, so JIT and allocator pools settle first.
+                foreach ($i in 1..20) { $null = $rows | Update-RlPolicy -Policy $policy -LearningRate 1e-3 -MicroBatchSize 4 }
                 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
                 $proc = [System.Diagnostics.Process]::GetCurrentProcess()
                 $proc.Refresh(); $start = $proc.WorkingSet64
+                $tensorsBefore = $liveTensors.GetValue($null)
                 foreach ($i in 1..$Steps) { $null = $rows | Update-RlPolicy -Policy $policy -LearningRate 1e-3 -MicroBatchSize 4 }
                 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
                 $proc.Refresh()
-                ($proc.WorkingSet64 - $start) / 1MB
+                [pscustomobject]@{
+                    GrowthMiB     = ($proc.WorkingSet64 - $start) / 1MB
+                    TensorsBefore = $tensorsBefore
+                    TensorsAfter  = $liveTensors.GetValue($null)
+                }
             }
             finally { $policy.Dispose() }
         }
@@ -164,14 +172,16 @@ Describe 'Update-RlPolicy memory' {
     AfterAll { $null = Get-RlDevice -Threads $script:Threads }
 
     It 'does not grow the working set over 50 steps after warm-up' {
-        $growth = Measure-UpdateLoop -Steps 50
-        Write-Information "working-set growth over 50 steps: $([math]::Round($growth, 1)) MiB"
-        $growth | Should -BeLessThan 40
+        $m = Measure-UpdateLoop -Steps 50
+        Write-Information "working-set growth over 50 steps: $([math]::Round($m.GrowthMiB, 1)) MiB"
+        $m.TensorsAfter | Should -Be $m.TensorsBefore -Because 'every step disposes its tensors'
+        $m.GrowthMiB | Should -BeLessThan 40
     }
 
     It 'does not grow the working set over 200 steps after warm-up' -Tag Slow {
-        $growth = Measure-UpdateLoop -Steps 200
-        Write-Information "working-set growth over 200 steps: $([math]::Round($growth, 1)) MiB"
-        $growth | Should -BeLessThan 40
+        $m = Measure-UpdateLoop -Steps 200
+        Write-Information "working-set growth over 200 steps: $([math]::Round($m.GrowthMiB, 1)) MiB"
+        $m.TensorsAfter | Should -Be $m.TensorsBefore -Because 'every step disposes its tensors'
+        $m.GrowthMiB | Should -BeLessThan 40
     }
 }

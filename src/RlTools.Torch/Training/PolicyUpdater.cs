@@ -76,7 +76,22 @@ public static class PolicyUpdater
         int mini = Math.Clamp(o.MiniBatchSize ?? n, 1, n);
         int micro = Math.Clamp(o.MicroBatchSize ?? mini, 1, mini);
 
+        bool wasTraining = model.Module.training;
         model.Module.train();
+        try
+        {
+            RunEpochs(policy, rollouts, o, reference, onStep, cancel, results, r, state, model, device, padId, n, mini, micro);
+        }
+        finally
+        {
+            if (!wasTraining) model.Module.eval();
+        }
+        return results;
+    }
+
+    private static void RunEpochs(Policy policy, IReadOnlyList<Rollout> rollouts, UpdateOptions o, Policy? reference, Action<UpdateResult>? onStep,
+        CancellationToken cancel, List<UpdateResult> results, Resolved r, TrainerState state, ICausalLM model, Device device, int padId, int n, int mini, int micro)
+    {
         // Behaviour log-probs where the rollout has none (ratio = 1 on the first pass), and reference log-probs.
         var old = rollouts.Select(x => x.Logprobs).ToArray();
         var missing = Enumerable.Range(0, n).Where(i => old[i] is null).ToList();
@@ -114,7 +129,6 @@ public static class PolicyUpdater
                 onStep?.Invoke(result);
             }
         }
-        return results;
     }
 
     internal sealed class Resolved
@@ -430,7 +444,7 @@ public static class PolicyUpdater
         using var scope = torch.NewDisposeScope();
         double sq = 0;
         foreach (var p in model.Module.parameters())
-            if (p.grad is { } g) sq += g.to(ScalarType.Float64).pow(2).sum().ToDouble();
+            if (p.grad is { } g) { double n = g.norm().ToDouble(); sq += n * n; }
         return Math.Sqrt(sq);
     }
 

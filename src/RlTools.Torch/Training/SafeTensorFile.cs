@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace RlTools.Torch.Training;
 
 /// <summary>
-/// Minimal safetensors reader/writer for the trainer state (F32, F64 and I64 tensors): an 8-byte little-endian
+/// Minimal safetensors reader/writer for the trainer state (F32, F64 and I64 tensors; BF16/F16 stored as F32): an 8-byte little-endian
 /// header length, a JSON header {name: {dtype, shape, data_offsets}} and the raw little-endian data. Bytes are
 /// copied exactly, so a save/load round trip is bit for bit.
 /// </summary>
@@ -13,7 +13,11 @@ public static class SafeTensorFile
 {
     public static void Write(Stream stream, IEnumerable<(string Name, Tensor Value)> tensors)
     {
-        var items = tensors.OrderBy(x => x.Name, StringComparer.Ordinal).ToList();
+        // Half-precision state (bf16/f16 models) is stored as F32: both convert to float32 exactly and back
+        // exactly when the loader copies into the original dtype, so the round trip stays bit for bit.
+        var items = tensors.OrderBy(x => x.Name, StringComparer.Ordinal)
+            .Select(x => x.Value.dtype is ScalarType.BFloat16 or ScalarType.Float16 ? (x.Name, x.Value.to(ScalarType.Float32)) : x)
+            .ToList();
         var header = new Dictionary<string, object>(StringComparer.Ordinal);
         long offset = 0;
         foreach (var (name, t) in items)

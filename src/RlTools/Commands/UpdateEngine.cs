@@ -54,6 +54,11 @@ internal static class UpdateEngine
         {
             return (e.ErrorId, e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException and not PipelineStoppedException)
+        {
+            // libtorch failures (out of memory, a model that rejects the batch): report, never a stack trace.
+            return ("UpdateFailed", $"The update failed: {e.Message} Steps before the failure stay applied; try a smaller -MicroBatchSize if memory ran out.");
+        }
     }
 
     private static UpdateOptions Options(UpdateRequest q) => new()

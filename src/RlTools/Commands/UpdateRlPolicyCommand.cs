@@ -207,7 +207,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
                 if (r.Skipped) WriteWarning($"Step {r.Step + 1} was skipped: {r.SkipReason}.");
                 WriteObject(r);
             }, _cancel.Token);
-            if (error is { } e) ThrowRlError(e.Id, ErrorCategory.InvalidArgument, null, e.Message);
+            if (error is { } e) ThrowRlError(e.Id, e.Id == "UpdateFailed" ? ErrorCategory.InvalidOperation : ErrorCategory.InvalidArgument, null, e.Message);
         }
         catch (OperationCanceledException)
         {

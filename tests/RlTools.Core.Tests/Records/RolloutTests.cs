@@ -25,6 +25,16 @@ public class RolloutTests
     }
 
     [Fact]
+    public void Clone_copies_the_loss_mask()
+    {
+        var r = new Rollout { LossMask = new[] { 1f, 0f } };
+        var c = r.Clone();
+        c.LossMask![1] = 1f;
+        Assert.Equal(new[] { 1f, 0f }, r.LossMask);
+        Assert.Null(new Rollout().Clone().LossMask);
+    }
+
+    [Fact]
     public void Completion_length_counts_completion_tokens()
     {
         Assert.Equal(0, new Rollout().CompletionLength);

@@ -85,6 +85,40 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Token_advantages_and_loss_masks_are_honoured()
+    {
+        using var policy = NewPolicy();
+        var rollouts = NewRollouts(withLogprobs: false);
+        double num = 0, den = 0;
+        foreach (var x in rollouts)
+        {
+            x.TokenAdvantages = Enumerable.Range(0, x.CompletionLength).Select(t => (float)(t % 2 == 0 ? 1.0 : -0.5)).ToArray();
+            x.LossMask = Enumerable.Range(0, x.CompletionLength).Select(t => t == 0 ? 0f : 1f).ToArray(); // first token not trained
+            for (int t = 1; t < x.CompletionLength; t++) { num += x.TokenAdvantages[t]; den++; }
+        }
+        var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { LearningRate = 1e-3 })[0];
+        // On-policy PPO: loss = −token-mean(A) over the trained tokens only (Advantage itself is ignored).
+        Assert.Equal(-num / den, r.PgLoss, 5);
+        Assert.Equal((long)den, r.Tokens);
+    }
+
+    [Fact]
+    public void A_fully_masked_rollout_gets_no_gradient()
+    {
+        using var a = NewPolicy();
+        using var b = NewPolicy();
+        var rollouts = NewRollouts();
+        var masked = rollouts.Select(x => x.Clone()).ToList();
+        masked[0].LossMask = new float[masked[0].CompletionLength];
+        masked[0].Advantage = 1000; // would dominate the gradient if it were used
+        var o = new UpdateOptions { LearningRate = 1e-2, Optimizer = OptimizerKind.SGD, WeightDecay = 0, Aggregation = LossAggregation.TokenSum };
+        PolicyUpdater.Update(a, rollouts.Skip(1).ToList(), o);
+        PolicyUpdater.Update(b, masked, o);
+        var sa = Snapshot(a); var sb = Snapshot(b);
+        foreach (var k in sa.Keys) Assert.Equal(sa[k], sb[k], new FloatTol(1e-6f));
+    }
+
+    [Fact]
     public void Micro_batches_give_the_same_gradient_as_one_batch()
     {
         foreach (var agg in Enum.GetValues<LossAggregation>())
@@ -252,6 +286,40 @@ public class TrainerTests
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void Bf16_optimizer_state_round_trips_exactly()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "rltools-bf16-" + Guid.NewGuid().ToString("n"));
+        try
+        {
+            using var policy = NewPolicy(dtype: ScalarType.BFloat16);
+            PolicyUpdater.Update(policy, NewRollouts(), new UpdateOptions { LearningRate = 1e-2 });
+            TrainerState.Save(policy, dir);
+            using var copy = NewPolicy(dtype: ScalarType.BFloat16);
+            var loaded = TrainerState.Load(copy, dir);
+            var original = ((TrainerState)policy.TrainerState!).Optimizer.State;
+            Assert.Equal(original.Keys.OrderBy(k => k), loaded.Optimizer.State.Keys.OrderBy(k => k));
+            foreach (var (k, t) in original)
+            {
+                Assert.Equal(ScalarType.BFloat16, loaded.Optimizer.State[k].dtype);
+                Assert.Equal(t.to(ScalarType.Float32).data<float>().ToArray(), loaded.Optimizer.State[k].to(ScalarType.Float32).data<float>().ToArray());
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Update_restores_eval_mode()
+    {
+        using var policy = NewPolicy();
+        policy.Model.Module.eval();
+        PolicyUpdater.Update(policy, NewRollouts(), new UpdateOptions());
+        Assert.False(policy.Model.Module.training);
     }
 
     [Fact]
