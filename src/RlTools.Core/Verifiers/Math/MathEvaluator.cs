@@ -180,7 +180,19 @@ internal sealed class MathEvaluator(Budget budget)
     private Complex Function(FuncNode f, IReadOnlyDictionary<string, Complex> env)
     {
         if (f.Name == "binom" || f.Name == "fact")
-            return Exact(f) is { } ex ? ex.ToDouble() : NaN;
+        {
+            if (Exact(f) is { } ex) return ex.ToDouble();
+            // binom(n, k) for a symbolic n and an integer k: prod_{i=1..k} (n - k + i) / i
+            if (f.Name == "binom" && f.Arg is TupleNode { Items.Count: 2 } bt && Exact(bt.Items[1]) is { IsInteger: true } bk && bk.Sign >= 0 && bk.Num <= 200)
+            {
+                var n = Numeric(bt.Items[0], env);
+                int k = (int)bk.Num;
+                Complex prod = 1;
+                for (int i = 1; i <= k; i++) prod = prod * (n - k + i) / i;
+                return prod;
+            }
+            return NaN;
+        }
         // sin 30° reads its argument in degrees.
         var x = f.Arg is DegreeNode dg && f.Name is "sin" or "cos" or "tan" or "cot" or "sec" or "csc"
             ? Numeric(dg.Inner, env) * (System.Math.PI / 180)

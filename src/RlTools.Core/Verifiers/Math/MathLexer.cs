@@ -92,6 +92,20 @@ internal static class MathLexer
                 while (i < s.Length && char.IsLetter(s[i]) && s[i] < 128) i++;
                 if (i == start) { i++; toks.Add(new Token(TokKind.Word, s.Substring(start, 1)) { SpaceBefore = space }); space = false; continue; }
                 string w = s[start..i];
+                // Number words: "five", "forty-eight", "twenty one"
+                if (NumberWord(w) is { } nw)
+                {
+                    int j = i;
+                    if (nw >= 20 && nw < 100 && nw % 10 == 0 && j + 1 < s.Length && (s[j] == '-' || s[j] == ' '))
+                    {
+                        int k = j + 1, ks = k;
+                        while (k < s.Length && char.IsLetter(s[k])) k++;
+                        if (k > ks && NumberWord(s[ks..k]) is { } unit && unit is > 0 and < 10) { nw += unit; i = k; }
+                    }
+                    toks.Add(new Token(TokKind.Num, nw.ToString(System.Globalization.CultureInfo.InvariantCulture)) { SpaceBefore = space });
+                    space = false;
+                    continue;
+                }
                 AddWord(toks, w, space);
                 space = false;
                 continue;
@@ -125,7 +139,7 @@ internal static class MathLexer
                     string content = rawContent.Trim();
                     if (name is "operatorname" && Functions.Contains(content)) { toks.Add(new Token(TokKind.Cmd, content) { SpaceBefore = space }); }
                     else if (content.Length > 0 && content.Length <= 40 && IsPlainNumber(content)) toks.Add(new Token(TokKind.Num, content.Replace(",", "", StringComparison.Ordinal)) { SpaceBefore = space });
-                    else if (content.Length == 1 && char.IsLetter(content[0]) && !rawContent.StartsWith(' ')) toks.Add(new Token(TokKind.Ident, content) { SpaceBefore = space });
+                    else if (content.Length == 1 && char.IsLetter(content[0]) && !rawContent.StartsWith(' ') && !AfterQuantity(toks)) toks.Add(new Token(TokKind.Ident, content) { SpaceBefore = space });
                     else if (content.ToLowerInvariant() is "infinity" or "infty" or "inf" or "oo") toks.Add(new Token(TokKind.Cmd, "infty") { SpaceBefore = space });
                     else if (content.ToLowerInvariant() is "pi") toks.Add(new Token(TokKind.Cmd, "pi") { SpaceBefore = space });
                     else if (content.Length > 0) toks.Add(new Token(TokKind.Text, content) { SpaceBefore = space });
@@ -219,6 +233,33 @@ internal static class MathLexer
         }
         toks.Add(new Token(TokKind.End, ""));
         return toks;
+    }
+
+    /// <summary>After a number or a degree sign a one-letter \text{} is a unit (25^\circ\text{C}, 5\text{m}).</summary>
+    private static bool AfterQuantity(List<Token> toks)
+    {
+        if (toks.Count == 0) return false;
+        var t = toks[^1];
+        return t.Kind == TokKind.Num || (t.Kind == TokKind.Sym && t.Text is "}" or "°") || (t.Kind == TokKind.Cmd && t.Text is "circ");
+    }
+
+    private static readonly string[] Ones =
+    [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+        "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    ];
+
+    private static readonly string[] Tens = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+
+    private static int? NumberWord(string w)
+    {
+        if (w.Length < 3 || w.Length > 9) return null;
+        string l = w.ToLowerInvariant();
+        int k = Array.IndexOf(Ones, l);
+        if (k >= 0) return k;
+        k = Array.IndexOf(Tens, l);
+        if (k >= 2) return 10 * k;
+        return l switch { "hundred" => 100, "thousand" => 1000, _ => null };
     }
 
     private static int Superscript(char c) => c switch
