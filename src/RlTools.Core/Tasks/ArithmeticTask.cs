@@ -19,19 +19,37 @@ namespace RlTools.Core.Tasks;
 /// Operands are uniform in [0, 10^d − 1]; subtraction puts the larger operand first (answers are never
 /// negative); the second factor of a product has ⌈d/2⌉ digits. The operator is drawn uniformly. The
 /// answer is the exact integer in invariant-culture digits; the completion is the answer itself.
+/// <para>
+/// The fixed-width variant (<c>ArithmeticFixed</c>) zero-pads operands to d digits and the
+/// demonstration to the widest possible result (<c>07+45=</c>, demonstration <c>052</c>): every
+/// digit then has a fixed position, which a tiny model learns far faster (the carry becomes the
+/// first digit). The gold answer stays the plain integer (<c>52</c>); the Math verifier compares
+/// numbers, so <c>052</c> is judged correct. Both variants share the held-out split: the split hashes
+/// the task family and the unpadded expression, so a problem held out in one is held out in the other.
+/// </para>
 /// </summary>
 public sealed class ArithmeticTask : IVerifiableTask
 {
     /// <summary>Registry name.</summary>
     public const string RegistryName = "Arithmetic";
 
+    /// <summary>Registry name of the fixed-width variant.</summary>
+    public const string FixedWidthName = "ArithmeticFixed";
+
+    private readonly bool _fixedWidth;
+
+    /// <summary>Plain (<c>12+34=</c>) or fixed-width (<c>12+34=</c> padded, e.g. <c>07+45=</c> / <c>052</c>).</summary>
+    public ArithmeticTask(bool fixedWidth = false) => _fixedWidth = fixedWidth;
+
     private static readonly (int Digits, string Operators)[] Levels =
     {
         (1, "+"), (2, "+"), (2, "+-"), (3, "+-"), (2, "+-*"), (3, "+-*"), (4, "+-*"), (5, "+-*"),
     };
 
-    public string Name => RegistryName;
-    public string Description => "Integer arithmetic prompts such as '12+34=' (answer 46); difficulty = digits and operators.";
+    public string Name => _fixedWidth ? FixedWidthName : RegistryName;
+    public string Description => _fixedWidth
+        ? "Integer arithmetic with zero-padded operands and results, e.g. '07+45=' (answer 52, demonstration 052); difficulty = digits and operators."
+        : "Integer arithmetic prompts such as '12+34=' (answer 46); difficulty = digits and operators.";
     public int MinDifficulty => 1;
     public int MaxDifficulty => Levels.Length;
     public int DefaultDifficulty => 2;
@@ -59,7 +77,15 @@ public sealed class ArithmeticTask : IVerifiableTask
         long answer = op switch { '+' => a + b, '-' => a - b, _ => a * b };
         string expression = string.Create(CultureInfo.InvariantCulture, $"{a}{op}{b}");
         string text = answer.ToString(CultureInfo.InvariantCulture);
-        return new TaskProblem(RegistryName, expression, expression + "=", text, text, difficulty)
+        string prompt = expression + "=", solution = text;
+        if (_fixedWidth)
+        {
+            int bDigits = op == '*' ? (digits + 1) / 2 : digits;
+            int resultDigits = op switch { '+' => digits + 1, '-' => digits, _ => digits + bDigits };
+            prompt = string.Create(CultureInfo.InvariantCulture, $"{a.ToString("D" + digits, CultureInfo.InvariantCulture)}{op}{b.ToString("D" + bDigits, CultureInfo.InvariantCulture)}=");
+            solution = answer.ToString("D" + resultDigits, CultureInfo.InvariantCulture);
+        }
+        return new TaskProblem(RegistryName, expression, prompt, text, solution, difficulty)
         {
             Extra = new Dictionary<string, object?> { ["operator"] = op.ToString(), ["operands"] = new[] { a, b } },
         };

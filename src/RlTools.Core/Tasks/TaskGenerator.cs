@@ -7,7 +7,7 @@ namespace RlTools.Core.Tasks;
 public static class TaskRegistry
 {
     /// <summary>Every registered task family.</summary>
-    public static IReadOnlyList<IVerifiableTask> All { get; } = new IVerifiableTask[] { new ArithmeticTask(), new CountdownTask() };
+    public static IReadOnlyList<IVerifiableTask> All { get; } = new IVerifiableTask[] { new ArithmeticTask(), new ArithmeticTask(fixedWidth: true), new CountdownTask() };
 
     /// <summary>The task with this name (case-insensitive), or null.</summary>
     public static IVerifiableTask? Find(string? name) => All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
