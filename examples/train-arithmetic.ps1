@@ -130,7 +130,7 @@ $final = Measure-HeldOut
 $rows = Import-Csv $metricsPath
 $rlRows = $rows | Where-Object phase -EQ 'rl'
 $null = $rows | Export-RlPlot -Y heldout_accuracy -Title 'Held-out accuracy (greedy)' -Path (Join-Path $OutputDirectory 'heldout_accuracy.png') -Force
-foreach ($metric in 'reward', 'entropy', 'kl', 'response_length') {
+foreach ($metric in @('reward', 'entropy', 'kl', 'response_length') | Where-Object { $rlRows }) {
     $null = $rlRows | Export-RlPlot -Y $metric -Title "$metric per GRPO step" -Path (Join-Path $OutputDirectory "$metric.png") -Force
 }
 [pscustomobject]@{ sft_accuracy = $sft.PassAt1; rl_accuracy = $final.PassAt1; seconds = [math]::Round($clock.Elapsed.TotalSeconds); seed = $Seed; estimator = $Estimator; sft_steps = $sftSteps; rl_steps = $RlSteps } |
