@@ -11,7 +11,8 @@
       ours:  pwsh -c "Import-Module RlTools; Import-RlRollout in.jsonl | Export-RlRollout out.jsonl -Force"
       peer:  python3 bench/data_peer.py in.jsonl out.jsonl
     Reports the best wall time of each (process start and module import included for ours), rows per
-    second, the ratio, and the peak RSS of each process (VmHWM / ru_maxrss). Checks that our output
+    second, the ratio, the CPU seconds of each process (user + system; steadier than wall time on a
+    shared machine), and the peak RSS of each process (VmHWM / ru_maxrss). Checks that our output
     holds the same records as the input (bench/data_check.py). Figures go to bench/RESULTS.md by hand.
 
 .EXAMPLE
@@ -40,13 +41,14 @@ Import-Module '$manifest'
 Import-RlRollout '$In' | Export-RlRollout '$Out' -Force
 `$s = `$sw.Elapsed.TotalSeconds
 `$hwm = (Get-Content /proc/`$PID/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '\D', ''
-[pscustomobject]@{ seconds = `$s; peak_mib = [double]`$hwm / 1024 } | ConvertTo-Json -Compress
+`$cpu = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalSeconds
+[pscustomobject]@{ seconds = `$s; cpu = `$cpu; peak_mib = [double]`$hwm / 1024 } | ConvertTo-Json -Compress
 "@
     $sw = [Diagnostics.Stopwatch]::StartNew()
     $json = & dotnet pwsh -NoProfile -NonInteractive -Command $script
     if ($LASTEXITCODE -ne 0) { throw "ours failed: $json" }
     $r = $json | Select-Object -Last 1 | ConvertFrom-Json
-    [pscustomobject]@{ Wall = $sw.Elapsed.TotalSeconds; Inner = $r.seconds; PeakMiB = $r.peak_mib }
+    [pscustomobject]@{ Wall = $sw.Elapsed.TotalSeconds; Inner = $r.seconds; Cpu = $r.cpu; PeakMiB = $r.peak_mib }
 }
 
 function Invoke-Peer([string] $In, [string] $Out) {
@@ -54,7 +56,7 @@ function Invoke-Peer([string] $In, [string] $Out) {
     $json = & python3 (Join-Path $PSScriptRoot 'data_peer.py') $In $Out
     if ($LASTEXITCODE -ne 0) { throw "peer failed: $json" }
     $r = $json | ConvertFrom-Json
-    [pscustomobject]@{ Wall = $sw.Elapsed.TotalSeconds; Inner = $r.seconds; PeakMiB = $r.peak_mib }
+    [pscustomobject]@{ Wall = $sw.Elapsed.TotalSeconds; Inner = $r.seconds; Cpu = $r.cpu; PeakMiB = $r.peak_mib }
 }
 
 $results = foreach ($n in $Rows) {
@@ -83,9 +85,12 @@ $results = foreach ($n in $Rows) {
         OursRowsPerS  = [math]::Round($n / $o.Wall)
         PeerRowsPerS  = [math]::Round($n / $p.Wall)
         Speedup       = [math]::Round($p.Wall / $o.Wall, 2)
+        OursCpuS      = [math]::Round($o.Cpu, 1)
+        PeerCpuS      = [math]::Round($p.Cpu, 1)
+        CpuSpeedup    = [math]::Round($p.Cpu / $o.Cpu, 2)
         OursPeakMiB   = [math]::Round(($ours | Measure-Object PeakMiB -Maximum).Maximum)
         PeerPeakMiB   = [math]::Round(($peer | Measure-Object PeakMiB -Maximum).Maximum)
     }
     Remove-Item (Join-Path $WorkDir "ours-$n.jsonl"), (Join-Path $WorkDir "peer-$n.jsonl") -ErrorAction SilentlyContinue
 }
-$results | Format-Table -AutoSize | Out-String -Width 200
+$results | Format-List | Out-String -Width 200

@@ -100,6 +100,26 @@ Describe 'Import-RlRollout' {
         $r.Extra['note'] | Should -Be 'é'
     }
 
+    It 'shows rate-limited progress on a long file and completes it' {
+        $path = "$TestDrive/long.jsonl"
+        $line = '{"prompt_id":"p","sample_index":0,"logprobs":[-0.5,-0.25,-0.125,-1.5,-2.5,-3.5,-4.5,-5.5],"metadata":{"k":1}}'
+        [System.IO.File]::WriteAllLines($path, [string[]]::new(300000).ForEach({ $line }))
+        # A fresh runspace collects the progress stream (the current one sends it to the host).
+        $ps = [powershell]::Create()
+        try {
+            $manifest = Join-Path (Get-RlRepoRoot) 'RlTools.psd1'
+            $null = $ps.AddScript("`$ProgressPreference = 'Continue'; Import-Module '$manifest'; Import-RlRollout '$path' | Measure-Object | ForEach-Object Count")
+            $count = $ps.Invoke()
+            $count | Should -Be 300000
+            $progress = @($ps.Streams.Progress | Where-Object Activity -Like 'Import-RlRollout*')
+            $progress.Count | Should -BeGreaterThan 0
+            # At most four updates a second, after the first half second.
+            $progress.Count | Should -BeLessThan 200
+            $progress[-1].RecordType | Should -Be 'Completed'
+            @($progress | Where-Object { $_.RecordType -eq 'Processing' -and $_.PercentComplete -ge 0 }).Count | Should -BeGreaterThan 0
+        } finally { $ps.Dispose() }
+    }
+
     It 'shows rollouts as a table with a truncated completion' {
         $r = New-SmallRollout 'view' 1
         $r.Completion = 'x' * 200

@@ -120,6 +120,25 @@ public class DatasetReaderTests : IDisposable
         Assert.Equal("chat q?", chat.Prompt);
         Assert.Equal("q?", chat.Metadata["question"]);
     }
+
+    [Fact]
+    public async Task A_null_Parquet_cell_is_a_null_answer_not_a_missing_column()
+    {
+        var schema = new ParquetSchema(new DataField<string>("q"), new DataField<string>("a", true));
+        string path = Path.Combine(_dir, "nulls.parquet");
+        await using (var fs = System.IO.File.Create(path))
+        {
+            await ParquetSerializer.SerializeUntypedAsync(new List<IDictionary<string, object?>>
+            {
+                new Dictionary<string, object?> { ["q"] = "x", ["a"] = null },
+                new Dictionary<string, object?> { ["q"] = "y", ["a"] = "1" },
+            }, schema, fs);
+        }
+        var rows = Read(path, DataFormat.Parquet, new DatasetOptions { PromptField = "q", AnswerField = "a" });
+        Assert.All(rows, r => Assert.Null(r.Error));
+        Assert.Null(rows[0].Record!.Answer);
+        Assert.Equal("1", rows[1].Record!.Answer);
+    }
 }
 
 public class DatasetAnswerExtractorTests
