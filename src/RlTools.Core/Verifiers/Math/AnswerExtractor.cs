@@ -279,14 +279,30 @@ public static class AnswerExtractor
         string t = tail.TrimEnd(' ', '\n', '\r', '\t', '.', '!');
         if (t.EndsWith('$'))
         {
-            int close = t.Length - 1;
-            int open = t.LastIndexOf('$', close - 1);
-            if (open >= 0 && close - open > 1)
+            // the closing chain of spans: "... the roots are $x = 2$ and $x = 3$"
+            var spans = new List<string>();
+            int end = t.Length;
+            while (end > 0 && t[end - 1] == '$' && spans.Count < 10)
             {
-                string span = t[(open + 1)..close];
-                int eq = span.LastIndexOf('=');
-                return (eq >= 0 ? span[(eq + 1)..] : span).Trim();
+                int close = end - 1;
+                int open = t.LastIndexOf('$', System.Math.Max(0, close - 1));
+                if (open < 0 || close - open <= 1) break;
+                spans.Insert(0, t[(open + 1)..close]);
+                int before = open;
+                while (before > 0 && t[before - 1] is ' ' or ',') before--;
+                if (before >= 3 && string.CompareOrdinal(t, before - 3, "and", 0, 3) == 0) before -= 3;
+                else if (before >= 2 && string.CompareOrdinal(t, before - 2, "or", 0, 2) == 0) before -= 2;
+                else if (before == open) break;
+                while (before > 0 && t[before - 1] is ' ' or ',') before--;
+                if (before <= 0 || t[before - 1] != '$') break;
+                end = before;
             }
+            if (spans.Count == 1)
+            {
+                int eq = spans[0].LastIndexOf('=');
+                return (eq >= 0 ? spans[0][(eq + 1)..] : spans[0]).Trim();
+            }
+            if (spans.Count > 1) return string.Join(", ", spans);
         }
         for (int i = tail.Length - 1; i >= 0; i--)
         {

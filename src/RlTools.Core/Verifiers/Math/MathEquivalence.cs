@@ -20,8 +20,9 @@ internal sealed record MathEquivalenceOptions
 /// Decides whether a predicted answer equals a gold answer, both parsed to <see cref="MathNode"/>.
 /// Rules, in order:
 /// <list type="number">
-/// <item>Equations and memberships: "x = 3" (or "x \in S") equals "3" (or S) when the left side is a variable; two equations are
-/// equal when both sides are pairwise equal, or when (lhs − rhs) of one is a non-zero constant multiple of the other's.</item>
+/// <item>Equations and memberships: against an answer that is not a relation, "x = 3", "f(x) = x^2" or "2 \times 5 = 10" stand
+/// for their last side and "x \in S" for S; two equations are equal when both sides are pairwise equal (either order), or when
+/// (lhs − rhs) of one is a non-zero constant multiple of the other's ("y = 2x + 1" = "2x − y + 1 = 0").</item>
 /// <item>Inequalities in one variable become intervals ("x ≥ 3" = [3, ∞), "x &lt; −1 or x &gt; 2" = (−∞,−1) ∪ (2,∞)).</item>
 /// <item>Lists and sets are order-insensitive multisets ("2, 3" = "\{3, 2\}"); a ± b is the set {a + b, a − b}; a list against a
 /// tuple is ordered; tuples and intervals compare item by item with the same brackets; a column or row vector equals a tuple.</item>
@@ -32,9 +33,12 @@ internal sealed record MathEquivalenceOptions
 /// <item>Percent and degrees: "25\%" equals 25 and 0.25; "30^\circ" equals 30 and \pi/6.</item>
 /// <item>Rounding (when <see cref="MathEquivalenceOptions.AcceptRounding"/>): (a) a decimal gold with d places accepts any prediction
 /// within half a unit of its last place (gold 0.3333 vs 1/3, gold 3.14 vs \pi), except a decimal prediction with d or fewer places,
-/// which must match exactly; (b) a decimal prediction with p ≥ 3 places stands for an exact gold that does not terminate within p
-/// places when it differs by less than 10^−p (rounded or truncated: 0.333 or 0.6667 for 1/3 or 2/3); never for integers or
-/// terminating golds (2.999 is not 3).</item>
+/// which must match exactly; (b) a decimal prediction with p ≥ 3 places (<see cref="MathEquivalenceOptions.MinPredictedPlaces"/>)
+/// stands for an exact gold that does not terminate within p places when it is that value rounded to p places (within half a
+/// unit) or truncated to p places (0.333 or 0.6667 or 0.6666 for 1/3 and 2/3, 3.142 for \pi; not 0.334, not 3.14); never for
+/// integers or terminating golds (2.999 is not 3, 0.13 is not 0.125).</item>
+/// <item>Sample points are positive reals, so identities that hold for positive variables (\sqrt{x^2} = |x| = x, \ln(xy) =
+/// \ln x + \ln y) are accepted.</item>
 /// <item>Text: lower-cased, \text and punctuation removed, compared as strings; also the fallback when a side does not parse.</item>
 /// </list>
 /// </summary>
