@@ -52,7 +52,7 @@ public static class AnswerExtractor
         if (Hashes(text) is { } h) return (Clip(h), Method.Hashes);
         if (Phrase(tail) is { } p) return (Clip(p), Method.Phrase);
         string trimmed = text.Trim();
-        if (isGold || (trimmed.Length <= 60 && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
+        if (isGold || (trimmed.Length <= MaxAnswerLength && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
         if (fallback && LastNumber(text) is { } n) return (n, Method.LastNumber);
         return (null, Method.None);
     }
@@ -309,10 +309,13 @@ public static class AnswerExtractor
             if (!char.IsDigit(tail[i])) continue;
             int end = i + 1;
             int start = i;
+            int group = 1;
             while (start > 0)
             {
                 char c = tail[start - 1];
-                if (char.IsDigit(c) || c == '.' || (c == ',' && start >= 2 && char.IsDigit(tail[start - 2]))) start--;
+                if (char.IsDigit(c)) { start--; group++; }
+                else if (c == ' ' && group == 3 && start >= 2 && char.IsDigit(tail[start - 2])) { start--; group = 0; } // 1 000 000
+                else if (c == '.' || (c == ',' && start >= 2 && char.IsDigit(tail[start - 2]))) { start--; group = 0; }
                 else if (c == ',' && start >= 3 && tail[start - 2] == '\\' && char.IsDigit(tail[start - 3])) start -= 2; // 1\,000
                 else break;
             }
@@ -323,7 +326,7 @@ public static class AnswerExtractor
                 while (start > 0 && char.IsDigit(tail[start - 1])) start--;
             }
             if (start > 0 && tail[start - 1] == '-') start--;
-            return tail[start..end].Trim('.', ',');
+            return tail[start..end].Trim('.', ',', ' ');
         }
         return null;
     }

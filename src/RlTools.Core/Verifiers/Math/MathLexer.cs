@@ -330,6 +330,20 @@ internal static class MathLexer
                 sb.Append(g);
                 i = j;
             }
+            else if (depth <= 0)
+            {
+                // Space as thousands separator: "10 000", "1 000 000" (groups of exactly three, not "2 1/4")
+                int jj = i, sgroups = 0;
+                var sg = new StringBuilder();
+                while (jj + 3 < s.Length && s[jj] == ' ' && char.IsDigit(s[jj + 1]) && char.IsDigit(s[jj + 2]) && char.IsDigit(s[jj + 3])
+                       && (jj + 4 == s.Length || !(char.IsDigit(s[jj + 4]) || s[jj + 4] is '/' or '.' or ',')))
+                {
+                    sg.Append(s, jj + 1, 3);
+                    sgroups++;
+                    jj += 4;
+                }
+                if (sgroups > 0) { sb.Append(sg); i = jj; }
+            }
         }
         if (i < s.Length && s[i] == '.' && i + 1 < s.Length && char.IsDigit(s[i + 1]))
         {
