@@ -87,6 +87,9 @@ internal sealed class MathEquivalence
 
         switch (g)
         {
+            case ListNode gl when gl.Items.Count is >= 2 and <= 4 && p is not (ListNode or SetNode or TupleNode) && AllEquivalent(gl.Items):
+                // a gold that lists equivalent forms ("\frac12 \text{ or } 0.5") accepts any of them
+                return Equal(gl.Items[0], p);
             case ListNode gl:
                 if (p is ListNode pl2) return Multiset(gl.Items, pl2.Items);
                 if (p is SetNode ps2) return Multiset(gl.Items, ps2.Items);
@@ -127,6 +130,12 @@ internal sealed class MathEquivalence
         if (p is SetNode { Items.Count: 1 } ps1) return Equal(g, ps1.Items[0]);
         if (p is TextNode) return TextEqual(g, p);
         return ScalarEqual(g, p);
+    }
+
+    private bool AllEquivalent(List<MathNode> items)
+    {
+        for (int k = 1; k < items.Count; k++) if (!Equal(items[0], items[k])) return false;
+        return true;
     }
 
     private static MathNode ExpandPm(PlusMinusNode pm)
@@ -409,6 +418,13 @@ internal sealed class MathEquivalence
         // Percent: 25% = 25 = 0.25; degrees: 30° = 30 = pi/6.
         var gs = Variants(g);
         var ps = Variants(p);
+        // A predicted "x%" stands for the number x only when the gold is a plain quantity of 1 or more (GSM8K's "25" for
+        // "what percent"); "0.2%" is not 0.2 and "(1/5)%" is not 1/5.
+        if (p is PercentNode or NegNode { Inner: PercentNode } && g is not PercentNode)
+        {
+            var gv = _eval.Numeric(g, new Dictionary<string, Complex>());
+            if (!(Finite(gv) && gv.Imaginary == 0 && System.Math.Abs(gv.Real) >= 1)) ps.RemoveAll(x => !ReferenceEquals(x, p));
+        }
         foreach (var a in gs)
             foreach (var b in ps)
                 if (!(ReferenceEquals(a, g) && ReferenceEquals(b, p)) && ValueEqual(a, b)) return true;
@@ -508,9 +524,11 @@ internal sealed class MathEquivalence
         foreach (char c in s.Replace("\\text", "", StringComparison.Ordinal).Replace("\\mathrm", "", StringComparison.Ordinal))
         {
             if (char.IsLetterOrDigit(c)) sb.Append(char.ToLowerInvariant(c));
-            else if (char.IsWhiteSpace(c) && sb.Length > 0 && sb[^1] != ' ') sb.Append(' ');
+            else if (sb.Length > 0 && sb[^1] != ' ') sb.Append(' ');
         }
-        var words = sb.ToString().Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w is not ("the" or "a" or "an")).ToList();
+        var words = sb.ToString().Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        // a leading article before a real word ("the Monday"), never a lone letter ("A", "A, C, E")
+        if (words.Count >= 2 && words[0] is "the" or "a" or "an" && words[1].Length >= 2) words.RemoveAt(0);
         return string.Join("", words);
     }
 }
