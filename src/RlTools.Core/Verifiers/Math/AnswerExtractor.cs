@@ -52,6 +52,8 @@ public static class AnswerExtractor
         if (Hashes(text) is { } h) return (Clip(h), Method.Hashes);
         if (Phrase(tail) is { } p) return (Clip(p), Method.Phrase);
         string trimmed = text.Trim();
+        // a gold written as prose ("Since x = 2, the sum is 5") stands for its last number
+        if (isGold && LooksLikeSentence(trimmed) && trimmed.Length > 40 && LastNumber(trimmed) is { } gn) return (gn, Method.LastNumber);
         if (isGold || (trimmed.Length <= MaxAnswerLength && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
         if (fallback && LastNumber(text) is { } n) return (n, Method.LastNumber);
         return (null, Method.None);

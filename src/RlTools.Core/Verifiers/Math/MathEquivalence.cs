@@ -95,6 +95,7 @@ internal sealed class MathEquivalence
                 if (p is SetNode ps2) return Multiset(gl.Items, ps2.Items);
                 if (p is TupleNode pt2) return Ordered(gl.Items, pt2.Items);
                 if (p is MatrixNode pm2 && Vector(pm2) is { } pvec) return Ordered(gl.Items, pvec);
+                if (p is TextNode) return TextEqual(g, p);
                 return gl.Items.Count == 1 && Equal(gl.Items[0], p);
             case SetNode gs:
                 if (p is SetNode ps) return Multiset(gs.Items, ps.Items);
@@ -529,6 +530,7 @@ internal sealed class MathEquivalence
         var words = sb.ToString().Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
         // a leading article before a real word ("the Monday"), never a lone letter ("A", "A, C, E")
         if (words.Count >= 2 && words[0] is "the" or "a" or "an" && words[1].Length >= 2) words.RemoveAt(0);
+        if (words.Count >= 3) words.RemoveAll(w => w is "and" or "or"); // "Monday and Tuesday" = "Monday, Tuesday"
         return string.Join("", words);
     }
 }
