@@ -59,6 +59,32 @@ public static class AnswerExtractor
         return (null, Method.None);
     }
 
+    /// <summary>
+    /// A multiple-choice option with its content, "(B) 12" or "\textbf{(B) } 12" or "B) 12": the letter and the content.
+    /// </summary>
+    public static bool TrySplitOption(string s, out char letter, out string content)
+    {
+        letter = '\0';
+        content = "";
+        string t = s.Replace("\\textbf{", "", StringComparison.Ordinal).Replace("\\text{", "", StringComparison.Ordinal).Replace("}", " ", StringComparison.Ordinal).Trim();
+        int i = 0;
+        bool paren = t.StartsWith('(');
+        if (paren) i++;
+        if (i + 1 >= t.Length || !(t[i] is >= 'A' and <= 'E') || t[i + 1] != ')') return false;
+        if (paren && i != 1) return false;
+        letter = t[i];
+        content = t[(i + 2)..].Trim();
+        return content.Length > 0;
+    }
+
+    /// <summary>A bare option letter: "B", "(B)", "\text{(B)}".</summary>
+    public static char? OptionLetter(string s)
+    {
+        string t = s.Replace("\\textbf", "", StringComparison.Ordinal).Replace("\\text", "", StringComparison.Ordinal).Replace("\\mathrm", "", StringComparison.Ordinal);
+        var chars = t.Where(c => !(c is '(' or ')' or '{' or '}' or ' ' or '$' or '.' or '*')).ToArray();
+        return chars.Length == 1 && chars[0] is >= 'A' and <= 'E' ? chars[0] : null;
+    }
+
     /// <summary>Three or more plain words (not LaTeX commands): prose, not a bare answer.</summary>
     private static bool LooksLikeSentence(string s)
     {
