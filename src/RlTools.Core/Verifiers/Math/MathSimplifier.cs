@@ -16,6 +16,9 @@ internal static class MathSimplifier
                 case MulNode m:
                 {
                     var fs = m.Factors.Select(f => Clean(f, budget)).ToList();
+                    // "x for all x", "5 apples and 3": words after math end the answer
+                    int firstWord = fs.FindIndex(IsUnit);
+                    if (firstWord > 0 && fs.Skip(firstWord).Any(f => !IsUnit(f))) fs = fs.Take(firstWord).ToList();
                     var math = fs.Where(f => !IsUnit(f)).ToList();
                     if (math.Count == 0) return new TextNode(string.Join(" ", fs.Select(TextOf)));
                     if (math.Count == fs.Count) return new MulNode(fs);
