@@ -45,6 +45,8 @@ internal static class MathSimplifier
                 case ListNode l:
                 {
                     var items = l.Items.Select(o => Clean(o, budget)).Where(o => !(o is TextNode tn && tn.Text.Length == 0)).ToList();
+                    // "42, which is the total": prose items next to math items are commentary
+                    if (items.Any(o => o is not TextNode) && items.Any(o => o is TextNode)) items = items.Where(o => o is not TextNode).ToList();
                     if (items.Count == 0) return new TextNode("");
                     return items.Count == 1 ? items[0] : new ListNode(items);
                 }
