@@ -90,6 +90,13 @@ public sealed class RlTestWeightController : IRewardWeighting
         $out[1].Reward | Should -Be 1.0
     }
 
+    It 'places the script-block component where -Verifier lists it' {
+        $r = New-TestRollout '#### 3' '3'
+        $out = $r | Measure-RlReward -Verifier ScriptBlock, Math -ScriptBlock { 0.5 } -Weight 4, 1
+        $out.Rewards['ScriptBlock'] | Should -Be 0.5
+        $out.Reward | Should -Be 3.0   # 4 * 0.5 + 1 * 1
+    }
+
     It 'reports a failing script block and leaves its component out' {
         $r = New-TestRollout '3' '3'
         $out = $r | Measure-RlReward -ScriptBlock { throw 'boom' } -ErrorVariable ev -ErrorAction SilentlyContinue

@@ -111,6 +111,13 @@ public sealed class MathVerifier : IVerifier
         if (pred is null || pred.Length == 0)
             return new VerificationResult { Score = _incorrect, IsCorrect = false, ExtractedAnswer = goldAnswer, Reason = "no answer found in the completion" };
 
+        // Multiple choice with content: "(B) 12" against "B" compares letters, against "12" compares contents.
+        bool predOption = AnswerExtractor.TrySplitOption(pred, out char pl, out string pc);
+        bool goldOption = AnswerExtractor.TrySplitOption(goldAnswer, out char gl, out string gc);
+        if (predOption && goldOption) { pred = pl.ToString(); goldAnswer = gl.ToString(); }
+        else if (predOption) pred = AnswerExtractor.OptionLetter(goldAnswer) is not null ? pl.ToString() : pc;
+        else if (goldOption) goldAnswer = AnswerExtractor.OptionLetter(pred) is not null ? gl.ToString() : gc;
+
         var budget = new Budget(_budget);
         MathNode? g = null, p = null;
         string? gErr = null, pErr = null;

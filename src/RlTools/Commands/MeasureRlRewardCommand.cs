@@ -53,7 +53,8 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
     private readonly List<string> _names = new();
     private readonly List<IVerifier> _verifiers = new();
     private readonly List<Rollout> _buffer = new();
-    private bool _hasScript;
+    private readonly List<int> _verifierIndex = new();
+    private int _scriptIndex = -1;
 
     protected override void BeginProcessing()
     {
@@ -71,12 +72,15 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
             {
                 if (ScriptBlock is null)
                     ThrowRlError("ScriptBlockMissing", ErrorCategory.InvalidArgument, raw, "The ScriptBlock verifier needs -ScriptBlock { ... } returning a number or $null.");
-                continue; // added below, in its place at the end
+                _scriptIndex = _names.Count; // the script block's component sits where it is listed
+                _names.Add(VerifierRegistry.ScriptBlockName);
+                continue;
             }
             try
             {
                 parameters.TryGetValue(info.Name, out var p);
                 _verifiers.Add(info.Create(p));
+                _verifierIndex.Add(_names.Count);
                 _names.Add(info.Name);
             }
             catch (ArgumentException e)
@@ -88,9 +92,9 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
             if (!seen.Contains(key))
                 ThrowRlError("ParametersForUnusedVerifier", ErrorCategory.InvalidArgument, key,
                     $"-Parameters has settings for '{key}', which is not in -Verifier ({string.Join(", ", _names)}). Add it to -Verifier or remove its entry.");
-        if (ScriptBlock is not null)
+        if (ScriptBlock is not null && _scriptIndex < 0)
         {
-            _hasScript = true;
+            _scriptIndex = _names.Count;
             _names.Add(VerifierRegistry.ScriptBlockName);
         }
         if (Weight is not null)
@@ -149,8 +153,8 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
         for (int i = 0; i < batch.Length; i++)
         {
             var components = new double?[_names.Count];
-            for (int k = 0; k < _verifiers.Count; k++) components[k] = results[i][k].Score;
-            if (_hasScript) components[^1] = RunScript(batch[i]);
+            for (int k = 0; k < _verifiers.Count; k++) components[_verifierIndex[k]] = results[i][k].Score;
+            if (_scriptIndex >= 0) components[_scriptIndex] = RunScript(batch[i]);
             RewardScorer.Apply(batch[i], _names, components, weights);
         }
         WeightController?.Observe(batch);

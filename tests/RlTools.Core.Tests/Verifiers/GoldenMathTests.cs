@@ -14,7 +14,18 @@ public sealed class GoldenMathTests(ITestOutputHelper output)
 {
     public sealed record GoldenCase(int Id, string Construct, string Gold, string Completion, bool Expected);
 
-    internal static readonly string FilePath = Path.Combine(AppContext.BaseDirectory, "Verifiers", "golden-math.jsonl");
+    internal static readonly string FilePath = Locate();
+
+    /// <summary>The data file beside this source file, found by walking up from the test binaries to the checkout.</summary>
+    private static string Locate()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "tests", "RlTools.Core.Tests", "Verifiers", "golden-math.jsonl");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("golden-math.jsonl not found above " + AppContext.BaseDirectory);
+    }
 
     public static IReadOnlyList<GoldenCase> Load()
     {

@@ -52,9 +52,37 @@ public static class AnswerExtractor
         if (Hashes(text) is { } h) return (Clip(h), Method.Hashes);
         if (Phrase(tail) is { } p) return (Clip(p), Method.Phrase);
         string trimmed = text.Trim();
-        if (isGold || (trimmed.Length <= 60 && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
+        // a gold written as prose ("Since x = 2, the sum is 5") stands for its last number
+        if (isGold && LooksLikeSentence(trimmed) && trimmed.Length > 40 && LastNumber(trimmed) is { } gn) return (gn, Method.LastNumber);
+        if (isGold || (trimmed.Length <= MaxAnswerLength && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
         if (fallback && LastNumber(text) is { } n) return (n, Method.LastNumber);
         return (null, Method.None);
+    }
+
+    /// <summary>
+    /// A multiple-choice option with its content, "(B) 12" or "\textbf{(B) } 12" or "B) 12": the letter and the content.
+    /// </summary>
+    public static bool TrySplitOption(string s, out char letter, out string content)
+    {
+        letter = '\0';
+        content = "";
+        string t = s.Replace("\\textbf{", "", StringComparison.Ordinal).Replace("\\text{", "", StringComparison.Ordinal).Replace("}", " ", StringComparison.Ordinal).Trim();
+        int i = 0;
+        bool paren = t.StartsWith('(');
+        if (paren) i++;
+        if (i + 1 >= t.Length || !(t[i] is >= 'A' and <= 'E') || t[i + 1] != ')') return false;
+        if (paren && i != 1) return false;
+        letter = t[i];
+        content = t[(i + 2)..].Trim();
+        return content.Length > 0;
+    }
+
+    /// <summary>A bare option letter: "B", "(B)", "\text{(B)}".</summary>
+    public static char? OptionLetter(string s)
+    {
+        string t = s.Replace("\\textbf", "", StringComparison.Ordinal).Replace("\\text", "", StringComparison.Ordinal).Replace("\\mathrm", "", StringComparison.Ordinal);
+        var chars = t.Where(c => !(c is '(' or ')' or '{' or '}' or ' ' or '$' or '.' or '*')).ToArray();
+        return chars.Length == 1 && chars[0] is >= 'A' and <= 'E' ? chars[0] : null;
     }
 
     /// <summary>Three or more plain words (not LaTeX commands): prose, not a bare answer.</summary>
@@ -279,24 +307,43 @@ public static class AnswerExtractor
         string t = tail.TrimEnd(' ', '\n', '\r', '\t', '.', '!');
         if (t.EndsWith('$'))
         {
-            int close = t.Length - 1;
-            int open = t.LastIndexOf('$', close - 1);
-            if (open >= 0 && close - open > 1)
+            // the closing chain of spans: "... the roots are $x = 2$ and $x = 3$"
+            var spans = new List<string>();
+            int end = t.Length;
+            while (end > 0 && t[end - 1] == '$' && spans.Count < 10)
             {
-                string span = t[(open + 1)..close];
-                int eq = span.LastIndexOf('=');
-                return (eq >= 0 ? span[(eq + 1)..] : span).Trim();
+                int close = end - 1;
+                int open = t.LastIndexOf('$', System.Math.Max(0, close - 1));
+                if (open < 0 || close - open <= 1) break;
+                spans.Insert(0, t[(open + 1)..close]);
+                int before = open;
+                while (before > 0 && t[before - 1] is ' ' or ',') before--;
+                if (before >= 3 && string.CompareOrdinal(t, before - 3, "and", 0, 3) == 0) before -= 3;
+                else if (before >= 2 && string.CompareOrdinal(t, before - 2, "or", 0, 2) == 0) before -= 2;
+                else if (before == open) break;
+                while (before > 0 && t[before - 1] is ' ' or ',') before--;
+                if (before <= 0 || t[before - 1] != '$') break;
+                end = before;
             }
+            if (spans.Count == 1)
+            {
+                int eq = spans[0].LastIndexOf('=');
+                return (eq >= 0 ? spans[0][(eq + 1)..] : spans[0]).Trim();
+            }
+            if (spans.Count > 1) return string.Join(", ", spans);
         }
         for (int i = tail.Length - 1; i >= 0; i--)
         {
             if (!char.IsDigit(tail[i])) continue;
             int end = i + 1;
             int start = i;
+            int group = 1;
             while (start > 0)
             {
                 char c = tail[start - 1];
-                if (char.IsDigit(c) || c == '.' || (c == ',' && start >= 2 && char.IsDigit(tail[start - 2]))) start--;
+                if (char.IsDigit(c)) { start--; group++; }
+                else if (c == ' ' && group == 3 && start >= 2 && char.IsDigit(tail[start - 2])) { start--; group = 0; } // 1 000 000
+                else if (c == '.' || (c == ',' && start >= 2 && char.IsDigit(tail[start - 2]))) { start--; group = 0; }
                 else if (c == ',' && start >= 3 && tail[start - 2] == '\\' && char.IsDigit(tail[start - 3])) start -= 2; // 1\,000
                 else break;
             }
@@ -307,7 +354,7 @@ public static class AnswerExtractor
                 while (start > 0 && char.IsDigit(tail[start - 1])) start--;
             }
             if (start > 0 && tail[start - 1] == '-') start--;
-            return tail[start..end].Trim('.', ',');
+            return tail[start..end].Trim('.', ',', ' ');
         }
         return null;
     }

@@ -20,8 +20,9 @@ internal sealed record MathEquivalenceOptions
 /// Decides whether a predicted answer equals a gold answer, both parsed to <see cref="MathNode"/>.
 /// Rules, in order:
 /// <list type="number">
-/// <item>Equations and memberships: "x = 3" (or "x \in S") equals "3" (or S) when the left side is a variable; two equations are
-/// equal when both sides are pairwise equal, or when (lhs − rhs) of one is a non-zero constant multiple of the other's.</item>
+/// <item>Equations and memberships: against an answer that is not a relation, "x = 3", "f(x) = x^2" or "2 \times 5 = 10" stand
+/// for their last side and "x \in S" for S; two equations are equal when both sides are pairwise equal (either order), or when
+/// (lhs − rhs) of one is a non-zero constant multiple of the other's ("y = 2x + 1" = "2x − y + 1 = 0").</item>
 /// <item>Inequalities in one variable become intervals ("x ≥ 3" = [3, ∞), "x &lt; −1 or x &gt; 2" = (−∞,−1) ∪ (2,∞)).</item>
 /// <item>Lists and sets are order-insensitive multisets ("2, 3" = "\{3, 2\}"); a ± b is the set {a + b, a − b}; a list against a
 /// tuple is ordered; tuples and intervals compare item by item with the same brackets; a column or row vector equals a tuple.</item>
@@ -32,9 +33,12 @@ internal sealed record MathEquivalenceOptions
 /// <item>Percent and degrees: "25\%" equals 25 and 0.25; "30^\circ" equals 30 and \pi/6.</item>
 /// <item>Rounding (when <see cref="MathEquivalenceOptions.AcceptRounding"/>): (a) a decimal gold with d places accepts any prediction
 /// within half a unit of its last place (gold 0.3333 vs 1/3, gold 3.14 vs \pi), except a decimal prediction with d or fewer places,
-/// which must match exactly; (b) a decimal prediction with p ≥ 3 places stands for an exact gold that does not terminate within p
-/// places when it differs by less than 10^−p (rounded or truncated: 0.333 or 0.6667 for 1/3 or 2/3); never for integers or
-/// terminating golds (2.999 is not 3).</item>
+/// which must match exactly; (b) a decimal prediction with p ≥ 3 places (<see cref="MathEquivalenceOptions.MinPredictedPlaces"/>)
+/// stands for an exact gold that does not terminate within p places when it is that value rounded to p places (within half a
+/// unit) or truncated to p places (0.333 or 0.6667 or 0.6666 for 1/3 and 2/3, 3.142 for \pi; not 0.334, not 3.14); never for
+/// integers or terminating golds (2.999 is not 3, 0.13 is not 0.125).</item>
+/// <item>Sample points are positive reals, so identities that hold for positive variables (\sqrt{x^2} = |x| = x, \ln(xy) =
+/// \ln x + \ln y) are accepted.</item>
 /// <item>Text: lower-cased, \text and punctuation removed, compared as strings; also the fallback when a side does not parse.</item>
 /// </list>
 /// </summary>
@@ -83,11 +87,15 @@ internal sealed class MathEquivalence
 
         switch (g)
         {
+            case ListNode gl when gl.Items.Count is >= 2 and <= 4 && p is not (ListNode or SetNode or TupleNode) && AllEquivalent(gl.Items):
+                // a gold that lists equivalent forms ("\frac12 \text{ or } 0.5") accepts any of them
+                return Equal(gl.Items[0], p);
             case ListNode gl:
                 if (p is ListNode pl2) return Multiset(gl.Items, pl2.Items);
                 if (p is SetNode ps2) return Multiset(gl.Items, ps2.Items);
                 if (p is TupleNode pt2) return Ordered(gl.Items, pt2.Items);
                 if (p is MatrixNode pm2 && Vector(pm2) is { } pvec) return Ordered(gl.Items, pvec);
+                if (p is TextNode) return TextEqual(g, p);
                 return gl.Items.Count == 1 && Equal(gl.Items[0], p);
             case SetNode gs:
                 if (p is SetNode ps) return Multiset(gs.Items, ps.Items);
@@ -123,6 +131,12 @@ internal sealed class MathEquivalence
         if (p is SetNode { Items.Count: 1 } ps1) return Equal(g, ps1.Items[0]);
         if (p is TextNode) return TextEqual(g, p);
         return ScalarEqual(g, p);
+    }
+
+    private bool AllEquivalent(List<MathNode> items)
+    {
+        for (int k = 1; k < items.Count; k++) if (!Equal(items[0], items[k])) return false;
+        return true;
     }
 
     private static MathNode ExpandPm(PlusMinusNode pm)
@@ -405,6 +419,13 @@ internal sealed class MathEquivalence
         // Percent: 25% = 25 = 0.25; degrees: 30° = 30 = pi/6.
         var gs = Variants(g);
         var ps = Variants(p);
+        // A predicted "x%" stands for the number x only when the gold is a plain quantity of 1 or more (GSM8K's "25" for
+        // "what percent"); "0.2%" is not 0.2 and "(1/5)%" is not 1/5.
+        if (p is PercentNode or NegNode { Inner: PercentNode } && g is not PercentNode)
+        {
+            var gv = _eval.Numeric(g, new Dictionary<string, Complex>());
+            if (!(Finite(gv) && gv.Imaginary == 0 && System.Math.Abs(gv.Real) >= 1)) ps.RemoveAll(x => !ReferenceEquals(x, p));
+        }
         foreach (var a in gs)
             foreach (var b in ps)
                 if (!(ReferenceEquals(a, g) && ReferenceEquals(b, p)) && ValueEqual(a, b)) return true;
@@ -504,9 +525,12 @@ internal sealed class MathEquivalence
         foreach (char c in s.Replace("\\text", "", StringComparison.Ordinal).Replace("\\mathrm", "", StringComparison.Ordinal))
         {
             if (char.IsLetterOrDigit(c)) sb.Append(char.ToLowerInvariant(c));
-            else if (char.IsWhiteSpace(c) && sb.Length > 0 && sb[^1] != ' ') sb.Append(' ');
+            else if (sb.Length > 0 && sb[^1] != ' ') sb.Append(' ');
         }
-        var words = sb.ToString().Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w is not ("the" or "a" or "an")).ToList();
+        var words = sb.ToString().Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        // a leading article before a real word ("the Monday"), never a lone letter ("A", "A, C, E")
+        if (words.Count >= 2 && words[0] is "the" or "a" or "an" && words[1].Length >= 2) words.RemoveAt(0);
+        if (words.Count >= 3) words.RemoveAll(w => w is "and" or "or"); // "Monday and Tuesday" = "Monday, Tuesday"
         return string.Join("", words);
     }
 }

@@ -92,6 +92,12 @@ internal static class MathLexer
                 while (i < s.Length && char.IsLetter(s[i]) && s[i] < 128) i++;
                 if (i == start) { i++; toks.Add(new Token(TokKind.Word, s.Substring(start, 1)) { SpaceBefore = space }); space = false; continue; }
                 string w = s[start..i];
+                // contractions: "it's", "don't" (a prime after one letter, f', stays)
+                if (w.Length >= 2 && i + 1 < s.Length && s[i] == '\'' && char.IsLetter(s[i + 1]))
+                {
+                    i++;
+                    while (i < s.Length && char.IsLetter(s[i])) i++;
+                }
                 // Number words: "five", "forty-eight", "twenty one"
                 if (NumberWord(w) is { } nw)
                 {
@@ -139,6 +145,13 @@ internal static class MathLexer
                     string content = rawContent.Trim();
                     if (name is "operatorname" && Functions.Contains(content)) { toks.Add(new Token(TokKind.Cmd, content) { SpaceBefore = space }); }
                     else if (content.Length > 0 && content.Length <= 40 && IsPlainNumber(content)) toks.Add(new Token(TokKind.Num, content.Replace(",", "", StringComparison.Ordinal)) { SpaceBefore = space });
+                    else if (content.Any(char.IsDigit) && content.Length < s.Length && !content.Contains('\\'))
+                    {
+                        // "\text{5 apples}": read the content as plain text (numbers and unit words)
+                        var inner = Tokenize(content, budget);
+                        inner.RemoveAt(inner.Count - 1);
+                        toks.AddRange(inner);
+                    }
                     else if (content.Length == 1 && char.IsLetter(content[0]) && !rawContent.StartsWith(' ') && !AfterQuantity(toks)) toks.Add(new Token(TokKind.Ident, content) { SpaceBefore = space });
                     else if (content.ToLowerInvariant() is "infinity" or "infty" or "inf" or "oo") toks.Add(new Token(TokKind.Cmd, "infty") { SpaceBefore = space });
                     else if (content.ToLowerInvariant() is "pi") toks.Add(new Token(TokKind.Cmd, "pi") { SpaceBefore = space });
@@ -329,6 +342,20 @@ internal static class MathLexer
             {
                 sb.Append(g);
                 i = j;
+            }
+            else if (depth <= 0)
+            {
+                // Space as thousands separator: "10 000", "1 000 000" (groups of exactly three, not "2 1/4")
+                int jj = i, sgroups = 0;
+                var sg = new StringBuilder();
+                while (jj + 3 < s.Length && s[jj] == ' ' && char.IsDigit(s[jj + 1]) && char.IsDigit(s[jj + 2]) && char.IsDigit(s[jj + 3])
+                       && (jj + 4 == s.Length || !(char.IsDigit(s[jj + 4]) || s[jj + 4] is '/' or '.' or ',')))
+                {
+                    sg.Append(s, jj + 1, 3);
+                    sgroups++;
+                    jj += 4;
+                }
+                if (sgroups > 0) { sb.Append(sg); i = jj; }
             }
         }
         if (i < s.Length && s[i] == '.' && i + 1 < s.Length && char.IsDigit(s[i + 1]))

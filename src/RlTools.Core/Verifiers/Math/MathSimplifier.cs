@@ -16,6 +16,9 @@ internal static class MathSimplifier
                 case MulNode m:
                 {
                     var fs = m.Factors.Select(f => Clean(f, budget)).ToList();
+                    // "x for all x", "5 apples and 3": words after math end the answer
+                    int firstWord = fs.FindIndex(IsUnit);
+                    if (firstWord > 0 && fs.Skip(firstWord).Any(f => !IsUnit(f))) fs = fs.Take(firstWord).ToList();
                     var math = fs.Where(f => !IsUnit(f)).ToList();
                     if (math.Count == 0) return new TextNode(string.Join(" ", fs.Select(TextOf)));
                     if (math.Count == fs.Count) return new MulNode(fs);
@@ -42,6 +45,8 @@ internal static class MathSimplifier
                 case ListNode l:
                 {
                     var items = l.Items.Select(o => Clean(o, budget)).Where(o => !(o is TextNode tn && tn.Text.Length == 0)).ToList();
+                    // "42, which is the total": prose items next to math items are commentary
+                    if (items.Any(o => o is not TextNode) && items.Any(o => o is TextNode)) items = items.Where(o => o is not TextNode).ToList();
                     if (items.Count == 0) return new TextNode("");
                     return items.Count == 1 ? items[0] : new ListNode(items);
                 }
