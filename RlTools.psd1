@@ -9,6 +9,8 @@
     Description          = 'RLVR post-training of language models from the shell: rollouts, reward verification, advantage estimation and policy updates over TorchSharp, one stage per cmdlet.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
+    # Loaded before the cmdlets so the record types ([RlTools.Core.Records.Rollout], ...) resolve by name right after import.
+    RequiredAssemblies   = @('out/RlTools/RlTools.Core.dll')
     FormatsToProcess     = @('out/RlTools/RlTools.Format.ps1xml')
     # Every binary cmdlet of the module; the compliance tests check each one.
     CmdletsToExport      = '*'
