@@ -14,6 +14,7 @@ function New-FullRollout {
     $r.Logprobs = [float[]](-0.1, [float]::NaN, [float]::NegativeInfinity, [float]::Epsilon, [float]::MaxValue, ([float]1 / 3))
     $r.Entropies = [float[]]([float]::PositiveInfinity, 0)
     $r.RefLogprobs = $null
+    $r.PromptLogprobs = [float[]](-2.5, [float]::NaN, -0.0, [float]::NegativeInfinity)
     $r.Values = [float[]](1e-40)
     $r.Reward = 0.1 + 0.2
     $r.Rewards = [System.Collections.Generic.Dictionary[string, System.Nullable[double]]]::new()
@@ -23,6 +24,7 @@ function New-FullRollout {
     $r.BaselineReward = -0.0
     $r.Advantage = [double]::NegativeInfinity
     $r.TokenAdvantages = [float[]](0.5, -0.5)
+    $r.LossMask = [float[]](1, 0, 0.25)
     $r.IsExpert = $true
     $r.Step = 12
     $nested = [System.Collections.Generic.Dictionary[string, object]]::new()

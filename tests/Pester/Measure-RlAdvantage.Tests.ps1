@@ -122,22 +122,24 @@ Describe 'Measure-RlAdvantage' {
         finally { Remove-Item $dir -Recurse -Force }
     }
 
-    # Needs Import-RlRollout / Export-RlRollout (the data area); skipped until they are in the module.
-    It 'round-trips JSONL: Import-RlRollout | Measure-RlAdvantage -Estimator <Name> | Export-RlRollout' -ForEach $Names -Skip:(-not (Get-Command Import-RlRollout -ErrorAction Ignore)) {
+    It 'round-trips JSONL: Import-RlRollout | Measure-RlAdvantage -Estimator <Name> | Export-RlRollout' -ForEach $Names {
         $dir = New-RlTestDirectory
         try {
             $in = Join-Path $dir 'x.jsonl'; $outFile = Join-Path $dir 'y.jsonl'
             $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL'))
             if ($Name -eq 'GRPOPassK') { $batch = @($batch | Where-Object PromptId -NE 'p2') }
-            # prompt_logprobs also travels as an unknown JSONL field (metadata) until the reader maps it
-            foreach ($r in $batch) { $r.Metadata['prompt_logprobs'] = $r.PromptLogprobs }
+            # every input travels as a real rollout field (ARM reads prompt_logprobs; no metadata fallback used here)
+            $batch | Where-Object { $_.Metadata.ContainsKey('prompt_logprobs') } | Should -BeNullOrEmpty
             $batch | Export-RlRollout $in
             Import-RlRollout $in | Measure-RlAdvantage -Estimator $Name -ErrorVariable errs | Export-RlRollout $outFile
             $errs | Should -BeNullOrEmpty
             $back = @(Import-RlRollout $outFile)
             $back.Count | Should -Be $batch.Count
             $back | Where-Object { $null -eq $_.Advantage } | Should -BeNullOrEmpty
-            for ($i = 0; $i -lt $back.Count; $i++) { $back[$i].PromptId | Should -Be $batch[$i].PromptId }
+            for ($i = 0; $i -lt $back.Count; $i++) {
+                $back[$i].PromptId | Should -Be $batch[$i].PromptId
+                ($back[$i].PromptLogprobs -join ',') | Should -Be ($batch[$i].PromptLogprobs -join ',')
+            }
             if ($Level -eq 'Token') { $back | Where-Object { $_.TokenAdvantages.Count -ne $_.CompletionTokens.Count } | Should -BeNullOrEmpty }
         }
         finally { Remove-Item $dir -Recurse -Force }

@@ -244,12 +244,14 @@ public sealed class RolloutCsvReader : IRecordReader<Rollout>
                 case RolloutFields.Logprobs: r.Logprobs = Floats(f, c); break;
                 case RolloutFields.Entropies: r.Entropies = Floats(f, c); break;
                 case RolloutFields.RefLogprobs: r.RefLogprobs = Floats(f, c); break;
+                case RolloutFields.PromptLogprobs: r.PromptLogprobs = Floats(f, c); break;
                 case RolloutFields.Values: r.Values = Floats(f, c); break;
                 case RolloutFields.Reward: r.Reward = ParseDouble(f, c); break;
                 case RolloutFields.Rewards: r.Rewards = c.Length == 0 ? null : _values.ParseCell(f, c, RolloutValueReader.ReadRewards); break;
                 case RolloutFields.BaselineReward: r.BaselineReward = ParseDouble(f, c); break;
                 case RolloutFields.Advantage: r.Advantage = ParseDouble(f, c); break;
                 case RolloutFields.TokenAdvantages: r.TokenAdvantages = Floats(f, c); break;
+                case RolloutFields.LossMask: r.LossMask = Floats(f, c); break;
                 case RolloutFields.IsExpert:
                     r.IsExpert = c switch
                     {
@@ -384,12 +386,14 @@ public sealed class RolloutCsvWriter : IRecordWriter<Rollout>
         cells[ix[RolloutFields.Logprobs]] = RolloutCsv.FormatFloats(r.Logprobs);
         cells[ix[RolloutFields.Entropies]] = RolloutCsv.FormatFloats(r.Entropies);
         cells[ix[RolloutFields.RefLogprobs]] = RolloutCsv.FormatFloats(r.RefLogprobs);
+        cells[ix[RolloutFields.PromptLogprobs]] = RolloutCsv.FormatFloats(r.PromptLogprobs);
         cells[ix[RolloutFields.Values]] = RolloutCsv.FormatFloats(r.Values);
         cells[ix[RolloutFields.Reward]] = RolloutCsv.FormatDouble(r.Reward);
         cells[ix[RolloutFields.Rewards]] = RolloutCsv.FormatRewards(r.Rewards);
         cells[ix[RolloutFields.BaselineReward]] = RolloutCsv.FormatDouble(r.BaselineReward);
         cells[ix[RolloutFields.Advantage]] = RolloutCsv.FormatDouble(r.Advantage);
         cells[ix[RolloutFields.TokenAdvantages]] = RolloutCsv.FormatFloats(r.TokenAdvantages);
+        cells[ix[RolloutFields.LossMask]] = RolloutCsv.FormatFloats(r.LossMask);
         cells[ix[RolloutFields.IsExpert]] = r.IsExpert ? "true" : "false";
         cells[ix[RolloutFields.Step]] = r.Step?.ToString(inv) ?? "";
         cells[ix[RolloutFields.Metadata]] = JsonValues.ToJson(r.Metadata ?? new Dictionary<string, object?>(), ForeignValue);

@@ -23,12 +23,14 @@ public static class RolloutEquality
         if (!SameFloats(a.Logprobs, b.Logprobs)) return RolloutFields.Logprobs + " differ";
         if (!SameFloats(a.Entropies, b.Entropies)) return RolloutFields.Entropies + " differ";
         if (!SameFloats(a.RefLogprobs, b.RefLogprobs)) return RolloutFields.RefLogprobs + " differ";
+        if (!SameFloats(a.PromptLogprobs, b.PromptLogprobs)) return RolloutFields.PromptLogprobs + " differ";
         if (!SameFloats(a.Values, b.Values)) return RolloutFields.Values + " differ";
         if (!SameDouble(a.Reward, b.Reward)) return Show(RolloutFields.Reward, a.Reward, b.Reward);
         if (!SameRewards(a.Rewards, b.Rewards)) return RolloutFields.Rewards + " differ";
         if (!SameDouble(a.BaselineReward, b.BaselineReward)) return Show(RolloutFields.BaselineReward, a.BaselineReward, b.BaselineReward);
         if (!SameDouble(a.Advantage, b.Advantage)) return Show(RolloutFields.Advantage, a.Advantage, b.Advantage);
         if (!SameFloats(a.TokenAdvantages, b.TokenAdvantages)) return RolloutFields.TokenAdvantages + " differ";
+        if (!SameFloats(a.LossMask, b.LossMask)) return RolloutFields.LossMask + " differ";
         if (a.IsExpert != b.IsExpert) return Show(RolloutFields.IsExpert, a.IsExpert, b.IsExpert);
         if (a.Step != b.Step) return Show(RolloutFields.Step, a.Step, b.Step);
         if (!JsonValues.DeepEquals(a.Metadata, b.Metadata)) return Show(RolloutFields.Metadata, JsonValues.ToJson(a.Metadata), JsonValues.ToJson(b.Metadata));

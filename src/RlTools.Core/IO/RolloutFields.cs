@@ -14,12 +14,14 @@ public static class RolloutFields
     public const string Logprobs = "logprobs";
     public const string Entropies = "entropies";
     public const string RefLogprobs = "ref_logprobs";
+    public const string PromptLogprobs = "prompt_logprobs";
     public const string Values = "values";
     public const string Reward = "reward";
     public const string Rewards = "rewards";
     public const string BaselineReward = "baseline_reward";
     public const string Advantage = "advantage";
     public const string TokenAdvantages = "token_advantages";
+    public const string LossMask = "loss_mask";
     public const string IsExpert = "is_expert";
     public const string Step = "step";
     public const string Metadata = "metadata";
@@ -28,8 +30,8 @@ public static class RolloutFields
     public static readonly IReadOnlyList<string> All = new[]
     {
         PromptId, SampleIndex, Prompt, Answer, Completion, FinishReason, PromptTokens, CompletionTokens,
-        Logprobs, Entropies, RefLogprobs, Values, Reward, Rewards, BaselineReward, Advantage, TokenAdvantages,
-        IsExpert, Step, Metadata,
+        Logprobs, Entropies, RefLogprobs, PromptLogprobs, Values, Reward, Rewards, BaselineReward, Advantage,
+        TokenAdvantages, LossMask, IsExpert, Step, Metadata,
     };
 
     private static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);

@@ -94,12 +94,14 @@ public sealed class RolloutJsonlReader : IRecordReader<Rollout>
             else if (r.ValueTextEquals("logprobs"u8)) { field = RolloutFields.Logprobs; r.Read(); ro.Logprobs = _values.ReadFloats(ref r, field); }
             else if (r.ValueTextEquals("entropies"u8)) { field = RolloutFields.Entropies; r.Read(); ro.Entropies = _values.ReadFloats(ref r, field); }
             else if (r.ValueTextEquals("ref_logprobs"u8)) { field = RolloutFields.RefLogprobs; r.Read(); ro.RefLogprobs = _values.ReadFloats(ref r, field); }
+            else if (r.ValueTextEquals("prompt_logprobs"u8)) { field = RolloutFields.PromptLogprobs; r.Read(); ro.PromptLogprobs = _values.ReadFloats(ref r, field); }
             else if (r.ValueTextEquals("values"u8)) { field = RolloutFields.Values; r.Read(); ro.Values = _values.ReadFloats(ref r, field); }
             else if (r.ValueTextEquals("reward"u8)) { field = RolloutFields.Reward; r.Read(); ro.Reward = RolloutValueReader.ReadDouble(ref r, field); }
             else if (r.ValueTextEquals("rewards"u8)) { field = RolloutFields.Rewards; r.Read(); ro.Rewards = RolloutValueReader.ReadRewards(ref r, field); }
             else if (r.ValueTextEquals("baseline_reward"u8)) { field = RolloutFields.BaselineReward; r.Read(); ro.BaselineReward = RolloutValueReader.ReadDouble(ref r, field); }
             else if (r.ValueTextEquals("advantage"u8)) { field = RolloutFields.Advantage; r.Read(); ro.Advantage = RolloutValueReader.ReadDouble(ref r, field); }
             else if (r.ValueTextEquals("token_advantages"u8)) { field = RolloutFields.TokenAdvantages; r.Read(); ro.TokenAdvantages = _values.ReadFloats(ref r, field); }
+            else if (r.ValueTextEquals("loss_mask"u8)) { field = RolloutFields.LossMask; r.Read(); ro.LossMask = _values.ReadFloats(ref r, field); }
             else if (r.ValueTextEquals("is_expert"u8)) { field = RolloutFields.IsExpert; r.Read(); ro.IsExpert = RolloutValueReader.ReadBool(ref r, field); }
             else if (r.ValueTextEquals("step"u8)) { field = RolloutFields.Step; r.Read(); ro.Step = RolloutValueReader.ReadNullableInt(ref r, field); }
             else if (r.ValueTextEquals("metadata"u8))
@@ -183,6 +185,7 @@ public sealed class RolloutJsonlWriter : IRecordWriter<Rollout>
         WriteFloats("logprobs"u8, r.Logprobs);
         WriteFloats("entropies"u8, r.Entropies);
         WriteFloats("ref_logprobs"u8, r.RefLogprobs);
+        WriteFloats("prompt_logprobs"u8, r.PromptLogprobs);
         WriteFloats("values"u8, r.Values);
         WriteDouble("reward"u8, r.Reward);
         w.WritePropertyName("rewards"u8);
@@ -200,6 +203,7 @@ public sealed class RolloutJsonlWriter : IRecordWriter<Rollout>
         WriteDouble("baseline_reward"u8, r.BaselineReward);
         WriteDouble("advantage"u8, r.Advantage);
         WriteFloats("token_advantages"u8, r.TokenAdvantages);
+        WriteFloats("loss_mask"u8, r.LossMask);
         w.WriteBoolean("is_expert"u8, r.IsExpert);
         w.WritePropertyName("step"u8);
         if (r.Step is int s) w.WriteNumberValue(s); else w.WriteNullValue();

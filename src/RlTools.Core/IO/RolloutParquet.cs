@@ -35,12 +35,14 @@ public static class RolloutParquet
         new ListField(RolloutFields.Logprobs, new DataField<float>("element")),
         new ListField(RolloutFields.Entropies, new DataField<float>("element")),
         new ListField(RolloutFields.RefLogprobs, new DataField<float>("element")),
+        new ListField(RolloutFields.PromptLogprobs, new DataField<float>("element")),
         new ListField(RolloutFields.Values, new DataField<float>("element")),
         new DataField<double?>(RolloutFields.Reward),
         new DataField<string>(RolloutFields.Rewards, true),
         new DataField<double?>(RolloutFields.BaselineReward),
         new DataField<double?>(RolloutFields.Advantage),
         new ListField(RolloutFields.TokenAdvantages, new DataField<float>("element")),
+        new ListField(RolloutFields.LossMask, new DataField<float>("element")),
         new DataField<bool>(RolloutFields.IsExpert),
         new DataField<int?>(RolloutFields.Step),
         new DataField<string>(RolloutFields.Metadata, true),
@@ -127,12 +129,14 @@ public sealed class RolloutParquetReader : IRecordReader<Rollout>
                 case RolloutFields.Logprobs: r.Logprobs = Floats(f, v); break;
                 case RolloutFields.Entropies: r.Entropies = Floats(f, v); break;
                 case RolloutFields.RefLogprobs: r.RefLogprobs = Floats(f, v); break;
+                case RolloutFields.PromptLogprobs: r.PromptLogprobs = Floats(f, v); break;
                 case RolloutFields.Values: r.Values = Floats(f, v); break;
                 case RolloutFields.Reward: r.Reward = ToDouble(f, v); break;
                 case RolloutFields.Rewards: r.Rewards = Rewards(f, v); break;
                 case RolloutFields.BaselineReward: r.BaselineReward = ToDouble(f, v); break;
                 case RolloutFields.Advantage: r.Advantage = ToDouble(f, v); break;
                 case RolloutFields.TokenAdvantages: r.TokenAdvantages = Floats(f, v); break;
+                case RolloutFields.LossMask: r.LossMask = Floats(f, v); break;
                 case RolloutFields.IsExpert: r.IsExpert = v switch { null => false, bool b => b, _ => throw new FieldException(f, "must be a boolean column.") }; break;
                 case RolloutFields.Step: r.Step = ToInt(f, v); break;
                 case RolloutFields.Metadata: r.Metadata = Map(f, v) ?? new(StringComparer.Ordinal); break;
@@ -307,12 +311,14 @@ public sealed class RolloutParquetWriter : IRecordWriter<Rollout>
                 [RolloutFields.Logprobs] = r.Logprobs,
                 [RolloutFields.Entropies] = r.Entropies,
                 [RolloutFields.RefLogprobs] = r.RefLogprobs,
+                [RolloutFields.PromptLogprobs] = r.PromptLogprobs,
                 [RolloutFields.Values] = r.Values,
                 [RolloutFields.Reward] = r.Reward,
                 [RolloutFields.Rewards] = r.Rewards is null ? null : RolloutCsv.FormatRewards(r.Rewards),
                 [RolloutFields.BaselineReward] = r.BaselineReward,
                 [RolloutFields.Advantage] = r.Advantage,
                 [RolloutFields.TokenAdvantages] = r.TokenAdvantages,
+                [RolloutFields.LossMask] = r.LossMask,
                 [RolloutFields.IsExpert] = r.IsExpert,
                 [RolloutFields.Step] = r.Step,
                 [RolloutFields.Metadata] = Checked(JsonValues.ToJson(r.Metadata ?? new Dictionary<string, object?>(), ForeignValue)),
@@ -325,7 +331,8 @@ public sealed class RolloutParquetWriter : IRecordWriter<Rollout>
         }
         _batch.Add(row);
         _values += (r.PromptTokens?.Length ?? 0) + (r.CompletionTokens?.Length ?? 0) + (r.Logprobs?.Length ?? 0) + (r.Entropies?.Length ?? 0)
-            + (r.RefLogprobs?.Length ?? 0) + (r.Values?.Length ?? 0) + (r.TokenAdvantages?.Length ?? 0)
+            + (r.RefLogprobs?.Length ?? 0) + (r.PromptLogprobs?.Length ?? 0) + (r.Values?.Length ?? 0)
+            + (r.TokenAdvantages?.Length ?? 0) + (r.LossMask?.Length ?? 0)
             + (r.Prompt.Length + r.Completion.Length) / 4;
         if (_batch.Count >= MaxRows || _values >= MaxValues) Flush();
     }

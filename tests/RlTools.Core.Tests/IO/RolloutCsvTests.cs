@@ -50,7 +50,7 @@ public class RolloutCsvTests
         string text = Encoding.UTF8.GetString(Write([r]));
         string[] lines = text.Split('\n');
         Assert.StartsWith("prompt_id,sample_index,prompt,answer,completion,finish_reason,prompt_tokens,", lines[0]);
-        Assert.Equal("a,0,p,,c,,,,\"[-0.5,NaN]\",,,,1.0,,,,,false,,\"{\"\"k\"\":1}\"", lines[1]);
+        Assert.Equal("a,0,p,,c,,,,\"[-0.5,NaN]\",,,,,1.0,,,,,,false,,\"{\"\"k\"\":1}\"", lines[1]);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public class RolloutJsonlTests
     public void Writes_the_design_field_names_in_order_then_extra_fields()
     {
         string line = Encoding.UTF8.GetString(Write([RolloutSamples.Minimal("a", 1)])).TrimEnd('\n');
-        Assert.Equal("""{"prompt_id":"a","sample_index":1,"prompt":"p","answer":null,"completion":"c","finish_reason":null,"prompt_tokens":null,"completion_tokens":null,"logprobs":null,"entropies":null,"ref_logprobs":null,"values":null,"reward":null,"rewards":null,"baseline_reward":null,"advantage":null,"token_advantages":null,"is_expert":false,"step":null,"metadata":{}}""", line);
+        Assert.Equal("""{"prompt_id":"a","sample_index":1,"prompt":"p","answer":null,"completion":"c","finish_reason":null,"prompt_tokens":null,"completion_tokens":null,"logprobs":null,"entropies":null,"ref_logprobs":null,"prompt_logprobs":null,"values":null,"reward":null,"rewards":null,"baseline_reward":null,"advantage":null,"token_advantages":null,"loss_mask":null,"is_expert":false,"step":null,"metadata":{}}""", line);
     }
 
     [Fact]

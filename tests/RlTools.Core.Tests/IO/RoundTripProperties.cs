@@ -62,6 +62,7 @@ public static class RolloutArbitraries
         from logprobs in ArrayOrNull(Float())
         from entropies in ArrayOrNull(Float())
         from refLogprobs in ArrayOrNull(Float())
+        from promptLogprobs in ArrayOrNull(Float())
         from values in ArrayOrNull(Float())
         from reward in OrNull(Double())
         from rewards in Gen.Frequency((1, Gen.Constant<Dictionary<string, double?>?>(null)),
@@ -69,6 +70,7 @@ public static class RolloutArbitraries
         from baseline in OrNull(Double())
         from advantage in OrNull(Double())
         from tokenAdvantages in ArrayOrNull(Float())
+        from lossMask in ArrayOrNull(Float())
         from expert in Gen.Elements(true, false)
         from step in OrNull(Gen.Choose(int.MinValue, int.MaxValue))
         from metadata in Map(2)
@@ -77,8 +79,8 @@ public static class RolloutArbitraries
         {
             PromptId = id, SampleIndex = index, Prompt = prompt, Answer = answer, Completion = completion, FinishReason = finish,
             PromptTokens = promptTokens, CompletionTokens = completionTokens, Logprobs = logprobs, Entropies = entropies,
-            RefLogprobs = refLogprobs, Values = values, Reward = reward, Rewards = rewards, BaselineReward = baseline,
-            Advantage = advantage, TokenAdvantages = tokenAdvantages, IsExpert = expert, Step = step, Metadata = metadata,
+            RefLogprobs = refLogprobs, PromptLogprobs = promptLogprobs, Values = values, Reward = reward, Rewards = rewards, BaselineReward = baseline,
+            Advantage = advantage, TokenAdvantages = tokenAdvantages, LossMask = lossMask, IsExpert = expert, Step = step, Metadata = metadata,
             Extra = extra.Where(kv => !RolloutFields.IsKnown(kv.Key) && kv.Key != RolloutParquet.ExtraColumn)
                 .ToDictionary(kv => kv.Key, kv => (object?)kv.Value, StringComparer.Ordinal),
         };
