@@ -54,7 +54,7 @@ Describe 'Invoke-RlRollout' {
         $err[0].FullyQualifiedErrorId | Should -Be 'PromptMissing,RlTools.Commands.InvokeRlRolloutCommand'
     }
 
-    It 'is reproducible with -Seed, whatever the batch size' {
+    It 'is reproducible with -Seed, and greedy decoding does not depend on the batch size' {
         $a = New-Prompts | Invoke-RlRollout -Policy $Policy -GroupSize 2 -MaxTokens 10 -Seed 5 -BatchSize 4
         $b = New-Prompts | Invoke-RlRollout -Policy $Policy -GroupSize 2 -MaxTokens 10 -Seed 5 -BatchSize 4
         ($a.Completion -join '|') | Should -Be ($b.Completion -join '|')

@@ -143,3 +143,29 @@ public class DecoderLMInitTests
         Assert.All(pa["model.layers.0.self_attn.q_proj.bias"], x => Assert.Equal(0f, x));
     }
 }
+
+public class DecoderLMTrainingTests
+{
+    [Fact]
+    public void Gradients_flow_to_every_weight_and_stay_finite_with_left_padding()
+    {
+        using var model = TestModels.Random(TestModels.Config("qwen3", tie: true, bias: true), seed: 4, std: 0.2);
+        model.train();
+        using var scope = NewDisposeScope();
+        var ids = tensor(new long[] { 0, 0, 5, 6, 7, 1, 2, 3, 4, 5 }, new long[] { 2, 5 });
+        var mask = tensor(new long[] { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 }, new long[] { 2, 5 });
+        Tensor logp = model.Forward(ids, mask).log_softmax(-1);
+        // Mean log-prob of the next real token, over real positions only.
+        Tensor target = ids.narrow(1, 1, 4).unsqueeze(-1);
+        Tensor lp = logp.narrow(1, 0, 4).gather(-1, target).squeeze(-1) * mask.narrow(1, 0, 4).to(ScalarType.Float32);
+        (-lp.sum()).backward();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            Assert.NotNull(p.grad);
+            float[] g = p.grad!.data<float>().ToArray();
+            Assert.DoesNotContain(g, x => !float.IsFinite(x));
+            if (!name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("q_proj") || name.Contains("v_proj"))
+                Assert.Contains(g, x => x != 0); // k_proj.bias has an exactly-zero gradient (softmax is shift-invariant)
+        }
+    }
+}
