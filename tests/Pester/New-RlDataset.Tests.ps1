@@ -5,7 +5,7 @@ BeforeAll {
 
 Describe 'New-RlDataset' {
     It 'completes -Task from the registry' {
-        (TabExpansion2 -inputScript 'New-RlDataset -Task ' -cursorColumn 20).CompletionMatches.CompletionText | Should -Be @('Arithmetic', 'Countdown')
+        (TabExpansion2 -inputScript 'New-RlDataset -Task ' -cursorColumn 20).CompletionMatches.CompletionText | Should -Be @('Arithmetic', 'ArithmeticFixed', 'Countdown')
         (TabExpansion2 -inputScript 'New-RlDataset -Task co' -cursorColumn 22).CompletionMatches.CompletionText | Should -Be 'Countdown'
     }
 

@@ -58,6 +58,7 @@ public sealed class CompareRlAdvantageEstimatorCommand : RlCmdlet
 
     /// <summary>Policy loss (Get-RlPolicyLoss).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(PolicyLossCompleter))]
     public string Loss { get; set; } = "PPO";
 
     /// <summary>Learning rate of every run.</summary>
