@@ -43,6 +43,31 @@ Describe 'Export-RlPolicy' {
         $dir | Should -Not -Exist
     }
 
+    It 'writes nothing with -IncludeOptimizerState -WhatIf' {
+        $trained = New-RlPolicy -Config Tiny -Tokenizer Byte -Seed 5
+        $batch = New-RlDataset -Task ArithmeticFixed -Count 4 -Seed 1 -WithSolution | ConvertTo-RlRollout -Policy $trained |
+            ForEach-Object { $_.Advantage = 1.0; $_ }
+        $null = $batch | Update-RlPolicy -Policy $trained -LearningRate 1e-3
+        $dir = Join-Path (New-RlTestDirectory) 'ckpt'
+        Export-RlPolicy -Policy $trained -Path $dir -IncludeOptimizerState -WhatIf
+        $dir | Should -Not -Exist
+        Export-RlPolicy -Policy $trained -Path $dir -IncludeOptimizerState
+        foreach ($f in 'model.safetensors', 'trainer_state.json', 'optimizer.safetensors') { Join-Path $dir $f | Should -Exist }
+        (Get-Content (Join-Path $dir 'trainer_state.json') -Raw | ConvertFrom-Json).Step | Should -Be 1
+        Get-ChildItem (Split-Path $dir) | Should -HaveCount 1 # no temporary folder left beside it
+        $trained.Dispose()
+    }
+
+    It 'warns and writes weights only when the policy has no trainer state' {
+        $dir = Join-Path (New-RlTestDirectory) 'ckpt'
+        $warn = $null
+        Export-RlPolicy -Policy $Policy -Path $dir -IncludeOptimizerState -WarningVariable warn -WarningAction SilentlyContinue
+        $warn | Should -HaveCount 1
+        "$($warn[0])" | Should -Match 'no trainer state'
+        Join-Path $dir 'model.safetensors' | Should -Exist
+        Join-Path $dir 'trainer_state.json' | Should -Not -Exist
+    }
+
     It 'refuses a file as the target' {
         $file = Join-Path (New-RlTestDirectory) 'file.txt'
         Set-Content $file 'x'

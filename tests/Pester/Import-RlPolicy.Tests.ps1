@@ -75,3 +75,74 @@ Describe 'Import-RlPolicy' {
         { Import-RlPolicy (New-Checkpoint) -Device tpu -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,RlTools.Commands.ImportRlPolicyCommand'
     }
 }
+
+Describe 'Import-RlPolicy -Resume' {
+    BeforeAll {
+        $script:Threads = (Get-RlDevice).Threads
+        $null = Get-RlDevice -Threads 1 # one thread: deterministic and fast for tiny tensors
+        $script:Tok = New-RlPolicy -Config Tiny -Tokenizer Byte -Seed 1 # tokenizes the batches only
+        # A fixed batch: arithmetic demonstrations with alternating advantages (+1/-1).
+        function Get-Batch([int] $Seed) {
+            $i = 0
+            New-RlDataset -Task ArithmeticFixed -Count 8 -Seed $Seed -WithSolution | ConvertTo-RlRollout -Policy $Tok |
+                ForEach-Object { $_.Advantage = if ($i++ % 2) { 1.0 } else { -1.0 }; $_ }
+        }
+        function Invoke-Steps($Policy, [int[]] $Seeds) {
+            foreach ($s in $Seeds) { $null = Get-Batch $s | Update-RlPolicy -Policy $Policy -LearningRate 1e-3 -MiniBatchSize 4 }
+        }
+        function Get-WeightBytes($Policy) {
+            $dir = Join-Path (New-RlTestDirectory) 'w'
+            Export-RlPolicy -Policy $Policy -Path $dir
+            , [IO.File]::ReadAllBytes((Join-Path $dir 'model.safetensors'))
+        }
+    }
+    AfterAll { $null = Get-RlDevice -Threads $script:Threads }
+
+    It 'resumes an interrupted run bit for bit, and differs without -Resume' {
+        # Uninterrupted: 3 update calls of 2 optimizer steps; checkpoint after step k = 2.
+        $full = New-RlPolicy -Config Tiny -Tokenizer Byte -Seed 1
+        Invoke-Steps $full 1
+        $ckpt = Join-Path (New-RlTestDirectory) 'ckpt'
+        Export-RlPolicy -Policy $full -Path $ckpt -IncludeOptimizerState
+        Join-Path $ckpt 'trainer_state.json' | Should -Exist
+        Join-Path $ckpt 'optimizer.safetensors' | Should -Exist
+        Invoke-Steps $full 2, 3
+
+        $resumed = Import-RlPolicy $ckpt -Resume
+        $resumed.Step | Should -Be 2
+        Invoke-Steps $resumed 2, 3
+        $resumed.Step | Should -Be 6
+
+        $fresh = Import-RlPolicy $ckpt # same weights, no optimizer moments
+        $fresh.Step | Should -Be 0
+        Invoke-Steps $fresh 2, 3
+
+        $expected = Get-WeightBytes $full
+        $got = Get-WeightBytes $resumed
+        $other = Get-WeightBytes $fresh
+        $got.Length | Should -Be $expected.Length
+        $got.GetType() | Should -Be ([byte[]])
+        [Linq.Enumerable]::SequenceEqual($got, $expected) | Should -BeTrue
+        [Linq.Enumerable]::SequenceEqual($other, $expected) | Should -BeFalse
+        $full.Dispose(); $resumed.Dispose(); $fresh.Dispose()
+    }
+
+    It 'names a folder without trainer state' {
+        $err = $null
+        $p = Import-RlPolicy (New-Checkpoint) -Resume -ErrorAction SilentlyContinue -ErrorVariable err
+        $p | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'TrainerStateNotFound,RlTools.Commands.ImportRlPolicyCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].Exception.Message | Should -Match 'IncludeOptimizerState'
+    }
+
+    It 'names a corrupt trainer state' {
+        $p = New-RlPolicy -Config Tiny -Tokenizer Byte -Seed 1
+        Invoke-Steps $p 1
+        $ckpt = Join-Path (New-RlTestDirectory) 'ckpt'
+        Export-RlPolicy -Policy $p -Path $ckpt -IncludeOptimizerState
+        Set-Content (Join-Path $ckpt 'trainer_state.json') '{ not json'
+        { Import-RlPolicy $ckpt -Resume -ErrorAction Stop } | Should -Throw -ErrorId 'TrainerStateInvalid,RlTools.Commands.ImportRlPolicyCommand'
+        $p.Dispose()
+    }
+}

@@ -128,9 +128,11 @@ public static class PolicyFiles
     /// <summary>
     /// Writes <paramref name="policy"/> to <paramref name="dir"/> in the Hugging Face layout, atomically (a temporary sibling
     /// folder renamed into place). Weights go to one model.safetensors, or to shards of at most
-    /// <paramref name="maxShardBytes"/> with an index when they do not fit.
+    /// <paramref name="maxShardBytes"/> with an index when they do not fit. <paramref name="writeExtra"/>, when given, runs
+    /// last inside the same temporary folder (Export-RlPolicy -IncludeOptimizerState writes the trainer state there), so
+    /// weights and extras land with one rename.
     /// </summary>
-    public static void Save(Policy policy, string dir, long maxShardBytes = 5L << 30)
+    public static void Save(Policy policy, string dir, long maxShardBytes = 5L << 30, Action<string>? writeExtra = null)
     {
         if (policy.Model is not DecoderLM model) throw new NotSupportedException($"Only decoder models can be exported; this policy holds {policy.Model.GetType().Name}.");
         if (policy.Tokenizer is not ByteTokenizer && (policy.TokenizerPath is null || !File.Exists(Path.Combine(policy.TokenizerPath, "tokenizer.json"))))
@@ -170,6 +172,7 @@ public static class PolicyFiles
                     if (File.Exists(src)) File.Copy(src, Path.Combine(tmp, f));
                 }
             }
+            writeExtra?.Invoke(tmp);
         });
     }
 

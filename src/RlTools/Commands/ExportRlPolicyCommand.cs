@@ -22,6 +22,14 @@ public sealed class ExportRlPolicyCommand : RlCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>
+    /// Also write the trainer state (optimizer moments, step, learning-rate schedule, LIFT masks, RNG state) into the
+    /// same folder, in the same atomic write as the weights, so Import-RlPolicy -Resume can continue the run exactly.
+    /// A policy that has not been updated yet has no trainer state: the weights are written alone, with a warning.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter IncludeOptimizerState { get; set; }
+
     /// <summary>Emit the written folder.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -42,7 +50,10 @@ public sealed class ExportRlPolicyCommand : RlCmdlet
         if (!ShouldProcess(full, "Export policy")) return;
         try
         {
-            PolicyEngine.Export(Policy!, full);
+            bool withState = IncludeOptimizerState && UpdateEngine.HasTrainerState(Policy!);
+            if (IncludeOptimizerState && !withState)
+                WriteWarning($"The policy has no trainer state yet (it has not been through Update-RlPolicy); '{full}' gets the weights only, and Import-RlPolicy -Resume on it will report TrainerStateNotFound.");
+            PolicyEngine.Export(Policy!, full, withState);
             if (PassThru) WriteObject(new DirectoryInfo(full));
         }
         catch (RlEngineException e)

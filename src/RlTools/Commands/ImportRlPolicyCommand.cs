@@ -28,6 +28,13 @@ public sealed class ImportRlPolicyCommand : RlCmdlet
     [Parameter]
     public SwitchParameter Frozen { get; set; }
 
+    /// <summary>
+    /// Also restore the trainer state (optimizer moments, step, schedule, RNG) written by
+    /// Export-RlPolicy -IncludeOptimizerState, so the next Update-RlPolicy continues the interrupted run exactly.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
     protected override void ProcessRecord()
     {
         string full = ResolveFileSystemPath(Path);
@@ -35,7 +42,14 @@ public sealed class ImportRlPolicyCommand : RlCmdlet
             full = System.IO.Path.GetDirectoryName(full)!;
         try
         {
-            WriteObject(PolicyEngine.Import(full, Device, DType, Frozen.IsPresent));
+            Policy policy = PolicyEngine.Import(full, Device, DType, Frozen.IsPresent);
+            if (Resume && UpdateEngine.LoadTrainerState(policy, full) is { } error)
+            {
+                policy.Dispose();
+                WriteRlError(error.Id, error.Id == "TrainerStateNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, Path, error.Message);
+                return;
+            }
+            WriteObject(policy);
         }
         catch (RlEngineException e)
         {

@@ -72,10 +72,20 @@ internal static class PolicyEngine
         catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException) { throw Translate(e); }
     }
 
+    /// <summary>
+    /// Writes the checkpoint; with <paramref name="includeTrainerState"/> and a policy that has trainer state, the
+    /// state (optimizer moments, step, schedule, RNG) goes into the same temporary folder after the weights, so the
+    /// whole folder appears with one rename. Returns true when trainer state was written.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Export(Policy policy, string path)
+    public static bool Export(Policy policy, string path, bool includeTrainerState = false)
     {
-        try { PolicyFiles.Save(policy, path); }
+        var state = includeTrainerState ? policy.TrainerState as RlTools.Torch.Training.TrainerState : null;
+        try
+        {
+            PolicyFiles.Save(policy, path, writeExtra: state is null ? null : state.WriteTo);
+            return state != null;
+        }
         catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException and not IOException and not UnauthorizedAccessException) { throw Translate(e); }
     }
 

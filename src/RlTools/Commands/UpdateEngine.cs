@@ -76,6 +76,34 @@ internal static class UpdateEngine
         Lift = q.Lift is { } l ? new LiftSettings(l[0], l[1], l[2]) : null, Seed = q.Seed, ResetOptimizer = q.ResetOptimizer,
     };
 
+    /// <summary>True when the policy holds trainer state (it has been through Update-RlPolicy).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static bool HasTrainerState(object policy) => ((Policy)policy).TrainerState is TrainerState;
+
+    /// <summary>
+    /// Loads the trainer state saved in <paramref name="directory"/> into <paramref name="policy"/> (weights already
+    /// loaded) and sets its Step; returns null, or an error (id, message) when the folder has none or it is invalid.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static (string Id, string Message)? LoadTrainerState(object policy, string directory)
+    {
+        if (!TrainerState.Exists(directory))
+            return ("TrainerStateNotFound", $"'{directory}' holds no trainer state ({TrainerState.StateFileName} and {TrainerState.TensorFileName}). " +
+                "Export the policy with Export-RlPolicy -IncludeOptimizerState after Update-RlPolicy, or import without -Resume.");
+        try
+        {
+            TrainerState.Load((Policy)policy, directory);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or FormatException or OverflowException
+            or ArgumentException or NotSupportedException or InvalidOperationException or KeyNotFoundException
+            or System.Text.Json.JsonException or RlTools.Torch.Checkpoints.CheckpointException)
+        {
+            return ("TrainerStateInvalid", $"The trainer state in '{directory}' cannot be restored: {e.Message} " +
+                "Re-export it with Export-RlPolicy -IncludeOptimizerState, or import without -Resume to start fresh optimizer state.");
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static IEnumerable<(string Name, string Description)> LossNames() =>
         PolicyLossRegistry.All.Select(l => (l.Name, $"{l.Summary} ({l.Paper})")).ToList();
