@@ -107,4 +107,133 @@ Describe 'Invoke-RlRollout' {
         @($records | Where-Object RecordType -EQ 'Completed').Count | Should -Be 1
         $ps.Dispose()
     }
+
+    Context '-ChatTemplate' {
+        It 'renders prompts with ChatML exactly as ConvertTo-RlChatPrompt does, and tokenizes that text' {
+            $prompts = @(New-Prompts)
+            $r = @($prompts | Invoke-RlRollout -Policy $Policy -ChatTemplate ChatML -SystemPrompt 'Be brief.' -MaxTokens 3 -Seed 1)
+            $r.Count | Should -Be 3
+            for ($i = 0; $i -lt 3; $i++) {
+                $expected = $prompts[$i] | ConvertTo-RlChatPrompt ChatML -SystemPrompt 'Be brief.' -AddGenerationPrompt
+                $expected | Should -Match '^<\|im_start\|>system\nBe brief\.<\|im_end\|>\n<\|im_start\|>user\nWhat is'
+                $r[$i].Prompt | Should -BeExactly $expected
+                # The byte tokenizer's BOS text ('<bos>') is not in ChatML text, so BOS is added as without a template.
+                $tokens = ConvertTo-RlTokens -Tokenizer Byte -Text $expected -AddSpecialTokens
+                ($r[$i].PromptTokens -join ',') | Should -Be ($tokens -join ',')
+                $r[$i].PromptId | Should -Be $prompts[$i].Id
+                $r[$i].Answer | Should -Be $prompts[$i].Answer
+                $r[$i].Metadata['level'] | Should -Be ($i + 1)
+            }
+            $plain = @($prompts | Invoke-RlRollout -Policy $Policy -MaxTokens 3 -Seed 1)
+            $plain[0].Prompt | Should -BeExactly $prompts[0].Prompt
+        }
+
+        It 'renders chat messages of a prompt with Llama3' {
+            $p = [pscustomobject]@{ Id = 'm'; Prompt = 'ignored'; Messages = @(@{ role = 'user'; content = 'Hi' }) }
+            $r = $p | Invoke-RlRollout -Policy $Policy -ChatTemplate llama3 -MaxTokens 2 -Seed 1
+            $r.Prompt | Should -BeExactly (ConvertTo-RlChatPrompt -Messages @(@{ role = 'user'; content = 'Hi' }) -Template Llama3 -AddGenerationPrompt)
+            $r.Prompt | Should -Match '^<\|begin_of_text\|>'
+        }
+
+        It 'runs a script-block template and does not add BOS again when the text holds the BOS text' {
+            $t = { param($Messages, $AddGenerationPrompt) '<bos>'; foreach ($m in $Messages) { "[$($m.Role)] $($m.Content)`n" }; if ($AddGenerationPrompt) { '[assistant] ' } }
+            $r = @('hello', 'bye' | Invoke-RlRollout -Policy $Policy -ChatTemplate $t -SystemPrompt 'S' -MaxTokens 2 -Seed 1)
+            $r[0].Prompt | Should -BeExactly "<bos>[system] S`n[user] hello`n[assistant] "
+            $r[1].Prompt | Should -BeExactly "<bos>[system] S`n[user] bye`n[assistant] "
+            ($r[0].PromptTokens -join ',') | Should -Be ((ConvertTo-RlTokens -Tokenizer Byte -Text $r[0].Prompt) -join ',')
+            $r[0].PromptTokens[0] | Should -Not -Be 256
+            $noBos = 'hello' | Invoke-RlRollout -Policy $Policy -ChatTemplate { param($m, $g) 'U: ' + $m[-1].Content } -MaxTokens 2
+            $noBos.Prompt | Should -BeExactly 'U: hello'
+            ($noBos.PromptTokens -join ',') | Should -Be ((ConvertTo-RlTokens -Tokenizer Byte -Text 'U: hello' -AddSpecialTokens) -join ',')
+        }
+
+        It 'reports a failing script block per prompt and goes on' {
+            $t = { param($Messages) if ($Messages[-1].Content -eq 'bad') { throw 'no' }; $Messages[-1].Content }
+            $err = $null
+            $r = @('ok', 'bad' | Invoke-RlRollout -Policy $Policy -ChatTemplate $t -MaxTokens 2 -ErrorAction SilentlyContinue -ErrorVariable err)
+            $r.Count | Should -Be 1
+            $r[0].Prompt | Should -Be 'ok'
+            $err[0].FullyQualifiedErrorId | Should -Be 'ChatTemplateScriptFailed,RlTools.Commands.InvokeRlRolloutCommand'
+        }
+
+        It 'rejects an unknown template name and a template of the wrong type' {
+            { 'x' | Invoke-RlRollout -Policy $Policy -ChatTemplate NoSuchTemplate -MaxTokens 2 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ChatTemplateNotFound,RlTools.Commands.InvokeRlRolloutCommand'
+            { 'x' | Invoke-RlRollout -Policy $Policy -ChatTemplate 42 -MaxTokens 2 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ChatTemplateTypeInvalid,RlTools.Commands.InvokeRlRolloutCommand'
+        }
+    }
+
+    Context '-Schedule' {
+        BeforeAll {
+            # ΔN from the paper's formula (arXiv 2508.13755), written out here independently of DarsSchedule:
+            # S(p) = 2p(1-p), A_peak = N/2, p = 0 counts as 0.5/N, nothing for p >= 0.5, capped at N_max - N.
+            function Get-ExpectedExtra([double]$PassRate, [int]$N, [string]$Mode) {
+                if ($PassRate -ge 0.5) { return 0 }
+                $p = if ($PassRate -eq 0) { 0.5 / $N } else { $PassRate }
+                $s = 2 * $p * (1 - $p); $peak = $N / 2
+                $target = if ($Mode -eq 'ET') { $peak } else { 2 * (1 - $p) * $peak }
+                $max = if ($Mode -eq 'ET') { 32 } else { 64 }
+                [math]::Min([math]::Max(0, [math]::Ceiling(($target - $N * $s) / $s - 1e-9)), $max - $N)
+            }
+            function New-HardPrompts {
+                foreach ($i in 1..3) { [pscustomobject]@{ Id = "h$i"; Prompt = "Compute $i * 7."; Answer = "98765432$i" } }
+            }
+        }
+
+        It 'gives every prompt the documented extras when the first pass always fails (DARS: 12, DARS-ET: 6 for N = 4)' {
+            foreach ($case in @(@{ Name = 'DARS'; Mode = 'HW'; Extra = 12 }, @{ Name = 'DARS-ET'; Mode = 'ET'; Extra = 6 }, @{ Name = 'DARS-B'; Mode = 'HW'; Extra = 12 })) {
+                Get-ExpectedExtra 0 4 $case.Mode | Should -Be $case.Extra
+                $r = @(New-HardPrompts | Invoke-RlRollout -Policy $Policy -GroupSize 4 -MaxTokens 6 -Seed 9 -Schedule $case.Name)
+                $r.Count | Should -Be (3 * (4 + $case.Extra))
+                foreach ($g in $r | Group-Object PromptId) {
+                    $g.Count | Should -Be (4 + $case.Extra)
+                    ($g.Group.SampleIndex | Sort-Object) | Should -Be (0..(3 + $case.Extra))
+                }
+                $first = @($r | Where-Object SampleIndex -LT 4)
+                foreach ($x in $first) { $x.Reward | Should -Be 0; $x.Rewards['Math'] | Should -Be 0 }
+                foreach ($x in $r | Where-Object SampleIndex -GE 4) { $x.Reward | Should -BeNullOrEmpty }
+                # All first-pass records come before the extras.
+                ($r[0..11].SampleIndex | Where-Object { $_ -ge 4 }) | Should -BeNullOrEmpty
+            }
+        }
+
+        It 'gives more rollouts to the prompt with the lower pass rate' {
+            # Greedy decoding is deterministic: make 'easy' pass by using its greedy completion as the answer.
+            $greedy = 'easy' | Invoke-RlRollout -Policy $Policy -MaxTokens 6 -Temperature 0
+            $prompts = @([pscustomobject]@{ Id = 'easy'; Prompt = 'easy'; Answer = $greedy.Completion },
+                         [pscustomobject]@{ Id = 'hard'; Prompt = 'hard'; Answer = 'not what it says' })
+            $r = @($prompts | Invoke-RlRollout -Policy $Policy -GroupSize 4 -MaxTokens 6 -Temperature 0 -Schedule DARS -Verifier ExactMatch -Seed 1)
+            $first = @($r | Where-Object SampleIndex -LT 4)
+            $byId = @{}
+            foreach ($g in $first | Group-Object PromptId) {
+                $rate = @($g.Group | Where-Object Reward -GE 1).Count / $g.Count
+                $byId[$g.Name] = Get-ExpectedExtra $rate 4 'HW'
+                $allocation = [RlTools.Core.Schedules.DarsSchedule]::ExtraRollouts($rate, [RlTools.Core.Schedules.DarsSchedule]::ForName('DARS', 4))
+                $allocation | Should -Be $byId[$g.Name]
+            }
+            $byId['easy'] | Should -Be 0
+            $byId['hard'] | Should -Be 12
+            @($r | Where-Object PromptId -EQ 'easy').Count | Should -Be (4 + $byId['easy'])
+            @($r | Where-Object PromptId -EQ 'hard').Count | Should -Be (4 + $byId['hard'])
+        }
+
+        It 'is reproducible with -Seed and draws extras different from the first pass' {
+            $a = @(New-HardPrompts | Select-Object -First 1 | Invoke-RlRollout -Policy $Policy -GroupSize 4 -MaxTokens 8 -Seed 3 -Schedule DARS-ET)
+            $b = @(New-HardPrompts | Select-Object -First 1 | Invoke-RlRollout -Policy $Policy -GroupSize 4 -MaxTokens 8 -Seed 3 -Schedule DARS-ET)
+            ($a.Completion -join '|') | Should -Be ($b.Completion -join '|')
+            ($a[0..3].Completion -join '|') | Should -Not -Be ($a[4..7].Completion -join '|')
+        }
+
+        It 'reports a verifier that cannot score the first pass, an unknown verifier, and -Verifier without -Schedule' {
+            { 'no answer' | Invoke-RlRollout -Policy $Policy -GroupSize 2 -MaxTokens 4 -Schedule DARS -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ScheduleRewardMissing,RlTools.Commands.InvokeRlRolloutCommand'
+            { 'x' | Invoke-RlRollout -Policy $Policy -MaxTokens 2 -Schedule DARS -Verifier Nope -ErrorAction Stop } |
+                Should -Throw -ErrorId 'UnknownVerifier,RlTools.Commands.InvokeRlRolloutCommand'
+            { 'x' | Invoke-RlRollout -Policy $Policy -MaxTokens 2 -Verifier Math -ErrorAction Stop } |
+                Should -Throw -ErrorId 'VerifierWithoutSchedule,RlTools.Commands.InvokeRlRolloutCommand'
+            { 'x' | Invoke-RlRollout -Policy $Policy -MaxTokens 2 -Schedule Nope -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ParameterArgumentValidationError,RlTools.Commands.InvokeRlRolloutCommand'
+        }
+    }
 }

@@ -23,6 +23,19 @@ public sealed class RolloutRequest
 
     /// <summary>Turns the chat messages into the prompt text; null: <see cref="RolloutEngine.PlainTemplate"/>.</summary>
     public Func<IReadOnlyList<ChatMessage>, string>? ChatTemplate { get; set; }
+
+    /// <summary>
+    /// The prompts' <see cref="PromptRecord.Prompt"/> is final text already rendered by a chat template: messages,
+    /// <see cref="SystemPrompt"/> and <see cref="ChatTemplate"/> are not applied, and special tokens (BOS) are added
+    /// only when the text does not already contain the BOS token's text (so a template's BOS is not doubled).
+    /// </summary>
+    public bool PromptsAreRendered { get; set; }
+
+    /// <summary>Completions per prompt, one entry per prompt (0 allowed); null: <see cref="GroupSize"/> for every prompt.</summary>
+    public IReadOnlyList<int>? SamplesPerPrompt { get; set; }
+
+    /// <summary>The sample_index of each prompt's first completion (one entry per prompt); null: 0 for every prompt.</summary>
+    public IReadOnlyList<int>? FirstSampleIndex { get; set; }
 }
 
 /// <summary>One decoded batch: its rollouts and where the run stands.</summary>
@@ -53,22 +66,37 @@ public static class RolloutEngine
         var template = request.ChatTemplate ?? PlainTemplate;
         long baseSeed = request.Seed ?? Random.Shared.NextInt64();
 
+        if (request.SamplesPerPrompt is { } spp && (spp.Count != prompts.Count || spp.Any(x => x < 0)))
+            throw new ArgumentException("SamplesPerPrompt needs one count of 0 or more per prompt.", nameof(request));
+        if (request.FirstSampleIndex is { } fsi && (fsi.Count != prompts.Count || fsi.Any(x => x < 0)))
+            throw new ArgumentException("FirstSampleIndex needs one index of 0 or more per prompt.", nameof(request));
+        string? bosText = request.PromptsAreRendered && policy.Tokenizer.BosTokenId is int bos
+            ? policy.Tokenizer.Decode(new[] { bos }, skipSpecialTokens: false) : null;
+
         var texts = new string[prompts.Count];
         var ids = new int[prompts.Count][];
         for (int i = 0; i < prompts.Count; i++)
         {
-            texts[i] = template(Messages(prompts[i], request.SystemPrompt));
-            ids[i] = policy.Tokenizer.Encode(texts[i], addSpecialTokens: true);
+            texts[i] = request.PromptsAreRendered ? prompts[i].Prompt : template(Messages(prompts[i], request.SystemPrompt));
+            bool addSpecial = !request.PromptsAreRendered || string.IsNullOrEmpty(bosText) || !texts[i].Contains(bosText, StringComparison.Ordinal);
+            ids[i] = policy.Tokenizer.Encode(texts[i], addSpecialTokens: addSpecial);
             if (ids[i].Length == 0) throw new PromptException(prompts[i].Id, $"Prompt '{prompts[i].Id}' encodes to no tokens; give it some text.");
         }
 
-        int rows = prompts.Count * request.GroupSize;
+        // Rows in prompt-major order: (prompt index, sample_index).
+        var rowMap = new List<(int Prompt, int Sample)>();
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            int count = request.SamplesPerPrompt?[i] ?? request.GroupSize, start = request.FirstSampleIndex?[i] ?? 0;
+            for (int s = 0; s < count; s++) rowMap.Add((i, start + s));
+        }
+        int rows = rowMap.Count;
         int batches = (rows + request.BatchSize - 1) / request.BatchSize;
         for (int bi = 0; bi < batches; bi++)
         {
             int first = bi * request.BatchSize, n = Math.Min(request.BatchSize, rows - first);
             var batchPrompts = new int[n][];
-            for (int r = 0; r < n; r++) batchPrompts[r] = ids[(first + r) / request.GroupSize];
+            for (int r = 0; r < n; r++) batchPrompts[r] = ids[rowMap[first + r].Prompt];
             var sampling = Copy(request.Sampling);
             sampling.Seed = MixSeed(baseSeed, bi);
             if (policy.StopTokenIds.Length > 0) sampling.StopTokenIds = sampling.StopTokenIds.Concat(policy.StopTokenIds).Distinct().ToArray();
@@ -76,13 +104,13 @@ public static class RolloutEngine
             var outRows = new Rollout[n];
             for (int r = 0; r < n; r++)
             {
-                int pi = (first + r) / request.GroupSize;
+                int pi = rowMap[first + r].Prompt;
                 PromptRecord p = prompts[pi];
                 Completion c = done[r];
                 outRows[r] = new Rollout
                 {
                     PromptId = p.Id,
-                    SampleIndex = (first + r) % request.GroupSize,
+                    SampleIndex = rowMap[first + r].Sample,
                     Prompt = texts[pi],
                     Answer = p.Answer,
                     Completion = c.Text,

@@ -2,6 +2,8 @@ using System.Collections;
 using System.Diagnostics;
 using System.Management.Automation;
 using RlTools.Core.Records;
+using RlTools.Core.Schedules;
+using RlTools.Core.Verifiers;
 using RlTools.Torch;
 
 namespace RlTools.Commands;
@@ -72,17 +74,90 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     [Parameter]
     public string? SystemPrompt { get; set; }
 
-    /// <summary>
-    /// Formats chat messages into prompt text. Null: message contents joined by a blank line (a plain prompt is used as is).
-    /// Set by the chat-template registry when it is wired in.
-    /// </summary>
-    internal static Func<object?, Func<IReadOnlyList<ChatMessage>, string>?>? TemplateResolver { get; set; }
+    /// <summary>A chat template for the prompts: a registered name (ChatML, Llama3) or a script block { param($Messages, $AddGenerationPrompt) ... }.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ChatTemplateCompleter))]
+    public object? ChatTemplate { get; set; }
+
+    /// <summary>A difficulty-adaptive rollout schedule (DARS, DARS-ET, DARS-B): extra rollouts for prompts with a low first-pass pass rate.</summary>
+    [Parameter]
+    [ValidateSet("DARS", "DARS-ET", "DARS-B")]
+    public string? Schedule { get; set; }
+
+    /// <summary>The verifier that scores the first pass for -Schedule (default Math).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(VerifierNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Verifier { get; set; } = "Math";
+
+    private object? _template;
+    private IVerifier? _verifier;
+    private string _verifierName = "";
+    private DarsOptions? _schedule;
 
     private readonly List<PromptRecord> prompts = new();
 
     protected override void BeginProcessing()
     {
         if (TopP <= 0) ThrowRlError("InvalidTopP", ErrorCategory.InvalidArgument, TopP, "-TopP must be greater than 0 and at most 1.");
+        if (ChatTemplate is not null) _template = ResolveTemplate(ChatTemplate);
+        if (Schedule is not null)
+        {
+            _schedule = DarsSchedule.ForName(Schedule, GroupSize)!;
+            VerifierInfo? info = VerifierRegistry.Find(Verifier);
+            if (info is null || info.HostProvided)
+                ThrowRlError("UnknownVerifier", ErrorCategory.InvalidArgument, Verifier,
+                    $"-Verifier '{Verifier}' is not a built-in verifier. Use one of {string.Join(", ", VerifierRegistry.All.Where(v => !v.HostProvided).Select(v => v.Name))}.");
+            _verifierName = info!.Name;
+            _verifier = info.Create();
+        }
+        else if (MyInvocation.BoundParameters.ContainsKey(nameof(Verifier)))
+            ThrowRlError("VerifierWithoutSchedule", ErrorCategory.InvalidArgument, Verifier,
+                "-Verifier only scores the first pass of -Schedule; add -Schedule DARS, or score rollouts with Measure-RlReward -Verifier.");
+    }
+
+    private object ResolveTemplate(object template)
+    {
+        object t = template is PSObject pso ? pso.BaseObject : template;
+        if (t is ScriptBlock) return t;
+        if (t is string name)
+        {
+            string? canonical = TokenizerEngine.FindChatTemplate(name);
+            if (canonical is null)
+                ThrowRlError("ChatTemplateNotFound", ErrorCategory.ObjectNotFound, name,
+                    $"Unknown chat template '{name}'. Use one of {string.Join(", ", TokenizerEngine.ChatTemplateNames().Select(x => x.Name))}, or a script block {{ param($Messages, $AddGenerationPrompt) ... }}.");
+            return canonical!;
+        }
+        ThrowRlError("ChatTemplateTypeInvalid", ErrorCategory.InvalidArgument, template,
+            $"-ChatTemplate takes a template name or a script block; got {t.GetType().FullName}.");
+        return null!;
+    }
+
+    /// <summary>Renders every prompt with -ChatTemplate here, on the pipeline thread (script blocks need it); bad prompts are reported and dropped.</summary>
+    private List<PromptRecord> Render(List<PromptRecord> input)
+    {
+        var rendered = new List<PromptRecord>(input.Count);
+        foreach (PromptRecord p in input)
+        {
+            string text;
+            try
+            {
+                text = ChatPromptRenderer.Render(_template!, ChatPromptRenderer.ToMessages(p), SystemPrompt, addGenerationPrompt: true);
+            }
+            catch (ArgumentException e)
+            {
+                WriteRlError("ChatMessageInvalid", ErrorCategory.InvalidData, p.Id, e.Message, e);
+                continue;
+            }
+            catch (RuntimeException e)
+            {
+                WriteRlError("ChatTemplateScriptFailed", ErrorCategory.InvalidOperation, p.Id,
+                    $"The chat template script block failed on prompt '{p.Id}': {e.Message} Fix the script block; it receives the messages (ChatMessage[]) and a bool.", e);
+                continue;
+            }
+            rendered.Add(new PromptRecord { Id = p.Id, Prompt = text, Answer = p.Answer, Metadata = p.Metadata });
+        }
+        return rendered;
     }
 
     protected override void ProcessRecord()
@@ -134,22 +209,62 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     protected override void EndProcessing()
     {
         if (prompts.Count == 0) return;
-        string activity = "Invoke-RlRollout";
-        var progress = new ProgressRecord(1, activity, $"{prompts.Count} prompts × {GroupSize}");
+        List<PromptRecord> work = _template is null ? prompts : Render(prompts);
+        if (work.Count == 0) return;
+        long? seed = MyInvocation.BoundParameters.ContainsKey(nameof(Seed)) ? Seed : null;
+        // With a template the prompt text is final: no system prompt or template again in the engine.
+        string? system = _template is null ? SystemPrompt : null;
+        bool rendered = _template is not null;
+
+        var firstPass = _schedule is null ? null : new List<Rollout>();
+        if (!RunPass(work, seed, system, rendered, null, null, "Invoke-RlRollout", firstPass) || _schedule is null) return;
+
+        IReadOnlyList<DarsAllocation> plan;
+        try { plan = DarsSchedule.Plan(firstPass!, _schedule); }
+        catch (ArgumentException e)
+        {
+            ThrowRlError("ScheduleRewardMissing", ErrorCategory.InvalidData, Verifier,
+                $"{e.Message} The verifier '{_verifierName}' gave no reward there: pass prompts with an Answer it can check, or pick another -Verifier.", e);
+            return;
+        }
+        var extra = new int[work.Count];
+        var firstIndex = new int[work.Count];
+        var byId = new Dictionary<string, DarsAllocation>(StringComparer.Ordinal);
+        foreach (DarsAllocation a in plan) byId.TryAdd(a.PromptId, a);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < work.Count; i++)
+        {
+            // A prompt id that appears twice gets its extra rollouts once, after the first pass's GroupSize samples.
+            if (!seen.Add(work[i].Id) || !byId.TryGetValue(work[i].Id, out DarsAllocation? a)) continue;
+            extra[i] = a.ExtraRollouts;
+            firstIndex[i] = a.FirstPassRollouts;
+        }
+        if (extra.Sum() == 0) return;
+        long? secondSeed = seed is long s0 ? RolloutSeed(s0) : null;
+        RunPass(work, secondSeed, system, rendered, extra, firstIndex, $"Invoke-RlRollout ({Schedule} extra rollouts)", null);
+    }
+
+    /// <summary>The second pass's seed: distinct from the first pass's, still fixed by -Seed.</summary>
+    private static long RolloutSeed(long seed) => unchecked(seed * 6364136223846793005L + 1442695040888963407L) & long.MaxValue;
+
+    /// <summary>One engine pass; scores and collects the rollouts into <paramref name="scored"/> when given. False when stopped.</summary>
+    private bool RunPass(List<PromptRecord> work, long? seed, string? system, bool rendered, int[]? samples, int[]? firstIndex,
+        string activity, List<Rollout>? scored)
+    {
         var clock = Stopwatch.StartNew();
         try
         {
-            foreach (var (rollouts, batch, batches, done, total) in PolicyEngine.Rollout(Policy!, prompts, GroupSize, BatchSize, MaxTokens,
-                         Temperature, TopP, TopK, MinP, Stop, StopTokenId, MyInvocation.BoundParameters.ContainsKey(nameof(Seed)) ? Seed : null,
-                         SystemPrompt, TemplateResolver?.Invoke(null)))
+            foreach (var (rollouts, batch, batches, done, total) in PolicyEngine.Rollout(Policy!, work, GroupSize, BatchSize, MaxTokens,
+                         Temperature, TopP, TopK, MinP, Stop, StopTokenId, seed, system, null, rendered, samples, firstIndex))
             {
+                if (scored is not null) Score(rollouts, scored);
                 foreach (Rollout r in rollouts) WriteObject(r);
                 long tokens = rollouts.Sum(r => (long)r.CompletionLength);
-                progress = new ProgressRecord(1, activity, $"batch {batch + 1}/{batches}: {done}/{total} completions, {total - done} to go");
+                var progress = new ProgressRecord(1, activity, $"batch {batch + 1}/{batches}: {done}/{total} completions, {total - done} to go");
                 progress.PercentComplete = (int)(100L * done / total);
                 progress.CurrentOperation = $"{tokens} tokens in the last batch; {clock.Elapsed.TotalSeconds:F1} s so far";
                 WriteProgress(progress);
-                if (Stopping) break;
+                if (Stopping) return false;
             }
         }
         catch (RlEngineException e)
@@ -159,6 +274,18 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
         finally
         {
             WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
+        }
+        return true;
+    }
+
+    /// <summary>Scores first-pass rollouts with -Verifier (reward and rewards[verifier]) so the schedule has pass rates.</summary>
+    private void Score(IReadOnlyList<Rollout> batch, List<Rollout> into)
+    {
+        var results = RewardScorer.Verify(batch, [_verifier!], 0);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            RewardScorer.Apply(batch[i], [_verifierName], [results[i][0].Score], [1.0]);
+            into.Add(batch[i]);
         }
     }
 }

@@ -93,11 +93,13 @@ internal static class PolicyEngine
     public static IEnumerable<(IReadOnlyList<Rollout> Rollouts, int Batch, int Batches, int Done, int Total)> Rollout(
         Policy policy, IReadOnlyList<PromptRecord> prompts, int groupSize, int batchSize, int maxTokens, double temperature,
         double topP, int topK, double minP, string[] stop, int[] stopTokenIds, long? seed, string? systemPrompt,
-        Func<IReadOnlyList<ChatMessage>, string>? chatTemplate)
+        Func<IReadOnlyList<ChatMessage>, string>? chatTemplate, bool promptsAreRendered = false,
+        IReadOnlyList<int>? samplesPerPrompt = null, IReadOnlyList<int>? firstSampleIndex = null)
     {
         var request = new RolloutRequest
         {
             GroupSize = groupSize, BatchSize = batchSize, Seed = seed, SystemPrompt = systemPrompt, ChatTemplate = chatTemplate,
+            PromptsAreRendered = promptsAreRendered, SamplesPerPrompt = samplesPerPrompt, FirstSampleIndex = firstSampleIndex,
             Sampling = new SamplingOptions
             {
                 MaxNewTokens = maxTokens, Temperature = temperature, TopP = topP, TopK = topK, MinP = minP,

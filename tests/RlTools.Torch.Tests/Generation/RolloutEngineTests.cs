@@ -64,6 +64,47 @@ public class RolloutEngineTests
     }
 
     [Fact]
+    public void Samples_per_prompt_and_first_sample_index_shape_the_rows()
+    {
+        using Policy policy = NewPolicy();
+        var req = new RolloutRequest
+        {
+            BatchSize = 3, Seed = 2, Sampling = new SamplingOptions { MaxNewTokens = 4 },
+            SamplesPerPrompt = new[] { 2, 0, 3 }, FirstSampleIndex = new[] { 4, 0, 8 },
+        };
+        var batches = RolloutEngine.Run(policy, Prompts(), req).ToList();
+        Assert.Equal(2, batches.Count); // 5 rows in batches of 3
+        var rows = batches.SelectMany(b => b.Rollouts).Select(r => (r.PromptId, r.SampleIndex)).ToList();
+        Assert.Equal(new[] { ("a", 4), ("a", 5), ("c", 8), ("c", 9), ("c", 10) }, rows);
+        Assert.Empty(RolloutEngine.Run(policy, Prompts(), new RolloutRequest { SamplesPerPrompt = new[] { 0, 0, 0 } }));
+        Assert.Throws<ArgumentException>(() => RolloutEngine.Run(policy, Prompts(), new RolloutRequest { SamplesPerPrompt = new[] { 1 } }).ToList());
+        Assert.Throws<ArgumentException>(() => RolloutEngine.Run(policy, Prompts(), new RolloutRequest { FirstSampleIndex = new[] { 0, -1, 0 } }).ToList());
+    }
+
+    [Fact]
+    public void Rendered_prompts_are_used_as_is_and_get_no_second_bos()
+    {
+        using Policy policy = NewPolicy();
+        var prompts = new List<PromptRecord>
+        {
+            new() { Id = "with", Prompt = "<bos>hi", Messages = new() { new("user", "ignored") } },
+            new() { Id = "without", Prompt = "hi" },
+        };
+        var req = new RolloutRequest { PromptsAreRendered = true, SystemPrompt = "ignored", Seed = 1, Sampling = new SamplingOptions { MaxNewTokens = 2 } };
+        var r = RolloutEngine.Run(policy, prompts, req).SelectMany(b => b.Rollouts).ToList();
+        var tok = new ByteTokenizer();
+        Assert.Equal("<bos>hi", r[0].Prompt);
+        Assert.Equal(tok.Encode("<bos>hi", addSpecialTokens: false), r[0].PromptTokens);
+        Assert.Equal("hi", r[1].Prompt);
+        Assert.Equal(tok.Encode("hi", addSpecialTokens: true), r[1].PromptTokens);
+        // Without the flag the same text gets BOS added and the system prompt applied, as before.
+        var plain = RolloutEngine.Run(policy, prompts.Take(1).ToList(), new RolloutRequest { Seed = 1, Sampling = new SamplingOptions { MaxNewTokens = 2 } })
+            .SelectMany(b => b.Rollouts).Single();
+        Assert.Equal(ByteTokenizer.Bos, plain.PromptTokens![0]);
+        Assert.Equal("ignored", plain.Prompt);
+    }
+
+    [Fact]
     public void Batch_seeds_differ_and_are_stable()
     {
         Assert.Equal(RolloutEngine.MixSeed(5, 0), RolloutEngine.MixSeed(5, 0));
