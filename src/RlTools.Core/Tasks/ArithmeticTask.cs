@@ -1,3 +1,4 @@
+using RlTools.Core;
 using System.Globalization;
 
 namespace RlTools.Core.Tasks;

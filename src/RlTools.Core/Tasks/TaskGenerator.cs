@@ -1,3 +1,4 @@
+using RlTools.Core;
 using System.Text;
 using RlTools.Core.Records;
 

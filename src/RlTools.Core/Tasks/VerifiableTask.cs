@@ -1,3 +1,4 @@
+using RlTools.Core;
 namespace RlTools.Core.Tasks;
 
 /// <summary>Which part of a task family: training problems or the held-out evaluation problems.</summary>

@@ -144,6 +144,14 @@ public sealed class SafetensorsFile
         return t;
     }
 
+    /// <summary>Reads every tensor into new CPU tensors (in the file's dtypes); the caller disposes them.</summary>
+    public Dictionary<string, Tensor> ReadAll()
+    {
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (string name in Entries.Keys) result[name] = Read(name);
+        return result;
+    }
+
     /// <summary>
     /// Writes <paramref name="tensors"/> (name, tensor) as a safetensors stream: header padded with spaces to a multiple
     /// of 8 bytes, then the data in the given order, each tensor contiguous in its own dtype.

@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -83,7 +84,7 @@ public sealed class LossContext
     /// <summary>Resolved parameters: ClipLow, ClipHigh, DualClip and each loss's own.</summary>
     public required IReadOnlyDictionary<string, double> Parameters { get; init; }
     /// <summary>Deterministic random source (checkpointed with the trainer state); Clip-Cov draws from it.</summary>
-    public required Training.SplitMix64 Random { get; init; }
+    public required RlTools.Core.SplitMix64 Random { get; init; }
 
     public double P(string name) => Parameters.TryGetValue(name, out double v) ? v
         : throw new KeyNotFoundException($"Loss parameter '{name}' was not resolved.");

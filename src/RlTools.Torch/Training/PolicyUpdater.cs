@@ -1,3 +1,4 @@
+using RlTools.Core;
 using System.Diagnostics;
 using RlTools.Core.Records;
 using RlTools.Torch.Losses;

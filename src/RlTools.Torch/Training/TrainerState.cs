@@ -1,3 +1,5 @@
+using RlTools.Core;
+using RlTools.Torch.Checkpoints;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RlTools.Core.IO;
@@ -64,9 +66,11 @@ public sealed class TrainerState : IDisposable
             Frozen = Optimizer.Frozen.OrderBy(x => x, StringComparer.Ordinal).ToList(),
         };
         AtomicFile.Write(Path.Combine(directory, StateFileName), s => JsonSerializer.Serialize(s, doc, JsonOptions));
+        // Tensors keep their own dtype (bf16/f16 state included), so the round trip is bit for bit.
         var tensors = Optimizer.State.Select(kv => (kv.Key, kv.Value))
-            .Concat(Optimizer.Masks.Select(kv => ("mask/" + kv.Key, kv.Value)));
-        AtomicFile.Write(Path.Combine(directory, TensorFileName), s => SafeTensorFile.Write(s, tensors));
+            .Concat(Optimizer.Masks.Select(kv => ("mask/" + kv.Key, kv.Value)))
+            .OrderBy(x => x.Item1, StringComparer.Ordinal).ToList();
+        AtomicFile.Write(Path.Combine(directory, TensorFileName), s => SafetensorsFile.Write(s, tensors));
     }
 
     /// <summary>Saves <paramref name="policy"/>'s trainer state to the folder <paramref name="directory"/>, atomically (the previous folder survives a failed write).</summary>
@@ -103,7 +107,7 @@ public sealed class TrainerState : IDisposable
             ulong.Parse(doc.Rng ?? "0", System.Globalization.CultureInfo.InvariantCulture));
         opt.StepCount = doc.Step;
         foreach (var f in doc.Frozen ?? new List<string>()) opt.Frozen.Add(f);
-        var loaded = SafeTensorFile.Read(tensorPath);
+        var loaded = SafetensorsFile.Open(tensorPath).ReadAll();
         try
         {
             using var noGrad = torch.no_grad();

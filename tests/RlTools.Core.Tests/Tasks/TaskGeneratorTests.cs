@@ -1,3 +1,4 @@
+using RlTools.Core;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using RlTools.Core.Tasks;

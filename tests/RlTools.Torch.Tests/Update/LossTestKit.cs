@@ -1,3 +1,4 @@
+using RlTools.Core;
 using RlTools.Torch.Losses;
 using RlTools.Torch.Training;
 using TorchSharp;

@@ -1,3 +1,5 @@
+using RlTools.Core;
+using RlTools.Torch.Checkpoints;
 using RlTools.Core.Records;
 using RlTools.Torch.Losses;
 using RlTools.Torch.Models;
@@ -205,12 +207,12 @@ public class TrainerTests
     private static void SaveWeights(Policy p, string dir)
     {
         using var fs = File.Create(Path.Combine(dir, "weights.safetensors"));
-        SafeTensorFile.Write(fs, p.Model.Module.named_parameters().Select(x => (x.name, (Tensor)x.parameter)));
+        SafetensorsFile.Write(fs, p.Model.Module.named_parameters().Select(x => (x.name, (Tensor)x.parameter)).ToList());
     }
 
     private static void LoadWeights(Policy p, string dir)
     {
-        var t = SafeTensorFile.Read(Path.Combine(dir, "weights.safetensors"));
+        var t = SafetensorsFile.Open(Path.Combine(dir, "weights.safetensors")).ReadAll();
         using var noGrad = torch.no_grad();
         foreach (var (name, param) in p.Model.Module.named_parameters()) param.copy_(t[name]);
         foreach (var x in t.Values) x.Dispose();
