@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Diagnostics;
 using RlTools.Core.Advantages;
+using RlTools.Core.Metrics;
 using RlTools.Core.Records;
 using RlTools.Core.Verifiers;
 using RlTools.Torch.Checkpoints;
@@ -114,7 +115,9 @@ public static class EstimatorComparison
     {
         List<Rollout> rows = Sample(policy, s.Test, 1, s.MaxTokens, 0.0, s.Seed);
         VerificationResult[][] scores = RewardScorer.Verify(rows, new[] { verifier }, 0);
-        meanLength = rows.Average(r => (double)r.CompletionLength);
-        return scores.Count(x => x[0].IsCorrect ?? x[0].Score is >= 1.0) / (double)rows.Count;
+        EvaluationResult e = PolicyEvaluation.Summarize(rows, scores.Select(x => x[0].IsCorrect ?? x[0].Score is >= 1.0).ToArray(),
+            scores.Select(x => x[0].Score).ToArray(), new[] { 1 }, verifier.Name, greedy: true);
+        meanLength = e.MeanLength;
+        return e.PassAt1;
     }
 }
