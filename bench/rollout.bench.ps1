@@ -20,15 +20,15 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Tiny', 'Qwen2.5-0.5B')]
+    [ValidateSet('Tiny', 'Qwen2.5-0.5B', 'Qwen2.5-0.5B@1')]
     [string[]] $Shape = @('Tiny', 'Qwen2.5-0.5B'),
     [int[]] $Threads = @(2),
     [int] $Repeats = 3,
     [string] $Python = '/usr/bin/python3'
 )
 $ErrorActionPreference = 'Stop'
-# Idle OpenMP workers sleep instead of spinning (both engines; set before libtorch loads). On a shared machine a
-# spinning worker that loses its core stalls every parallel region.
+# Idle OpenMP workers sleep instead of spinning, for both engines. The module applies this itself on import (see
+# src/RlTools/Hosting/OpenMpEnvironment.cs); the peer inherits it from this process's environment.
 if (-not $env:OMP_WAIT_POLICY) { $env:OMP_WAIT_POLICY = 'PASSIVE' }
 $root = Split-Path $PSScriptRoot -Parent
 Import-Module (Join-Path $root 'RlTools.psd1')
@@ -39,6 +39,8 @@ $plans = @{
     'Qwen2.5-0.5B' = @{ Peer = 'qwen2.5-0.5b'; Batch = 8; Prompt = 16; Tokens = 12
                         Config = @{ model_type = 'qwen2'; hidden_size = 896; intermediate_size = 4864; num_hidden_layers = 24; num_attention_heads = 14; num_key_value_heads = 2; head_dim = 64; rope_theta = 1000000.0; max_position_embeddings = 32768; vocab_size = 151936; tie_word_embeddings = $true } }
 }
+# Batch 1: the purely bandwidth-bound case (2 flops per weight per step), where the roofline is the whole story.
+$plans['Qwen2.5-0.5B@1'] = @{ Peer = 'qwen2.5-0.5b'; Batch = 1; Prompt = 16; Tokens = 24; Config = $plans['Qwen2.5-0.5B'].Config }
 
 function Measure-Ours($plan) {
     $policy = New-RlPolicy -Config $plan.Config -Seed 1

@@ -38,4 +38,12 @@ Describe 'Get-RlDevice' {
         $LASTEXITCODE | Should -Be 0
         ($out | Select-Object -Last 1) | Should -Be 'passed'
     }
+
+    It 'makes idle OpenMP workers sleep unless the user chose a policy (fresh pwsh)' {
+        $root = Join-Path (Get-RlRepoRoot) 'RlTools.psd1'
+        $default = & dotnet pwsh -NoProfile -NonInteractive -Command "`$env:OMP_WAIT_POLICY = `$null; Import-Module '$root'; `$env:OMP_WAIT_POLICY"
+        ($default | Select-Object -Last 1) | Should -Be 'PASSIVE'
+        $chosen = & dotnet pwsh -NoProfile -NonInteractive -Command "`$env:OMP_WAIT_POLICY = 'ACTIVE'; Import-Module '$root'; `$env:OMP_WAIT_POLICY"
+        ($chosen | Select-Object -Last 1) | Should -Be 'ACTIVE'
+    }
 }

@@ -151,10 +151,24 @@ public static class TextGenerator
                 filtered = filtered.masked_fill(logp.lt(threshold), double.NegativeInfinity);
             }
             Tensor drawFrom = ReferenceEquals(filtered, scaled) ? p : filtered.softmax(-1);
-            token = multinomial(drawFrom, 1, false, gen).squeeze(-1);
+            token = Draw(drawFrom, gen);
         }
         Tensor lp = logp.gather(-1, token.unsqueeze(-1)).squeeze(-1);
         return (token, lp, entropy);
+    }
+
+    /// <summary>
+    /// One categorical draw per row of <paramref name="probs"/> <c>[B, V]</c> by inverse CDF: u ~ U(0, 1] from
+    /// <paramref name="gen"/>, token = the first index whose cumulative probability reaches u·Σp. A token of zero
+    /// probability is never drawn (its cumulative sum equals its predecessor's, which is already below u·Σp).
+    /// libtorch's multinomial spends ~30 ms on a batch of 8 rows of 151,936 (Qwen2.5) on this machine; this takes ~1 ms.
+    /// </summary>
+    internal static Tensor Draw(Tensor probs, torch.Generator gen)
+    {
+        long b = probs.shape[0], v = probs.shape[1];
+        Tensor cdf = probs.to(ScalarType.Float64).cumsum(-1);
+        Tensor u = (1.0 - rand(new long[] { b, 1 }, ScalarType.Float64, probs.device, generator: gen)) * cdf.narrow(1, v - 1, 1);
+        return cdf.lt(u).sum(-1).clamp_max(v - 1);
     }
 
     /// <summary>

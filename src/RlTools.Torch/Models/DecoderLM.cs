@@ -81,6 +81,17 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
         return Forward(inputIds, mask, positions, null, lastOnly: false).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
+    public Tensor ForwardAt(Tensor inputIds, Tensor attentionMask, Tensor positions)
+    {
+        using var scope = NewDisposeScope();
+        Tensor mask = attentionMask.to(ScalarType.Int64);
+        Tensor rotary = (mask.cumsum(1) - 1).clamp_min(0);
+        long b = positions.shape[0], p = positions.shape[1];
+        Tensor at = positions.unsqueeze(-1).expand(b, p, Config.HiddenSize);
+        return Forward(inputIds, mask, rotary, null, lastOnly: false, allReal: false, hiddenAt: at).MoveToOuterDisposeScope();
+    }
+
     /// <summary>
     /// One step of (possibly incremental) decoding: <paramref name="inputIds"/> <c>[B, T]</c> at rotary
     /// <paramref name="positions"/> <c>[B, T]</c>, <paramref name="attentionMask"/> <c>[B, T]</c> (1 real, 0 padding) for
@@ -92,7 +103,7 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
         => Forward(inputIds, attentionMask, positions, cache, lastOnly, allReal: false);
 
     /// <summary>As above; <paramref name="allReal"/> promises that <paramref name="attentionMask"/> is all ones (no check, no mask bookkeeping).</summary>
-    internal Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor positions, KvCache? cache, bool lastOnly, bool allReal)
+    internal Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor positions, KvCache? cache, bool lastOnly, bool allReal, Tensor? hiddenAt = null)
     {
         using var scope = NewDisposeScope();
         long b = inputIds.shape[0], t = inputIds.shape[1];
@@ -133,7 +144,8 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
         var (cos, sin) = Rotary(positions, dev);
         Tensor h = model.Forward(inputIds, cos, sin, mask, cache, start);
         if (lastOnly && t > 1) h = h.narrow(1, t - 1, 1);
-        Tensor logits = lm_head is null ? F.linear(h, model.embed_tokens.weight!) : lm_head.forward(h);
+        else if (hiddenAt is not null) h = h.gather(1, hiddenAt);
+        Tensor logits = Project.Apply(h, lm_head?.weight ?? model.embed_tokens.weight!, null);
         if (cache is not null) cache.Length = (int)s;
         if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
         return logits.MoveToOuterDisposeScope();
@@ -270,9 +282,9 @@ internal sealed class Attention : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int start)
     {
         long b = x.shape[0], t = x.shape[1];
-        Tensor q = q_proj.forward(x).view(b, t, heads, headDim);
-        Tensor k = k_proj.forward(x).view(b, t, kvHeads, headDim);
-        Tensor v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2);
+        Tensor q = Project.Apply(x, q_proj).view(b, t, heads, headDim);
+        Tensor k = Project.Apply(x, k_proj).view(b, t, kvHeads, headDim);
+        Tensor v = Project.Apply(x, v_proj).view(b, t, kvHeads, headDim).transpose(1, 2);
         if (q_norm is not null) { q = q_norm.forward(q); k = k_norm!.forward(k); }
         q = Rope(q.transpose(1, 2), cos, sin);
         k = Rope(k.transpose(1, 2), cos, sin);
@@ -293,7 +305,7 @@ internal sealed class Attention : nn.Module
         }
         Tensor o = F.scaled_dot_product_attention(q, k, v, m);
         o = o.reshape(b, heads, t, headDim).transpose(1, 2).reshape(b, t, heads * headDim);
-        return o_proj.forward(o);
+        return Project.Apply(o, o_proj);
     }
 
     /// <summary>
@@ -315,7 +327,16 @@ internal sealed class Mlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => down_proj.forward(F.silu(gate_proj.forward(x)) * up_proj.forward(x));
+    public override Tensor forward(Tensor x) => Project.Apply(F.silu(Project.Apply(x, gate_proj)) * Project.Apply(x, up_proj), down_proj);
+}
+
+/// <summary>A linear projection: the decode kernel (<see cref="DecodeGemm"/>) for the skinny products of KV-cached decoding, BLAS otherwise.</summary>
+internal static class Project
+{
+    public static Tensor Apply(Tensor x, Linear layer) => Apply(x, layer.weight!, layer.bias);
+
+    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias)
+        => DecodeGemm.Applies(x, weight, bias) ? DecodeGemm.Linear(x, weight, bias) : F.linear(x, weight, bias);
 }
 
 /// <summary>RMSNorm: <c>w · x / sqrt(mean(x²) + ε)</c>, computed in float32 and cast back (as Hugging Face does).</summary>

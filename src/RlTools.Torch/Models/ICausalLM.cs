@@ -16,6 +16,19 @@ public interface ICausalLM : IDisposable
     /// </summary>
     Tensor Forward(Tensor inputIds, Tensor? attentionMask = null);
 
+    /// <summary>
+    /// Logits <c>[B, P, V]</c> (float32) at <paramref name="positions"/> <c>[B, P]</c> (indices into T) only: what training
+    /// needs, since only the positions that predict completion tokens enter a loss. The default computes every position
+    /// and gathers; <see cref="DecoderLM"/> gathers the final hidden states first, so the output projection (and its
+    /// backward) runs on P rows instead of T.
+    /// </summary>
+    Tensor ForwardAt(Tensor inputIds, Tensor attentionMask, Tensor positions)
+    {
+        Tensor logits = Forward(inputIds, attentionMask);
+        long b = positions.shape[0], p = positions.shape[1], v = logits.shape[2];
+        return logits.gather(1, positions.unsqueeze(-1).expand(b, p, v));
+    }
+
     /// <summary>Size of the output vocabulary (V).</summary>
     long VocabSize { get; }
 

@@ -227,8 +227,7 @@ public static class PolicyUpdater
             var empty = new float[chunk.Count][];
             var zeros = chunk.Select(x => new float[x.CompletionLength]).ToArray();
             var batch = RolloutBatch.Build(chunk, padId, device, empty, empty, zeros);
-            var logits = model.Forward(batch.InputIds, batch.AttentionMask);
-            var (lp, _) = TokenLogProbs.Compute(logits, batch.Positions, batch.Targets, temperature, false, false);
+            var (lp, _) = TokenLogProbs.Compute(model, batch, temperature, false, false);
             var cpu = lp.to(ScalarType.Float32).cpu();
             long t = cpu.shape[1];
             float[] flat = cpu.data<float>().ToArray();
@@ -287,8 +286,8 @@ public static class PolicyUpdater
             var batch = RolloutBatch.Build(part.Select(i => rollouts[i]).ToList(), padId, device,
                 part.Select(i => old[i]).ToList(), part.Select(i => refLp[i]).ToList(), part.Select(i => adv[i]).ToList(),
                 guide is null ? null : part.Select(i => guide[i]).ToList(), o.PassThreshold);
-            var logits = model.Forward(batch.InputIds, batch.AttentionMask);
-            var terms = MicroBatchLoss(logits, batch, r, o, state.Random, mainNorm, expertNorm);
+            var (logp, entropy) = TokenLogProbs.Compute(model, batch, o.Temperature, entropy: true, r.NeedsEntropyGrad);
+            var terms = MicroBatchLoss(logp, entropy, batch, r, o, state.Random, mainNorm, expertNorm);
             terms.Total.backward();
             acc.Add(terms);
         }
@@ -332,9 +331,14 @@ public static class PolicyUpdater
     /// </summary>
     internal static MicroTerms MicroBatchLoss(Tensor logits, RolloutBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
     {
-        var dtype = logits.dtype;
-        bool wantEntropy = true;
-        var (logp, entropy) = TokenLogProbs.Compute(logits, batch.Positions, batch.Targets, o.Temperature, wantEntropy, r.NeedsEntropyGrad);
+        var (logp, entropy) = TokenLogProbs.Compute(logits, batch.Positions, batch.Targets, o.Temperature, true, r.NeedsEntropyGrad);
+        return MicroBatchLoss(logp, entropy, batch, r, o, rng, mainNorm, expertNorm);
+    }
+
+    /// <summary>As above, from the completion tokens' log-probs and entropies <c>[B,T]</c>.</summary>
+    internal static MicroTerms MicroBatchLoss(Tensor logp, Tensor? entropy, RolloutBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
+    {
+        var dtype = logp.dtype;
         var mask = batch.Mask.to(dtype);
         var expert = batch.Expert.to(dtype);
         bool sft = o.Objective == UpdateObjective.Sft;

@@ -95,7 +95,16 @@ public static class TokenLogProbs
     public static (Tensor LogProbs, Tensor? Entropy) Compute(Tensor logits, Tensor positions, Tensor targets, double temperature, bool entropy, bool entropyGrad)
     {
         long b = positions.shape[0], t = positions.shape[1], v = logits.shape[2];
-        var z = logits.gather(1, positions.unsqueeze(-1).expand(b, t, v));
+        return FromGathered(logits.gather(1, positions.unsqueeze(-1).expand(b, t, v)), targets, temperature, entropy, entropyGrad);
+    }
+
+    /// <summary>As <see cref="Compute(Tensor, Tensor, Tensor, double, bool, bool)"/>, from the model: logits at the completion positions only (<see cref="Models.ICausalLM.ForwardAt"/>).</summary>
+    public static (Tensor LogProbs, Tensor? Entropy) Compute(Models.ICausalLM model, RolloutBatch batch, double temperature, bool entropy, bool entropyGrad)
+        => FromGathered(model.ForwardAt(batch.InputIds, batch.AttentionMask, batch.Positions), batch.Targets, temperature, entropy, entropyGrad);
+
+    /// <summary><paramref name="z"/>: logits <c>[B,T,V]</c> already at the positions that predict <paramref name="targets"/> <c>[B,T]</c>.</summary>
+    private static (Tensor LogProbs, Tensor? Entropy) FromGathered(Tensor z, Tensor targets, double temperature, bool entropy, bool entropyGrad)
+    {
         if (temperature != 1.0) z = z / temperature;
         var lsm = z.log_softmax(-1);
         var lp = lsm.gather(2, targets.unsqueeze(-1)).squeeze(-1);

@@ -23,7 +23,11 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     /// <summary>The engine's load context (created on first use).</summary>
     internal static EngineLoadContext EngineContext => Engine.Value;
 
-    public void OnImport() => AssemblyLoadContext.Default.Resolving += ResolveFromModule;
+    public void OnImport()
+    {
+        OpenMpEnvironment.Apply(); // before anything loads libtorch
+        AssemblyLoadContext.Default.Resolving += ResolveFromModule;
+    }
 
     public void OnRemove(PSModuleInfo psModuleInfo) => AssemblyLoadContext.Default.Resolving -= ResolveFromModule;
 

@@ -183,6 +183,26 @@ public class TextGeneratorTests
     }
 
     [Fact]
+    public void Draws_follow_the_probabilities_and_never_pick_a_zero_probability_token()
+    {
+        // Unnormalised weights (the draw scales u by the row total); index 2 and the last have probability 0.
+        double[] w = { 0.1, 0.3, 0, 0.2, 0.4, 0 };
+        const int n = 40000;
+        using var scope = NewDisposeScope();
+        using var gen = new torch.Generator(5, CPU);
+        Tensor probs = tensor(w.Select(x => (float)(2 * x)).ToArray()).unsqueeze(0).expand(n, w.Length).contiguous();
+        long[] draws = TextGenerator.Draw(probs, gen).data<long>().ToArray();
+        var counts = new int[w.Length];
+        foreach (long d in draws) counts[d]++;
+        Assert.Equal(0, counts[2]);
+        Assert.Equal(0, counts[5]);
+        // Pearson χ² over the four possible tokens, 3 degrees of freedom: 16.27 is the 0.999 quantile.
+        double chi2 = 0;
+        foreach (int i in new[] { 0, 1, 3, 4 }) chi2 += Math.Pow(counts[i] - n * w[i], 2) / (n * w[i]);
+        Assert.True(chi2 < 16.27, $"χ² = {chi2:F2}; counts {string.Join(", ", counts)}");
+    }
+
+    [Fact]
     public void Greedy_records_the_temperature_one_distribution()
     {
         float[] logits = { 0.3f, 1.7f, -0.2f };

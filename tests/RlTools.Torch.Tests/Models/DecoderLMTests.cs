@@ -85,6 +85,34 @@ public class DecoderLMTests
     }
 
     [Fact]
+    public void Logits_at_positions_equal_the_full_forward_gathered_and_so_do_their_gradients()
+    {
+        using var model = TestModels.Random(ConfigFor("qwen2", true, true, false), seed: 4);
+        using var scope = NewDisposeScope();
+        // Two rows, the second right-padded (as training batches are); positions pick what predicts completion tokens.
+        Tensor ids = tensor(TestModels.Tokens(16, 37, 5).Select(x => (long)x).ToArray(), new long[] { 2, 8 });
+        Tensor mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0 }, new long[] { 2, 8 });
+        Tensor pos = tensor(new long[] { 2, 3, 4, 6, 1, 2, 3, 4 }, new long[] { 2, 4 });
+        Tensor weights = randn(2, 4, 37);
+        (float[] Logits, float[] Grad) Run(bool at)
+        {
+            model.zero_grad();
+            Tensor z = at ? model.ForwardAt(ids, mask, pos)
+                : model.Forward(ids, mask).gather(1, pos.unsqueeze(-1).expand(2, 4, 37));
+            (z * weights).sum().backward();
+            var g = model.named_parameters().First(p => p.name == "model.embed_tokens.weight").parameter.grad!;
+            return (z.detach().data<float>().ToArray(), g.data<float>().ToArray());
+        }
+        var full = Run(at: false);
+        var gathered = Run(at: true);
+        Assert.Equal(2 * 4 * 37, gathered.Logits.Length);
+        for (int i = 0; i < full.Logits.Length; i++) Assert.Equal(full.Logits[i], gathered.Logits[i], 1e-5f);
+        Assert.Contains(full.Grad, x => x != 0);
+        for (int i = 0; i < full.Grad.Length; i++) Assert.Equal(full.Grad[i], gathered.Grad[i], 1e-4f);
+        model.zero_grad();
+    }
+
+    [Fact]
     public void Incremental_decoding_with_the_cache_equals_the_full_forward()
     {
         using var model = TestModels.Random(ConfigFor("qwen3", false, false, false), seed: 5);
