@@ -1,72 +1,93 @@
 #requires -Version 7.4
 <#
 .SYNOPSIS
-    Update-stage training throughput (forward, backward, AdamW) against a PyTorch eager peer.
+    Update-stage training throughput (forward, backward, AdamW) against a PyTorch eager peer, same architecture.
+
 .DESCRIPTION
-    Runs Update-RlPolicy on the engine's TinyCausalLM (embedding -> tanh(linear) -> linear) with one padded
-    batch of rollouts (PPO dual clip, token-mean, entropy, gradient clipping, AdamW), then bench/train_peer.py
-    with the same model, batch, sequence lengths, loss and optimizer, alternating the two -Rounds times.
-    Reports completion tokens/s for each, their ratio, and the fraction of the measured 1024^3 matmul FLOP/s
-    each reaches (model FLOPs per step = 6 x tokens x (dim^2 + dim x vocab), forward + backward).
-    Needs the module built (build.ps1 -Task Build) and python3 with torch (apt-get install python3-torch).
+    For each shape (Tiny: the rollout bench's 2-layer width-64 Qwen2 decoder over bytes; the Qwen2.5-0.5B shape with
+    random weights), Update-RlPolicy trains on one unpadded batch of rollouts (prompt + completion tokens per row) with
+    its defaults (PPO dual clip 0.2/3, token-mean, entropy recorded, gradient clipping 1.0, AdamW lr 1e-4 wd 0.01),
+    and bench/train_peer.py does the same update on the same architecture in PyTorch eager (Hugging Face-style code:
+    logits for every position, sliced to the completion). Reported: completion tokens/s of each (best step), the ratio,
+    and each engine's model FLOP/s as a fraction of its own measured 1024³ matmul FLOP/s (model FLOPs per step =
+    6 × batch × sequence × matmul parameters, the head counted at every position for both, so the numerator is the
+    same work for both engines; RlTools skips the head at prompt positions, which is part of why it is faster).
+    Needs the module built and Debian's python3-torch (apt-get install -y python3-torch libopenblas0-pthread).
+
 .EXAMPLE
-    dotnet pwsh ./bench/train.bench.ps1 -Threads 2
+    dotnet pwsh ./bench/train.bench.ps1 -Shape Tiny, Qwen2.5-0.5B -Threads 2
 #>
 [CmdletBinding()]
 param(
+    [ValidateSet('Tiny', 'Qwen2.5-0.5B')]
+    [string[]] $Shape = @('Tiny', 'Qwen2.5-0.5B'),
     [int] $Threads = 2,
-    [int] $Steps = 20,
-    [int] $Rounds = 3,
-    [int] $Batch = 16,
-    [int] $PromptLength = 32,
-    [int] $CompletionLength = 96,
-    [int] $Dim = 256,
-    [int] $Vocab = 8192,
     [string] $Python = '/usr/bin/python3'
 )
 $ErrorActionPreference = 'Stop'
+if (-not $env:OMP_WAIT_POLICY) { $env:OMP_WAIT_POLICY = 'PASSIVE' }
 Import-Module (Join-Path $PSScriptRoot '..' 'RlTools.psd1')
 $null = Get-RlDevice -Threads $Threads
 
-$assemblies = [AppDomain]::CurrentDomain.GetAssemblies()
-$engine = $assemblies | Where-Object { $_.GetName().Name -eq 'RlTools.Torch' } | Select-Object -First 1
-$torch = $assemblies | Where-Object { $_.GetName().Name -eq 'TorchSharp' } | Select-Object -First 1
-$float32 = [Enum]::Parse($torch.GetType('TorchSharp.torch+ScalarType'), 'Float32')
-$model = [Activator]::CreateInstance($engine.GetType('RlTools.Torch.Models.TinyCausalLM'), @($Vocab, $Dim, [long] 0, $float32))
-$policy = [Activator]::CreateInstance($engine.GetType('RlTools.Torch.Policy'), @($model, [Activator]::CreateInstance($engine.GetType('RlTools.Torch.Tokenizers.ByteTokenizer')), $false))
+$plans = @{
+    'Tiny'         = @{ Peer = 'tiny'; Batch = 16; Prompt = 32; Completion = 96; Steps = 10; Warmup = 3
+                        Config = @{ model_type = 'qwen2'; hidden_size = 64; intermediate_size = 176; num_hidden_layers = 2; num_attention_heads = 4; num_key_value_heads = 2; head_dim = 16; rope_theta = 10000.0; vocab_size = 259; tie_word_embeddings = $true } }
+    'Qwen2.5-0.5B' = @{ Peer = 'qwen2.5-0.5b'; Batch = 2; Prompt = 32; Completion = 96; Steps = 2; Warmup = 1
+                        Config = @{ model_type = 'qwen2'; hidden_size = 896; intermediate_size = 4864; num_hidden_layers = 24; num_attention_heads = 14; num_key_value_heads = 2; head_dim = 64; rope_theta = 1000000.0; max_position_embeddings = 32768; vocab_size = 151936; tie_word_embeddings = $true } }
+}
 
-$rng = [System.Random]::new(0)
-$rows = foreach ($i in 1..$Batch) {
-    $r = [RlTools.Core.Records.Rollout]::new()
-    $r.PromptId = "p$i"
-    $r.PromptTokens = [int[]](1..$PromptLength | ForEach-Object { $rng.Next(0, 256) })
-    $r.CompletionTokens = [int[]](1..$CompletionLength | ForEach-Object { $rng.Next(0, 256) })
-    $r.Logprobs = [float[]](1..$CompletionLength | ForEach-Object { -9.0 })
-    $r.Advantage = $rng.NextDouble() * 2 - 1
-    $r
+function Measure-Ours($plan) {
+    $policy = New-RlPolicy -Config $plan.Config -Seed 1
+    $rng = [System.Random]::new(0)
+    $rows = foreach ($i in 1..$plan.Batch) {
+        $r = [RlTools.Core.Records.Rollout]::new()
+        $r.PromptId = "p$i"
+        $r.PromptTokens = [int[]](1..$plan.Prompt | ForEach-Object { $rng.Next(0, 256) })
+        $r.CompletionTokens = [int[]](1..$plan.Completion | ForEach-Object { $rng.Next(0, 256) })
+        $r.Logprobs = [float[]](1..$plan.Completion | ForEach-Object { -9.0 })
+        $r.Advantage = $rng.NextDouble() * 2 - 1
+        $r
+    }
+    foreach ($i in 1..$plan.Warmup) { $null = $rows | Update-RlPolicy -Policy $policy -LearningRate 1e-4 -Optimizer AdamW }
+    $best = [double]::MaxValue
+    foreach ($i in 1..$plan.Steps) {
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $null = $rows | Update-RlPolicy -Policy $policy -LearningRate 1e-4
+        $best = [Math]::Min($best, $sw.Elapsed.TotalSeconds)
+    }
+    $params = $policy.ParameterCount
+    $engine = $policy.GetType().Assembly
+    $gflops = $engine.GetType('RlTools.Torch.Runtime.TorchRuntime').GetMethod('MatmulGflops').Invoke($null, @(1024, 10))
+    $policy.Dispose()
+    [pscustomobject]@{ Seconds = $best; Parameters = $params; MatmulGflops = $gflops }
 }
-$flopsPerStep = 6.0 * $Batch * ($PromptLength + $CompletionLength) * ($Dim * $Dim + $Dim * $Vocab)
-$ours = @(); $peer = @()
-foreach ($round in 1..$Rounds) {
-    foreach ($i in 1..3) { $null = $rows | Update-RlPolicy -Policy $policy -LearningRate 1e-4 -Optimizer AdamW } # warm-up
-    $sw = [Diagnostics.Stopwatch]::StartNew()
-    foreach ($i in 1..$Steps) { $null = $rows | Update-RlPolicy -Policy $policy -LearningRate 1e-4 }
-    $ours += $sw.Elapsed.TotalSeconds / $Steps
-    $json = & $Python (Join-Path $PSScriptRoot 'train_peer.py') --threads $Threads --steps $Steps --batch $Batch `
-        --prompt $PromptLength --completion $CompletionLength --dim $Dim --vocab $Vocab
-    if ($LASTEXITCODE -ne 0) { throw "The PyTorch peer failed (is python3-torch installed?)." }
-    $peer += $json | ConvertFrom-Json
+
+$rows = foreach ($name in $Shape) {
+    $plan = $plans[$name]
+    $ours = Measure-Ours $plan
+    [GC]::Collect()
+    $json = & $Python (Join-Path $PSScriptRoot 'train_peer.py') --config $plan.Peer --threads $Threads --steps $plan.Steps --warmup $plan.Warmup `
+        --batch $plan.Batch --prompt $plan.Prompt --completion $plan.Completion
+    if ($LASTEXITCODE -ne 0) { throw "The PyTorch peer failed for $name (is python3-torch installed?)." }
+    $peer = $json | ConvertFrom-Json
+    if ($peer.params -ne $ours.Parameters) { throw "parameter counts differ: peer $($peer.params), ours $($ours.Parameters)" }
+    $c = $plan.Config
+    $embedding = $c.vocab_size * $c.hidden_size
+    # Matmul parameters: everything but norms and biases, with the tied embedding counted once, as the output head.
+    $matmulParams = $ours.Parameters - $c.num_hidden_layers * (2 * $c.hidden_size) - $c.hidden_size
+    $flops = 6.0 * $plan.Batch * ($plan.Prompt + $plan.Completion) * $matmulParams
+    $tokens = $plan.Batch * $plan.Completion
+    [pscustomobject]@{
+        Shape                  = $name
+        Config                 = "batch $($plan.Batch), prompt $($plan.Prompt), completion $($plan.Completion), threads $Threads"
+        RlToolsTokensPerSecond = [math]::Round($tokens / $ours.Seconds, 1)
+        PyTorchTokensPerSecond = [math]::Round($peer.tokens_per_s, 1)
+        Ratio                  = [math]::Round($peer.seconds_per_step / $ours.Seconds, 2)
+        RlToolsMatmulGflops    = [math]::Round($ours.MatmulGflops, 1)
+        PyTorchMatmulGflops    = [math]::Round($peer.matmul_gflops, 1)
+        RlToolsFlopFraction    = [math]::Round($flops / $ours.Seconds / 1e9 / $ours.MatmulGflops, 3)
+        PyTorchFlopFraction    = [math]::Round($flops / $peer.seconds_per_step / 1e9 / $peer.matmul_gflops, 3)
+        PeerTorch              = $peer.torch
+    }
 }
-$policy.Dispose()
-$oursStep = ($ours | Measure-Object -Minimum).Minimum
-$peerStep = ($peer.seconds_per_step | Measure-Object -Minimum).Minimum
-$mm = ($peer.matmul_gflops | Measure-Object -Maximum).Maximum
-[pscustomobject]@{
-    Config = "batch $Batch, prompt $PromptLength, completion $CompletionLength, dim $Dim, vocab $Vocab, threads $Threads"
-    RlToolsTokensPerSecond = [math]::Round($Batch * $CompletionLength / $oursStep, 1)
-    PyTorchTokensPerSecond = [math]::Round($Batch * $CompletionLength / $peerStep, 1)
-    Ratio = [math]::Round($peerStep / $oursStep, 3)
-    MatmulGflops = [math]::Round($mm, 1)
-    RlToolsFlopFraction = [math]::Round($flopsPerStep / $oursStep / 1e9 / $mm, 3)
-    PyTorchFlopFraction = [math]::Round($flopsPerStep / $peerStep / 1e9 / $mm, 3)
-}
+$rows | Format-List

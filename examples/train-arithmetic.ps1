@@ -30,14 +30,15 @@
 param(
     [string] $Name = 'demo',
     [int] $Seed = 1,
-    [int] $SftMaxSteps = 3000,
+    [int] $SftMaxSteps = 1000,
     [double] $SftTargetAccuracy = 0.3,
     [int] $RlSteps = 400,
     [int] $PromptsPerStep = 32,
     [int] $GroupSize = 8,
     [int] $EvalEvery = 10,
     [int] $EvalCount = 400,
-    [double] $SftLearningRate = 3e-3,
+    [double] $SftLearningRate = 5e-3,
+    [int] $SftWarmupSteps = 100,
     [double] $RlLearningRate = 5e-4,
     [double] $KLCoefficient = 0.001,
     [string] $Estimator = 'GRPO',
@@ -63,7 +64,7 @@ $test = @(New-RlDataset -Task $task -Count $EvalCount -Seed ($Seed + 1000) -Spli
 # 2. Policy: a small Qwen2-style decoder over bytes.
 $config = @{
     model_type = 'qwen2'; hidden_size = 128; intermediate_size = 384; num_hidden_layers = 2
-    num_attention_heads = 4; num_key_value_heads = 4; vocab_size = 259; max_position_embeddings = 64
+    num_attention_heads = 8; num_key_value_heads = 8; vocab_size = 259; max_position_embeddings = 64
     rope_theta = 10000; rms_norm_eps = 1e-6; tie_word_embeddings = $true
 }
 $policy = New-RlPolicy -Config $config -Tokenizer Byte -Seed $Seed
@@ -77,8 +78,8 @@ $sftRng = [System.Random]::new($Seed)
 $validAccuracy = 0.0
 for ($s = 1; $s -le $SftMaxSteps; $s++) {
     $batch = foreach ($i in 1..64) { $demos[$sftRng.Next($demos.Count)] }
-    $null = $batch | Update-RlPolicy -Policy $policy -Objective Sft -LearningRate $SftLearningRate
-    if ($s % 25 -eq 0 -or $s -eq $SftMaxSteps) {
+    $null = $batch | Update-RlPolicy -Policy $policy -Objective Sft -LearningRate $SftLearningRate -Schedule Cosine -WarmupSteps $SftWarmupSteps -TotalSteps $SftMaxSteps
+    if ($s % 10 -eq 0 -or $s -eq $SftMaxSteps) {
         $validAccuracy = ($validation | Measure-RlPolicy -Policy $policy -MaxTokens 5 -BatchSize 200).PassAt1
         Write-Progress -Id 1 -Activity 'SFT warm-up' -Status ("step {0}/{1}  validation accuracy {2:N3}" -f $s, $SftMaxSteps, $validAccuracy) -PercentComplete (100 * $s / $SftMaxSteps)
         if ($validAccuracy -ge $SftTargetAccuracy) { break }
@@ -105,7 +106,9 @@ try {
                 Invoke-RlRollout -Policy $policy -GroupSize $GroupSize -MaxTokens 5 -Temperature 1.0 -Seed ($Seed * 100003 + $step) |
                 Measure-RlReward -Verifier Math |
                 Measure-RlAdvantage -Estimator $Estimator)
-        $update = @($rollouts | Update-RlPolicy -Policy $policy -Reference $reference -Loss PPO -KLCoefficient $KLCoefficient -LearningRate $RlLearningRate)[-1]
+        # RL starts a fresh optimizer (new moments, constant learning rate) rather than continuing SFT's schedule.
+        $fresh = @{ ResetOptimizer = ($step -eq 1) }
+        $update = @($rollouts | Update-RlPolicy -Policy $policy -Reference $reference -Loss PPO -KLCoefficient $KLCoefficient -LearningRate $RlLearningRate -Schedule Constant @fresh)[-1]
 
         $reward = ($rollouts | Measure-Object Reward -Average).Average
         $length = ($rollouts | Measure-Object CompletionLength -Average).Average

@@ -52,6 +52,23 @@ public static class TorchRuntime
         return null;
     }
 
+    /// <summary>float32 GFLOP/s of an n×n×n matmul on the CPU with the current thread count (best of <paramref name="repeats"/>); benchmarks report model FLOP/s as a fraction of it.</summary>
+    public static double MatmulGflops(int n = 1024, int repeats = 10)
+    {
+        using var scope = torch.NewDisposeScope();
+        var a = torch.randn(n, n);
+        var b = torch.randn(n, n);
+        for (int i = 0; i < 3; i++) a.matmul(b).Dispose();
+        double best = double.MaxValue;
+        for (int i = 0; i < repeats; i++)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            a.matmul(b).Dispose();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * n * n / best / 1e9;
+    }
+
     /// <summary>Sets the number of intra-op threads libtorch uses.</summary>
     public static void SetThreads(int threads) => torch.set_num_threads(threads);
 }
