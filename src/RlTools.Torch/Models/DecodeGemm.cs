@@ -95,8 +95,12 @@ internal static unsafe class DecodeGemm
         for (; r + 3 < r1; r += 4)
         {
             float* w0 = w + (long)r * k;
-            int i = 0;
-            for (; i + 1 < m; i += 2) Block4x2(x + (long)i * k, w0, k, b, y + (long)i * n, n, r);
+            // While the passes over this block compute from L1, each pass prefetches one row of the next block, so
+            // its load from memory overlaps the arithmetic instead of following it.
+            bool next = r + 7 < r1;
+            int i = 0, pass = 0;
+            for (; i + 1 < m; i += 2, pass++)
+                Block4x2(x + (long)i * k, w0, k, b, y + (long)i * n, n, r, next && pass < 4 ? w0 + (4L + pass) * k : w0);
             if (i < m) Block4x1(x + (long)i * k, w0, k, b, y + (long)i * n, r);
         }
         for (; r < r1; r++)
@@ -110,13 +114,14 @@ internal static unsafe class DecodeGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block4x2(float* xa, float* w0, int k, float* b, float* ya, int n, int r)
+    private static void Block4x2(float* xa, float* w0, int k, float* b, float* ya, int n, int r, float* prefetch)
     {
         float* xb = xa + k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
         for (int j = 0; j < k; j += 8)
         {
+            Sse.Prefetch0(prefetch + j);
             Vector256<float> u = Avx.LoadVector256(xa + j), v = Avx.LoadVector256(xb + j);
             Vector256<float> q = Avx.LoadVector256(w0 + j);
             a0 = Fma.MultiplyAdd(u, q, a0); c0 = Fma.MultiplyAdd(v, q, c0);
