@@ -32,7 +32,7 @@ param(
     [int] $Seed = 1,
     [int] $SftMaxSteps = 1000,
     [double] $SftTargetAccuracy = 0.3,
-    [int] $RlSteps = 400,
+    [int] $RlSteps = 800,
     [int] $PromptsPerStep = 32,
     [int] $GroupSize = 8,
     [int] $EvalEvery = 10,

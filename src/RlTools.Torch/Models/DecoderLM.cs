@@ -115,6 +115,10 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
         {
             realNew = attentionMask.to(ScalarType.Bool);
             newPad = !realNew.all().item<bool>();
+            // Right padding only (training batches): under a causal mask no real query can see a later padding key, so
+            // the plain causal kernel is exact for every real position (padding positions' outputs are never used).
+            if (newPad && cache is null && t > 1 && !realNew.narrow(1, 0, t - 1).logical_not().logical_and(realNew.narrow(1, 1, t - 1)).any().item<bool>())
+                newPad = false;
         }
         bool anyPad = newPad || (cache?.HasPadding ?? false);
         Tensor? keyReal = null;
@@ -130,19 +134,21 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
         else if (anyPad) keyReal = realNew;
         long s = start + t;
 
-        // [B, 1, T, S] boolean: key index <= query index, and the key is a real token or the query itself.
+        // [B, 1, T, S] boolean: key index <= query index, and the key is a real token or the query itself. A whole
+        // sequence without padding needs no mask tensor: attention runs libtorch's causal kernel (is_causal).
         Tensor? mask = null;
-        if (anyPad || t > 1)
+        bool causalKernel = !anyPad && t > 1 && start == 0;
+        if (anyPad || (t > 1 && !causalKernel))
         {
             Tensor qIdx = arange(start, start + t, ScalarType.Int64, dev).unsqueeze(1);
             Tensor kIdx = arange(0, s, ScalarType.Int64, dev).unsqueeze(0);
-            Tensor causal = kIdx.le(qIdx).unsqueeze(0);
-            mask = keyReal is null ? causal.unsqueeze(1)
-                : causal.logical_and(keyReal.unsqueeze(1).logical_or(kIdx.eq(qIdx).unsqueeze(0))).unsqueeze(1);
+            Tensor lower = kIdx.le(qIdx).unsqueeze(0);
+            mask = keyReal is null ? lower.unsqueeze(1)
+                : lower.logical_and(keyReal.unsqueeze(1).logical_or(kIdx.eq(qIdx).unsqueeze(0))).unsqueeze(1);
         }
 
         var (cos, sin) = Rotary(positions, dev);
-        Tensor h = model.Forward(inputIds, cos, sin, mask, cache, start);
+        Tensor h = model.Forward(inputIds, cos, sin, mask, causalKernel, cache, start);
         if (lastOnly && t > 1) h = h.narrow(1, t - 1, 1);
         else if (hiddenAt is not null) h = h.gather(1, hiddenAt);
         Tensor logits = Project.Apply(h, lm_head?.weight ?? model.embed_tokens.weight!, null);
@@ -228,10 +234,10 @@ internal sealed class DecoderModel : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int start)
+    public Tensor Forward(Tensor ids, Tensor cos, Tensor sin, Tensor? mask, bool causal, KvCache? cache, int start)
     {
         Tensor h = embed_tokens.forward(ids);
-        foreach (DecoderLayer layer in layers) h = layer.Forward(h, cos, sin, mask, cache, start);
+        foreach (DecoderLayer layer in layers) h = layer.Forward(h, cos, sin, mask, causal, cache, start);
         return norm.forward(h);
     }
 }
@@ -251,9 +257,9 @@ internal sealed class DecoderLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int start)
+    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor? mask, bool causal, KvCache? cache, int start)
     {
-        h = h + self_attn.Forward(input_layernorm.forward(h), cos, sin, mask, cache, start);
+        h = h + self_attn.Forward(input_layernorm.forward(h), cos, sin, mask, causal, cache, start);
         return h + mlp.forward(post_attention_layernorm.forward(h));
     }
 }
@@ -279,7 +285,7 @@ internal sealed class Attention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int start)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, bool causal, KvCache? cache, int start)
     {
         long b = x.shape[0], t = x.shape[1];
         Tensor q = Project.Apply(x, q_proj).view(b, t, heads, headDim);
@@ -295,15 +301,28 @@ internal sealed class Attention : nn.Module
             k = cache.K[layer].narrow(2, 0, start + t);
             v = cache.V[layer].narrow(2, 0, start + t);
         }
-        // Grouped-query attention without copying K/V: the `rep` query heads that share a KV head become extra query rows.
         int rep = heads / kvHeads;
+        Tensor o;
+        if (causal)
+        {
+            // The causal kernel needs one key row per query row, so shared KV heads are expanded (a copy of K and V).
+            if (rep > 1)
+            {
+                long s = k.shape[2];
+                k = k.unsqueeze(2).expand(b, kvHeads, rep, s, headDim).reshape(b, heads, s, headDim);
+                v = v.unsqueeze(2).expand(b, kvHeads, rep, s, headDim).reshape(b, heads, s, headDim);
+            }
+            o = F.scaled_dot_product_attention(q, k, v, null, 0.0, true);
+            return Project.Apply(o.transpose(1, 2).reshape(b, t, heads * headDim), o_proj);
+        }
+        // Grouped-query attention without copying K/V: the `rep` query heads that share a KV head become extra query rows.
         Tensor? m = mask;
         if (rep > 1)
         {
             q = q.reshape(b, kvHeads, rep * t, headDim);
             if (m is not null && t > 1) m = m.repeat(1, 1, rep, 1);
         }
-        Tensor o = F.scaled_dot_product_attention(q, k, v, m);
+        o = F.scaled_dot_product_attention(q, k, v, m);
         o = o.reshape(b, heads, t, headDim).transpose(1, 2).reshape(b, t, heads * headDim);
         return Project.Apply(o, o_proj);
     }

@@ -71,6 +71,8 @@ public static class PolicyUpdater
         var r = Resolve(policy, rollouts, o, reference);
         var state = PrepareState(policy, o);
         var model = policy.Model;
+        // Tiny decoders train faster on one thread too (bench/RESULTS.md, update stage: 33.7k vs 26.9k tokens/s).
+        using var threads = Generation.ThreadScope.For(model);
         var device = Device(model);
         int padId = policy.Tokenizer.PadTokenId ?? policy.Tokenizer.EosTokenId ?? 0;
         int n = rollouts.Count;
@@ -447,10 +449,8 @@ public static class PolicyUpdater
     public static double GradNorm(ICausalLM model)
     {
         using var scope = torch.NewDisposeScope();
-        double sq = 0;
-        foreach (var p in model.Module.parameters())
-            if (p.grad is { } g) { double n = g.norm().ToDouble(); sq += n * n; }
-        return Math.Sqrt(sq);
+        var norms = model.Module.parameters().Where(p => p.grad is not null).Select(p => p.grad!.norm()).ToArray();
+        return norms.Length == 0 ? 0 : torch.stack(norms).norm().ToDouble();
     }
 
     private static void ScaleGrads(ICausalLM model, double factor)

@@ -110,6 +110,11 @@ public class DecoderLMTests
         Assert.Contains(full.Grad, x => x != 0);
         for (int i = 0; i < full.Grad.Length; i++) Assert.Equal(full.Grad[i], gathered.Grad[i], 1e-4f);
         model.zero_grad();
+        // The right-padded row's real positions equal the row alone (padding after a row never reaches it).
+        float[] padded = model.Forward(ids, mask).detach().data<float>().ToArray();
+        float[] alone = model.Forward(ids.narrow(0, 1, 1).narrow(1, 0, 5)).detach().data<float>().ToArray();
+        for (int t = 0; t < 5; t++)
+            for (int v = 0; v < 37; v++) Assert.Equal(alone[t * 37 + v], padded[(8 + t) * 37 + v], 1e-5f);
     }
 
     [Fact]
