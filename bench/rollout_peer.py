@@ -113,6 +113,19 @@ CONFIGS = {
 }
 
 
+def init_weights(model):
+    """As RlTools' New-RlPolicy: unit norms, zero biases, normal(0, 0.02) elsewhere."""
+    with torch.no_grad():
+        for name, prm in model.named_parameters():
+            if "norm" in name:
+                prm.fill_(1.0)
+            elif name.endswith("bias"):
+                prm.zero_()
+            else:
+                prm.normal_(0, 0.02)
+    return model
+
+
 def generate(model, b, p, n, gen):
     ids = torch.randint(0, 256, (b, p), generator=gen)
     pos = torch.arange(p)[None].expand(b, p)
@@ -157,15 +170,7 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     c = CONFIGS[a.config]
-    model = Model(c).eval()
-    with torch.no_grad():
-        for name, prm in model.named_parameters():
-            if "norm" in name:
-                prm.fill_(1.0)
-            elif name.endswith("bias"):
-                prm.zero_()
-            else:
-                prm.normal_(0, 0.02)
+    model = init_weights(Model(c)).eval()
     gen = torch.Generator().manual_seed(1)
     best, best1 = float("inf"), float("inf")
     with torch.inference_mode():

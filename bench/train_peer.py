@@ -8,7 +8,7 @@ Prints one JSON line: completion tokens per second, seconds per step, and the ma
 import argparse, json, time
 import torch
 import torch.nn.functional as F
-from rollout_peer import CONFIGS, Model
+from rollout_peer import CONFIGS, Model, init_weights
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--config", default="tiny", choices=CONFIGS)
@@ -22,16 +22,7 @@ a = ap.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 c = CONFIGS[a.config]
-model = Model(c)
-with torch.no_grad():
-    for name, prm in model.named_parameters():
-        if "norm" in name:
-            prm.fill_(1.0)
-        elif name.endswith("bias"):
-            prm.zero_()
-        else:
-            prm.normal_(0, 0.02)
-model.train()
+model = init_weights(Model(c)).train()
 
 
 def logits_all(ids):
