@@ -60,6 +60,8 @@ public static class TextGenerator
         Tensor nextPos = maskT.sum(1, keepdim: true); // [B, 1]: real tokens so far = position of the next token
         Tensor logits = model.Forward(idT, maskT, positions, cache, lastOnly: true);
         Tensor oneMask = ones(b, 1, ScalarType.Int64, dev);
+        // Decode steps: the kernel splits the weights over the cores, libtorch's small ops run on one thread.
+        using var decodeThreads = dev.type == DeviceType.CPU && model.DType == ScalarType.Float32 ? DecodeGemm.DecodeThreads() : null;
 
         for (int step = 0; step < options.MaxNewTokens && open > 0; step++)
         {

@@ -12,8 +12,9 @@ namespace RlTools.Torch.Models;
 /// weight matrix), on the CPU in float32, without gradient. Such a product streams every weight once and does
 /// only 2·M flops per weight, so it is bound by memory bandwidth; the BLAS behind libtorch treats it as a general
 /// GEMM and reaches about a third of the machine's read bandwidth on it (bench/RESULTS.md, "Rollout engine").
-/// This kernel walks W once, four rows at a time, passing every activation row over each block while it sits in L1
-/// (AVX2 FMA, eight 256-bit accumulators), and splits the rows of W over <c>torch.get_num_threads()</c> workers. Exactly the same sum as the definition, in a different order:
+/// This kernel walks W once, four rows at a time, passing the activation rows over each block in groups of three while
+/// it sits in L1 (AVX2 FMA, twelve 256-bit accumulators), prefetching the next block meanwhile, and splits the rows of W
+/// over <c>torch.get_num_threads()</c> workers (or the count <see cref="DecodeThreads"/> kept). Exactly the same sum as the definition, in a different order:
 /// results agree with <c>F.linear</c> to float32 rounding (tests: DecodeGemmTests).
 /// </summary>
 internal static unsafe class DecodeGemm
@@ -21,13 +22,46 @@ internal static unsafe class DecodeGemm
     /// <summary>Largest number of activation rows (batch × new tokens) routed here; larger products go to BLAS.</summary>
     internal const int MaxRows = 16;
 
-    /// <summary>Smallest weight routed here (elements): smaller matrices sit in cache, where BLAS is as fast and this adds overhead.</summary>
-    internal const long MinWeights = 1 << 17;
+    /// <summary>Smallest weight routed here (elements; Qwen2.5-0.5B's 128 × 896 k/v projections qualify): smaller matrices sit in cache, where BLAS is as fast and this adds overhead.</summary>
+    internal const long MinWeights = 1 << 16;
 
     /// <summary>Can be switched off (tests compare both paths; benchmarks measure both).</summary>
     internal static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("RLTOOLS_DECODE_GEMM") != "0";
 
     private static readonly bool Supported = Fma.IsSupported && Avx2.IsSupported;
+
+    /// <summary>Workers for this thread's products when set (> 0); otherwise libtorch's intra-op thread count.</summary>
+    [ThreadStatic] private static int workersOverride;
+
+    /// <summary>
+    /// For a decode loop: libtorch's own ops drop to one intra-op thread and this kernel keeps the previous count of
+    /// workers. The remaining libtorch ops of a decode step are small (norms, RoPE, attention over one query, SwiGLU's
+    /// elementwise products) and each parallel region costs an OpenMP wake-up; the weights, which are the work, stay
+    /// split over every core here. Dispose to restore. Does nothing when the kernel is off or libtorch has one thread.
+    /// </summary>
+    internal static IDisposable DecodeThreads()
+    {
+        int intra = torch.get_num_threads();
+        if (!Enabled || !Supported || intra <= 1) return NoScope.Instance;
+        workersOverride = intra;
+        torch.set_num_threads(1);
+        return new RestoreThreads(intra);
+    }
+
+    private sealed class RestoreThreads(int intra) : IDisposable
+    {
+        public void Dispose()
+        {
+            workersOverride = 0;
+            torch.set_num_threads(intra);
+        }
+    }
+
+    private sealed class NoScope : IDisposable
+    {
+        public static readonly NoScope Instance = new();
+        public void Dispose() { }
+    }
 
     /// <summary>Whether <see cref="Linear"/> will take this product (otherwise the caller uses <c>F.linear</c>).</summary>
     internal static bool Applies(Tensor x, Tensor weight, Tensor? bias)
@@ -65,7 +99,7 @@ internal static unsafe class DecodeGemm
 
     private static void Run(float* x, int m, int k, float* w, int n, float* b, float* y)
     {
-        int workers = Math.Max(1, Math.Min(torch.get_num_threads(), Environment.ProcessorCount));
+        int workers = Math.Max(1, Math.Min(workersOverride > 0 ? workersOverride : torch.get_num_threads(), Environment.ProcessorCount));
         // Blocks of 64 rows of W (a multiple of four, so 4-row blocks never straddle workers).
         const int block = 64;
         int blocks = (n + block - 1) / block;
@@ -86,8 +120,8 @@ internal static unsafe class DecodeGemm
 
     /// <summary>
     /// Rows <c>[r0, r1)</c> of W in blocks of four (a block stays in L1 while every activation row passes over it):
-    /// activation rows in pairs (4 × 2 accumulators, four weight loads and two activation loads per eight FMAs), an odd
-    /// last row alone; rows of W past the last full block one at a time.
+    /// activation rows in threes (4 × 3 accumulators: four weight and three activation loads per twelve FMAs), then a
+    /// pair, then a last row alone; rows of W past the last full block one at a time.
     /// </summary>
     private static void Rows(float* x, int m, int k, float* w, float* b, float* y, int n, int r0, int r1)
     {
@@ -99,6 +133,8 @@ internal static unsafe class DecodeGemm
             // its load from memory overlaps the arithmetic instead of following it.
             bool next = r + 7 < r1;
             int i = 0, pass = 0;
+            for (; i + 2 < m; i += 3, pass++)
+                Block4x3(x + (long)i * k, w0, k, b, y + (long)i * n, n, r, next && pass < 4 ? w0 + (4L + pass) * k : w0);
             for (; i + 1 < m; i += 2, pass++)
                 Block4x2(x + (long)i * k, w0, k, b, y + (long)i * n, n, r, next && pass < 4 ? w0 + (4L + pass) * k : w0);
             if (i < m) Block4x1(x + (long)i * k, w0, k, b, y + (long)i * n, r);
@@ -137,6 +173,34 @@ internal static unsafe class DecodeGemm
         float* yb = ya + n;
         ya[r] = Vector256.Sum(a0) + b0; ya[r + 1] = Vector256.Sum(a1) + b1; ya[r + 2] = Vector256.Sum(a2) + b2; ya[r + 3] = Vector256.Sum(a3) + b3;
         yb[r] = Vector256.Sum(c0) + b0; yb[r + 1] = Vector256.Sum(c1) + b1; yb[r + 2] = Vector256.Sum(c2) + b2; yb[r + 3] = Vector256.Sum(c3) + b3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block4x3(float* xa, float* w0, int k, float* b, float* ya, int n, int r, float* prefetch)
+    {
+        float* xb = xa + k, xc = xb + k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector256<float> d0 = default, d1 = default, d2 = default, d3 = default;
+        for (int j = 0; j < k; j += 8)
+        {
+            Sse.Prefetch0(prefetch + j);
+            Vector256<float> u = Avx.LoadVector256(xa + j), v = Avx.LoadVector256(xb + j), z = Avx.LoadVector256(xc + j);
+            Vector256<float> q = Avx.LoadVector256(w0 + j);
+            a0 = Fma.MultiplyAdd(u, q, a0); c0 = Fma.MultiplyAdd(v, q, c0); d0 = Fma.MultiplyAdd(z, q, d0);
+            q = Avx.LoadVector256(w1 + j);
+            a1 = Fma.MultiplyAdd(u, q, a1); c1 = Fma.MultiplyAdd(v, q, c1); d1 = Fma.MultiplyAdd(z, q, d1);
+            q = Avx.LoadVector256(w2 + j);
+            a2 = Fma.MultiplyAdd(u, q, a2); c2 = Fma.MultiplyAdd(v, q, c2); d2 = Fma.MultiplyAdd(z, q, d2);
+            q = Avx.LoadVector256(w3 + j);
+            a3 = Fma.MultiplyAdd(u, q, a3); c3 = Fma.MultiplyAdd(v, q, c3); d3 = Fma.MultiplyAdd(z, q, d3);
+        }
+        float b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+        if (b != null) { b0 = b[r]; b1 = b[r + 1]; b2 = b[r + 2]; b3 = b[r + 3]; }
+        float* yb = ya + n, yc = yb + n;
+        ya[r] = Vector256.Sum(a0) + b0; ya[r + 1] = Vector256.Sum(a1) + b1; ya[r + 2] = Vector256.Sum(a2) + b2; ya[r + 3] = Vector256.Sum(a3) + b3;
+        yb[r] = Vector256.Sum(c0) + b0; yb[r + 1] = Vector256.Sum(c1) + b1; yb[r + 2] = Vector256.Sum(c2) + b2; yb[r + 3] = Vector256.Sum(c3) + b3;
+        yc[r] = Vector256.Sum(d0) + b0; yc[r + 1] = Vector256.Sum(d1) + b1; yc[r + 2] = Vector256.Sum(d2) + b2; yc[r + 3] = Vector256.Sum(d3) + b3;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -59,6 +59,28 @@ public class DecodeGemmTests
     }
 
     [Fact]
+    public void A_decode_loop_keeps_the_kernel_workers_while_libtorch_runs_on_one_thread()
+    {
+        int before = torch.get_num_threads();
+        torch.set_num_threads(2);
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            Tensor x = randn(8, 256), w = randn(1030, 256);
+            float[] want = F.linear(x, w).data<float>().ToArray();
+            using (DecodeGemm.DecodeThreads())
+            {
+                Assert.Equal(1, torch.get_num_threads());
+                float[] got = DecodeGemm.Linear(x, w, null).data<float>().ToArray();
+                for (int i = 0; i < want.Length; i++) Assert.Equal(want[i], got[i], 1e-3f);
+            }
+            Assert.Equal(2, torch.get_num_threads());
+        }
+        finally { torch.set_num_threads(before); }
+    }
+
+    [Fact]
     public void Declines_what_it_cannot_compute()
     {
         using var scope = NewDisposeScope();
@@ -78,7 +100,7 @@ public class DecodeGemmTests
 
     private static ModelConfig Wide() => new()
     {
-        // Large enough that the MLP projections and the tied output head reach the kernel (≥ 2^17 weights).
+        // Large enough that the MLP projections and the tied output head reach the kernel (≥ 2^16 weights).
         ModelType = "qwen2", HiddenSize = 128, IntermediateSize = 1024, NumHiddenLayers = 2, NumAttentionHeads = 4,
         NumKeyValueHeads = 2, HeadDim = 32, RmsNormEps = 1e-6, RopeTheta = 10000, MaxPositionEmbeddings = 64,
         VocabSize = 1024, TieWordEmbeddings = true, AttentionBias = true,
