@@ -182,6 +182,13 @@ switch ($Task) {
     }
     'Bench' {
         if (-not $SkipBuild) { Invoke-Build }
+        Write-Step 'Pester: tests tagged Slow'
+        $slowOut = Join-Path $Root 'TestResults' 'pester-slow.json'
+        $null = New-Item -ItemType Directory -Path (Split-Path $slowOut) -Force
+        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests' 'Invoke-RlPester.ps1') -PesterManifest (Get-PesterManifest) -Summary $slowOut -Slow | Out-Host
+        $slow = Get-Content $slowOut -Raw | ConvertFrom-Json
+        "slow tests: $($slow.Passed) passed, $($slow.Failed) failed"
+        if ($slow.Failed -gt 0) { throw 'A Slow-tagged test failed.' }
         foreach ($bench in Get-ChildItem (Join-Path $Root 'bench') -Filter *.bench.ps1) {
             Write-Step "bench: $($bench.Name)"
             & dotnet pwsh -NoProfile -NonInteractive -File $bench.FullName

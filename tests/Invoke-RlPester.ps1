@@ -7,7 +7,9 @@
 param(
     [Parameter(Mandatory)] [string] $PesterManifest,
     [Parameter(Mandatory)] [string] $Summary,
-    [string] $Filter
+    [string] $Filter,
+    # Run only the tests tagged 'Slow' (build.ps1 -Task Bench); without it they are excluded.
+    [switch] $Slow
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterManifest -Force
@@ -16,7 +18,7 @@ $paths = Get-ChildItem (Join-Path $PSScriptRoot 'Pester') -Filter *.Tests.ps1
 if ($Filter) { $paths = $paths | Where-Object { $_.Name -like "*$Filter*" } }
 $config.Run.Path = @($paths.FullName)
 $config.Run.PassThru = $true
-$config.Filter.ExcludeTag = @('Slow')
+if ($Slow) { $config.Filter.Tag = @('Slow') } else { $config.Filter.ExcludeTag = @('Slow') }
 $config.Output.Verbosity = 'Normal'
 $config.Should.ErrorAction = 'Continue'
 $result = Invoke-Pester -Configuration $config
