@@ -27,9 +27,8 @@ param(
     [string] $Python = '/usr/bin/python3'
 )
 $ErrorActionPreference = 'Stop'
-# Idle OpenMP workers sleep instead of spinning, for both engines. The module applies this itself on import (see
-# src/RlTools/Hosting/OpenMpEnvironment.cs); the peer inherits it from this process's environment.
-if (-not $env:OMP_WAIT_POLICY) { $env:OMP_WAIT_POLICY = 'PASSIVE' }
+# OpenMP settings: the module bounds the workers' spin on import (src/RlTools/Hosting/OpenMpEnvironment.cs) and
+# writes it into this process's environment, which the peer inherits, so both engines run with the same settings.
 $root = Split-Path $PSScriptRoot -Parent
 Import-Module (Join-Path $root 'RlTools.psd1')
 

@@ -25,14 +25,14 @@ param(
     [string] $Python = '/usr/bin/python3'
 )
 $ErrorActionPreference = 'Stop'
-if (-not $env:OMP_WAIT_POLICY) { $env:OMP_WAIT_POLICY = 'PASSIVE' }
+# OpenMP: the module bounds the workers' spin on import; the peer inherits the same setting from this process.
 Import-Module (Join-Path $PSScriptRoot '..' 'RlTools.psd1')
 $null = Get-RlDevice -Threads $Threads
 
 $plans = @{
     'Tiny'         = @{ Peer = 'tiny'; Batch = 16; Prompt = 32; Completion = 96; Steps = 10; Warmup = 3
                         Config = @{ model_type = 'qwen2'; hidden_size = 64; intermediate_size = 176; num_hidden_layers = 2; num_attention_heads = 4; num_key_value_heads = 2; head_dim = 16; rope_theta = 10000.0; vocab_size = 259; tie_word_embeddings = $true } }
-    'Qwen2.5-0.5B' = @{ Peer = 'qwen2.5-0.5b'; Batch = 2; Prompt = 32; Completion = 96; Steps = 2; Warmup = 1
+    'Qwen2.5-0.5B' = @{ Peer = 'qwen2.5-0.5b'; Batch = 2; Prompt = 32; Completion = 96; Steps = 3; Warmup = 1
                         Config = @{ model_type = 'qwen2'; hidden_size = 896; intermediate_size = 4864; num_hidden_layers = 24; num_attention_heads = 14; num_key_value_heads = 2; head_dim = 64; rope_theta = 1000000.0; max_position_embeddings = 32768; vocab_size = 151936; tie_word_embeddings = $true } }
 }
 

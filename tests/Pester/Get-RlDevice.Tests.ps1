@@ -39,11 +39,11 @@ Describe 'Get-RlDevice' {
         ($out | Select-Object -Last 1) | Should -Be 'passed'
     }
 
-    It 'makes idle OpenMP workers sleep unless the user chose a policy (fresh pwsh)' {
+    It 'bounds the OpenMP spin unless the user chose a policy (fresh pwsh)' {
         $root = Join-Path (Get-RlRepoRoot) 'RlTools.psd1'
-        $default = & dotnet pwsh -NoProfile -NonInteractive -Command "`$env:OMP_WAIT_POLICY = `$null; Import-Module '$root'; `$env:OMP_WAIT_POLICY"
-        ($default | Select-Object -Last 1) | Should -Be 'PASSIVE'
-        $chosen = & dotnet pwsh -NoProfile -NonInteractive -Command "`$env:OMP_WAIT_POLICY = 'ACTIVE'; Import-Module '$root'; `$env:OMP_WAIT_POLICY"
-        ($chosen | Select-Object -Last 1) | Should -Be 'ACTIVE'
+        $default = & dotnet pwsh -NoProfile -NonInteractive -Command "`$env:OMP_WAIT_POLICY = `$null; `$env:GOMP_SPINCOUNT = `$null; Import-Module '$root'; `"`$env:OMP_WAIT_POLICY|`$env:GOMP_SPINCOUNT`""
+        ($default | Select-Object -Last 1) | Should -Be '|10000'
+        $chosen = & dotnet pwsh -NoProfile -NonInteractive -Command "`$env:OMP_WAIT_POLICY = 'PASSIVE'; `$env:GOMP_SPINCOUNT = `$null; Import-Module '$root'; `"`$env:OMP_WAIT_POLICY|`$env:GOMP_SPINCOUNT`""
+        ($chosen | Select-Object -Last 1) | Should -Be 'PASSIVE|'
     }
 }

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace RlTools.Torch.Generation;
 
 /// <summary>
-/// Runs tiny models on one intra-op thread (generation, log-prob recomputation, updates) and restores the setting afterwards. A tiny decoder's matrices
+/// Runs tiny models on one intra-op thread (generation and log-prob recomputation) and restores the setting afterwards. A tiny decoder's matrices
 /// (width ≤ 256) are far too small to split across threads; on a busy machine the thread pool's barriers cost
 /// more than the arithmetic (measured: 8.1 s vs 0.17 s for the same 12×24-token rollout with 2 threads on a loaded
 /// 2-core machine). Larger models keep the process-wide setting.

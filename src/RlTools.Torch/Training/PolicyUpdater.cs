@@ -71,8 +71,6 @@ public static class PolicyUpdater
         var r = Resolve(policy, rollouts, o, reference);
         var state = PrepareState(policy, o);
         var model = policy.Model;
-        // Tiny decoders train faster on one thread too (bench/RESULTS.md, update stage: 33.7k vs 26.9k tokens/s).
-        using var threads = Generation.ThreadScope.For(model);
         var device = Device(model);
         int padId = policy.Tokenizer.PadTokenId ?? policy.Tokenizer.EosTokenId ?? 0;
         int n = rollouts.Count;
