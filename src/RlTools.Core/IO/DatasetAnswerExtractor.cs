@@ -36,7 +36,12 @@ public static class DatasetAnswerExtractor
         return tail.Length == 0 ? null : tail;
     }
 
-    /// <summary>The content of the last <c>\boxed{...}</c> or <c>\fbox{...}</c>, matching nested braces; null when absent or unbalanced.</summary>
+    /// <summary>
+    /// The content of the last <c>\boxed{...}</c> or <c>\fbox{...}</c>, matching nested braces as the Math verifier does
+    /// (<see cref="Verifiers.Math.LatexBraces"/>); null when absent or unbalanced. Stricter than the verifier on purpose:
+    /// a gold answer must be closed (the verifier takes the rest of a truncated completion) and must use braces
+    /// (the verifier also reads <c>\boxed 5</c>).
+    /// </summary>
     public static string? LastBoxed(string text)
     {
         int start = Math.Max(LastCommand(text, "\\boxed"), LastCommand(text, "\\fbox"));
@@ -44,15 +49,8 @@ public static class DatasetAnswerExtractor
         int i = start;
         while (i < text.Length && text[i] != '{') i++;
         if (i >= text.Length) return null;
-        int depth = 0;
-        for (int j = i; j < text.Length; j++)
-        {
-            char c = text[j];
-            if (c == '\\' && j + 1 < text.Length && (text[j + 1] == '{' || text[j + 1] == '}')) { j++; continue; } // \{ and \} are literal braces
-            if (c == '{') depth++;
-            else if (c == '}' && --depth == 0) return text[(i + 1)..j].Trim();
-        }
-        return null;
+        int close = Verifiers.Math.LatexBraces.MatchingClose(text, i, text.Length);
+        return close < 0 ? null : text[(i + 1)..close].Trim();
     }
 
     // Last occurrence of the command followed (after optional spaces) by an opening brace.

@@ -162,6 +162,8 @@ public class DatasetAnswerExtractorTests
     [InlineData("\\boxed{unbalanced", null)]
     [InlineData("no box here", null)]
     [InlineData("\\boxed 5", null)]
+    [InlineData("\\boxed{\\begin{matrix}1\\\\2\\end{matrix}}", "\\begin{matrix}1\\\\2\\end{matrix}")] // \\ is a line break, not an escaped brace
+    [InlineData("\\boxed{a \\\\}", "a \\\\")]
     public void Boxed_takes_the_last_box_with_nested_braces(string text, string? expected)
         => Assert.Equal(expected, DatasetAnswerExtractor.LastBoxed(text));
 }

@@ -164,16 +164,9 @@ public static class AnswerExtractor
             }
             return null;
         }
-        int depth = 0;
         int start = i + 1;
-        int limit = System.Math.Min(text.Length, start + 100_000);
-        for (; i < limit; i++)
-        {
-            char c = text[i];
-            if (c == '\\' && i + 1 < text.Length) { i++; continue; }
-            if (c == '{') depth++;
-            else if (c == '}' && --depth == 0) { boxEnd = i + 1; return text[start..i]; }
-        }
+        int close = LatexBraces.MatchingClose(text, i, start + 100_000);
+        if (close >= 0) { boxEnd = close + 1; return text[start..close]; }
         boxEnd = text.Length;
         return text[start..System.Math.Min(text.Length, start + MaxAnswerLength)];
     }
