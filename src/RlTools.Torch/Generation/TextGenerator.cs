@@ -61,7 +61,7 @@ public static class TextGenerator
         Tensor logits = model.Forward(idT, maskT, positions, cache, lastOnly: true);
         Tensor oneMask = ones(b, 1, ScalarType.Int64, dev);
         // Decode steps: the kernel splits the weights over the cores, libtorch's small ops run on one thread.
-        using var decodeThreads = dev.type == DeviceType.CPU && model.DType == ScalarType.Float32 ? DecodeGemm.DecodeThreads() : null;
+        using var decodeThreads = DecodeGemm.DecodeThreads(model);
 
         for (int step = 0; step < options.MaxNewTokens && open > 0; step++)
         {

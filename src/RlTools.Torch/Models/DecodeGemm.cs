@@ -34,15 +34,16 @@ internal static unsafe class DecodeGemm
     [ThreadStatic] private static int workersOverride;
 
     /// <summary>
-    /// For a decode loop: libtorch's own ops drop to one intra-op thread and this kernel keeps the previous count of
-    /// workers. The remaining libtorch ops of a decode step are small (norms, RoPE, attention over one query, SwiGLU's
-    /// elementwise products) and each parallel region costs an OpenMP wake-up; the weights, which are the work, stay
-    /// split over every core here. Dispose to restore. Does nothing when the kernel is off or libtorch has one thread.
+    /// For <paramref name="model"/>'s decode loop: libtorch's own ops drop to one intra-op thread and this kernel keeps the
+    /// previous count of workers. The remaining libtorch ops of a decode step are small (norms, RoPE, attention over one
+    /// query, SwiGLU's elementwise products) and each parallel region costs an OpenMP wake-up; the weights, which are the
+    /// work, stay split over every core here. Dispose to restore. Null (nothing to restore) when the kernel cannot serve
+    /// the model (off, not float32 on the CPU) or libtorch already has one thread.
     /// </summary>
-    internal static IDisposable DecodeThreads()
+    internal static IDisposable? DecodeThreads(DecoderLM model)
     {
         int intra = torch.get_num_threads();
-        if (!Enabled || !Supported || intra <= 1) return NoScope.Instance;
+        if (!Enabled || !Supported || intra <= 1 || model.Device.type != DeviceType.CPU || model.DType != ScalarType.Float32) return null;
         workersOverride = intra;
         torch.set_num_threads(1);
         return new RestoreThreads(intra);
@@ -57,25 +58,19 @@ internal static unsafe class DecodeGemm
         }
     }
 
-    private sealed class NoScope : IDisposable
-    {
-        public static readonly NoScope Instance = new();
-        public void Dispose() { }
-    }
-
     /// <summary>Whether <see cref="Linear"/> will take this product (otherwise the caller uses <c>F.linear</c>).</summary>
     internal static bool Applies(Tensor x, Tensor weight, Tensor? bias)
     {
         if (!Enabled || !Supported) return false;
         // Inference only: no autograd graph may be needed through this product.
         if (torch.is_grad_enabled() && (weight.requires_grad || x.requires_grad || (bias?.requires_grad ?? false))) return false;
-        if (weight.numel() < MinWeights) return false;
+        long count = weight.numel();
+        if (count < MinWeights || count * 4L > int.MaxValue) return false; // Tensor.bytes is an int-length span
         if (x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32 || weight.dtype != ScalarType.Float32) return false;
         if (weight.dim() != 2 || !weight.is_contiguous()) return false;
         if (bias is not null && (bias.dtype != ScalarType.Float32 || !bias.is_contiguous())) return false;
         long k = weight.shape[1];
         if (k % 8 != 0 || x.shape[^1] != k) return false;
-        if (weight.numel() * 4L > int.MaxValue) return false; // Tensor.bytes is an int-length span
         long m = x.numel() / k;
         return m >= 1 && m <= MaxRows;
     }
@@ -103,13 +98,13 @@ internal static unsafe class DecodeGemm
         // Blocks of 64 rows of W (a multiple of four, so 4-row blocks never straddle workers).
         const int block = 64;
         int blocks = (n + block - 1) / block;
-        nint xa = (nint)x, wa = (nint)w, ba = (nint)b, ya = (nint)y;
         if (workers == 1 || blocks < 4)
         {
-            Rows((float*)xa, m, k, (float*)wa, (float*)ba, (float*)ya, n, 0, n);
+            Rows(x, m, k, w, b, y, n, 0, n);
             return;
         }
-        // Contiguous stripes per worker keep each core streaming its own part of W.
+        // Contiguous stripes per worker keep each core streaming its own part of W (pointers pass the lambda as nint).
+        nint xa = (nint)x, wa = (nint)w, ba = (nint)b, ya = (nint)y;
         int perWorker = (blocks + workers - 1) / workers;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, t =>
         {

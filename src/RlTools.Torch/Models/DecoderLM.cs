@@ -72,24 +72,20 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
     public override Tensor forward(Tensor inputIds) => Forward(inputIds, null);
 
     /// <inheritdoc/>
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null)
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null) => FullSequence(inputIds, attentionMask, null);
+
+    /// <inheritdoc/>
+    public Tensor ForwardAt(Tensor inputIds, Tensor attentionMask, Tensor positions) => FullSequence(inputIds, attentionMask, positions);
+
+    /// <summary>A whole sequence without a cache, rotary positions counted over real tokens; logits at every position, or at <paramref name="at"/> <c>[B, P]</c> only.</summary>
+    private Tensor FullSequence(Tensor inputIds, Tensor? attentionMask, Tensor? at)
     {
         using var scope = NewDisposeScope();
         long b = inputIds.shape[0], t = inputIds.shape[1];
         Tensor mask = attentionMask is null ? ones(b, t, ScalarType.Int64, inputIds.device) : attentionMask.to(ScalarType.Int64);
-        Tensor positions = (mask.cumsum(1) - 1).clamp_min(0);
-        return Forward(inputIds, mask, positions, null, lastOnly: false).MoveToOuterDisposeScope();
-    }
-
-    /// <inheritdoc/>
-    public Tensor ForwardAt(Tensor inputIds, Tensor attentionMask, Tensor positions)
-    {
-        using var scope = NewDisposeScope();
-        Tensor mask = attentionMask.to(ScalarType.Int64);
         Tensor rotary = (mask.cumsum(1) - 1).clamp_min(0);
-        long b = positions.shape[0], p = positions.shape[1];
-        Tensor at = positions.unsqueeze(-1).expand(b, p, Config.HiddenSize);
-        return Forward(inputIds, mask, rotary, null, lastOnly: false, allReal: false, hiddenAt: at).MoveToOuterDisposeScope();
+        Tensor? hiddenAt = at?.unsqueeze(-1).expand(at.shape[0], at.shape[1], Config.HiddenSize);
+        return Forward(inputIds, mask, rotary, null, lastOnly: false, allReal: false, hiddenAt).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -302,7 +298,7 @@ internal sealed class Attention : nn.Module
             v = cache.V[layer].narrow(2, 0, start + t);
         }
         int rep = heads / kvHeads;
-        Tensor o;
+        Tensor o; // [B, heads, T, D]
         if (causal)
         {
             // The causal kernel needs one key row per query row, so shared KV heads are expanded (a copy of K and V).
@@ -313,18 +309,19 @@ internal sealed class Attention : nn.Module
                 v = v.unsqueeze(2).expand(b, kvHeads, rep, s, headDim).reshape(b, heads, s, headDim);
             }
             o = F.scaled_dot_product_attention(q, k, v, null, 0.0, true);
-            return Project.Apply(o.transpose(1, 2).reshape(b, t, heads * headDim), o_proj);
         }
-        // Grouped-query attention without copying K/V: the `rep` query heads that share a KV head become extra query rows.
-        Tensor? m = mask;
-        if (rep > 1)
+        else
         {
-            q = q.reshape(b, kvHeads, rep * t, headDim);
-            if (m is not null && t > 1) m = m.repeat(1, 1, rep, 1);
+            // Grouped-query attention without copying K/V: the `rep` query heads that share a KV head become extra query rows.
+            Tensor? m = mask;
+            if (rep > 1)
+            {
+                q = q.reshape(b, kvHeads, rep * t, headDim);
+                if (m is not null && t > 1) m = m.repeat(1, 1, rep, 1);
+            }
+            o = F.scaled_dot_product_attention(q, k, v, m).reshape(b, heads, t, headDim);
         }
-        o = F.scaled_dot_product_attention(q, k, v, m);
-        o = o.reshape(b, heads, t, headDim).transpose(1, 2).reshape(b, t, heads * headDim);
-        return Project.Apply(o, o_proj);
+        return Project.Apply(o.transpose(1, 2).reshape(b, t, heads * headDim), o_proj);
     }
 
     /// <summary>

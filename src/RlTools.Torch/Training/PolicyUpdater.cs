@@ -329,13 +329,6 @@ public static class PolicyUpdater
     /// total = pg + β·agg(KL(ℓ, ℓ_ref)) [unless KLInReward] − c_H·agg(H) + c_E·expert term, over the rows each term
     /// covers (see <see cref="UpdateObjective"/>). Used by the trainer and by the gradient-check test.
     /// </summary>
-    internal static MicroTerms MicroBatchLoss(Tensor logits, RolloutBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
-    {
-        var (logp, entropy) = TokenLogProbs.Compute(logits, batch.Positions, batch.Targets, o.Temperature, true, r.NeedsEntropyGrad);
-        return MicroBatchLoss(logp, entropy, batch, r, o, rng, mainNorm, expertNorm);
-    }
-
-    /// <summary>As above, from the completion tokens' log-probs and entropies <c>[B,T]</c>.</summary>
     internal static MicroTerms MicroBatchLoss(Tensor logp, Tensor? entropy, RolloutBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
     {
         var dtype = logp.dtype;

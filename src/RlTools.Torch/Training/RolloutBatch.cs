@@ -84,30 +84,21 @@ public sealed class RolloutBatch
     }
 }
 
-/// <summary>Per-token log-probabilities (and entropies) of completion tokens from a model's logits.</summary>
+/// <summary>Per-token log-probabilities (and entropies) of completion tokens under a model.</summary>
 public static class TokenLogProbs
 {
     /// <summary>
     /// ℓ_{i,t} = log softmax(z_{i,P_i−1+t}/τ)[y_{i,t}] with τ the sampling temperature (as in generation), and
-    /// optionally H_{i,t} = −Σ_v p_v log p_v of the same tempered distribution. <paramref name="logits"/>
-    /// <c>[B,L,V]</c>; <paramref name="positions"/>, <paramref name="targets"/> <c>[B,T]</c>.
+    /// optionally H_{i,t} = −Σ_v p_v log p_v of the same tempered distribution, for the batch's completion tokens
+    /// (<see cref="RolloutBatch.Targets"/> at <see cref="RolloutBatch.Positions"/>, <c>[B,T]</c>). The logits come from
+    /// <see cref="Models.ICausalLM.ForwardAt"/>, i.e. at the completion positions only.
     /// </summary>
-    public static (Tensor LogProbs, Tensor? Entropy) Compute(Tensor logits, Tensor positions, Tensor targets, double temperature, bool entropy, bool entropyGrad)
-    {
-        long b = positions.shape[0], t = positions.shape[1], v = logits.shape[2];
-        return FromGathered(logits.gather(1, positions.unsqueeze(-1).expand(b, t, v)), targets, temperature, entropy, entropyGrad);
-    }
-
-    /// <summary>As <see cref="Compute(Tensor, Tensor, Tensor, double, bool, bool)"/>, from the model: logits at the completion positions only (<see cref="Models.ICausalLM.ForwardAt"/>).</summary>
     public static (Tensor LogProbs, Tensor? Entropy) Compute(Models.ICausalLM model, RolloutBatch batch, double temperature, bool entropy, bool entropyGrad)
-        => FromGathered(model.ForwardAt(batch.InputIds, batch.AttentionMask, batch.Positions), batch.Targets, temperature, entropy, entropyGrad);
-
-    /// <summary><paramref name="z"/>: logits <c>[B,T,V]</c> already at the positions that predict <paramref name="targets"/> <c>[B,T]</c>.</summary>
-    private static (Tensor LogProbs, Tensor? Entropy) FromGathered(Tensor z, Tensor targets, double temperature, bool entropy, bool entropyGrad)
     {
+        var z = model.ForwardAt(batch.InputIds, batch.AttentionMask, batch.Positions);
         if (temperature != 1.0) z = z / temperature;
         var lsm = z.log_softmax(-1);
-        var lp = lsm.gather(2, targets.unsqueeze(-1)).squeeze(-1);
+        var lp = lsm.gather(2, batch.Targets.unsqueeze(-1)).squeeze(-1);
         Tensor? h = null;
         if (entropy)
         {

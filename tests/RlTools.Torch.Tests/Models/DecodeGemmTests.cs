@@ -67,9 +67,10 @@ public class DecodeGemmTests
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
+            using var model = new DecoderLM(Wide(), seed: 1);
             Tensor x = randn(8, 256), w = randn(1030, 256);
             float[] want = F.linear(x, w).data<float>().ToArray();
-            using (DecodeGemm.DecodeThreads())
+            using (DecodeGemm.DecodeThreads(model))
             {
                 Assert.Equal(1, torch.get_num_threads());
                 float[] got = DecodeGemm.Linear(x, w, null).data<float>().ToArray();

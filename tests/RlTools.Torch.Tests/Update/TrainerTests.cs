@@ -152,10 +152,16 @@ public class TrainerTests
         var adv = rollouts.Select(r => Enumerable.Repeat((float)r.Advantage!.Value, r.CompletionLength).ToArray()).ToList();
         var batch = RolloutBatch.Build(rollouts, ByteTokenizer.Pad, torch.CPU, rollouts.Select(r => r.Logprobs).ToList(), rollouts.Select(r => r.RefLogprobs).ToList(), adv);
         var norm = new LossNormalizer(rollouts.Sum(r => r.CompletionLength), rollouts.Count, rollouts.Max(r => r.CompletionLength));
-        double Loss() => PolicyUpdater.MicroBatchLoss(policy.Model.Forward(batch.InputIds), batch, resolved, o, new SplitMix64(1), norm, default).Total.ToDouble();
+        // The trainer's own path: log-probs and entropies from the model at the completion positions, then the loss.
+        Tensor Total()
+        {
+            var (logp, entropy) = TokenLogProbs.Compute(policy.Model, batch, o.Temperature, entropy: true, resolved.NeedsEntropyGrad);
+            return PolicyUpdater.MicroBatchLoss(logp, entropy, batch, resolved, o, new SplitMix64(1), norm, default).Total;
+        }
+        double Loss() => Total().ToDouble();
 
         policy.Model.Module.zero_grad();
-        PolicyUpdater.MicroBatchLoss(policy.Model.Forward(batch.InputIds), batch, resolved, o, new SplitMix64(1), norm, default).Total.backward();
+        Total().backward();
         int checkedEntries = 0;
         foreach (var (name, p) in policy.Model.Module.named_parameters())
         {
