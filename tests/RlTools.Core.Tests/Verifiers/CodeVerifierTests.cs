@@ -1,0 +1,298 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using RlTools.Core.Records;
+using RlTools.Core.Verifiers;
+using RlTools.Core.Verifiers.Code;
+
+namespace RlTools.Core.Tests.Verifiers;
+
+/// <summary>
+/// The Code verifier and its sandbox on correct, wrong, crashing, slow and hostile programs (our own cases).
+/// Robust by construction: limits are generous (a 10x slower machine still passes), hostile verdicts are asserted as
+/// classes that hold however many processes the kernel allows, leftovers are found by the run's own marker and waited
+/// for, and where the machine lacks namespaces the documented fallback is asserted instead.
+/// </summary>
+public sealed class CodeVerifierTests
+{
+    // Generous: the machine may be loaded and 10x slower than a laptop.
+    private static readonly Hashtable Slow = new() { ["TimeLimit"] = 60.0 };
+
+    private static IVerifier Make(Hashtable? p = null) => VerifierRegistry.Find("Code")!.Create(p ?? Slow);
+
+    private static Rollout R(string code, object tests, string lang = "python") => new()
+    {
+        Completion = $"Here is my solution.\n```{lang}\n{code}\n```\n",
+        Metadata = new Dictionary<string, object?> { ["tests"] = tests },
+    };
+
+    private static Dictionary<string, object?> Stdio(params (string In, string Out)[] pairs) => new()
+    {
+        ["inputs"] = pairs.Select(p => (object?)p.In).ToList(),
+        ["outputs"] = pairs.Select(p => (object?)p.Out).ToList(),
+    };
+
+    private static bool Namespaces => Sandbox.Capabilities.Best == SandboxIsolation.Namespaces;
+
+    // ---- extraction and comparison (no process) ----------------------------------------------------------------
+
+    [Fact]
+    public void TheLastBlockOfTheLanguageIsTaken()
+    {
+        string text = "```python\nprint(1)\n```\ntext\n```js\nconsole.log(2)\n```\n```py\nprint(3)\n```\n```\nuntagged\n```";
+        Assert.Equal("print(3)\n", CodeRunner.Extract(text, CodeLanguage.Python));
+        Assert.Equal("untagged\n", CodeRunner.Extract("```\nuntagged\n```", CodeLanguage.Python));
+        Assert.Null(CodeRunner.Extract("no code at all", CodeLanguage.Python));
+        Assert.Equal("Write-Output 4\n", CodeRunner.Extract("```powershell\nWrite-Output 4\n```\n```python\nx\n```", CodeLanguage.PowerShell));
+    }
+
+    [Theory]
+    [InlineData("3\n", "3", true)]
+    [InlineData("1 2 \n\n", "1 2", true)]         // trailing spaces and blank lines
+    [InlineData("0.3333333", "0.33333333", true)]  // |a-b| = 3e-9 <= 1e-8 + 1e-5*0.33
+    [InlineData("0.33", "0.3333", false)]          // 3.3e-3 > 3.3e-6
+    [InlineData("3", "4", false)]
+    [InlineData("1\n2", "1 2", false)]             // line structure matters
+    [InlineData("", "0", false)]
+    [InlineData("YES", "yes", false)]              // case matters
+    public void OutputComparisonFollowsPrimeCode(string actual, string expected, bool equal) =>
+        Assert.Equal(equal, OutputMatcher.Matches(actual, expected));
+
+    [Fact]
+    public void BadTestsDoNotApplyAndMissingCodeScoresZero()
+    {
+        var v = Make();
+        Assert.Null(v.Verify(R("print(1)", "not json")).Score);
+        Assert.Null(v.Verify(R("print(1)", new Dictionary<string, object?> { ["inputs"] = new List<object?> { "1" }, ["outputs"] = new List<object?>() })).Score);
+        Assert.Null(v.Verify(new Rollout { Completion = "```python\nprint(1)\n```" }).Score);
+        var none = v.Verify(new Rollout { Completion = "I think the answer is 3", Answer = "{\"inputs\":[\"\"],\"outputs\":[\"3\"]}" });
+        Assert.Equal(0, none.Score);
+        Assert.Contains("no ```python block", none.Reason);
+    }
+
+    [Fact]
+    public void BadParametersAreRejectedWithTheirName()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Make(new Hashtable { ["Language"] = "Cobol" }));
+        Assert.Contains("Language", e.Message);
+        Assert.Throws<ArgumentException>(() => Make(new Hashtable { ["TimeLimit"] = -1 }));
+        Assert.Throws<ArgumentException>(() => Make(new Hashtable { ["Isolation"] = "Docker" }));
+    }
+
+    // ---- correct, wrong, crashing ------------------------------------------------------------------------------
+
+    [Fact]
+    public void CorrectStdinProgramScoresOne()
+    {
+        var r = Make().Verify(R("a, b = map(int, input().split())\nprint(a + b)", Stdio(("1 2", "3"), ("10 -4", "6\n"))));
+        Assert.True(r.Score == 1, r.Reason);
+        Assert.StartsWith("2/2 tests passed", r.Reason);
+    }
+
+    [Fact]
+    public void WrongOutputScoresZeroAndSaysWhichTest()
+    {
+        var r = Make().Verify(R("a, b = map(int, input().split())\nprint(a * b)", Stdio(("2 2", "4"), ("2 3", "5"), ("1 1", "2"))));
+        Assert.Equal(0, r.Score);
+        Assert.Contains("test 2 failed: wrong output: expected \"5\", got \"6\"", r.Reason);
+    }
+
+    [Fact]
+    public void PartialGivesTheFractionPassed()
+    {
+        var p = new Hashtable { ["TimeLimit"] = 60.0, ["Partial"] = true };
+        var r = Make(p).Verify(R("a, b = map(int, input().split())\nprint(a * b)", Stdio(("2 2", "4"), ("2 3", "5"), ("1 1", "2"), ("0 5", "0"))));
+        Assert.Equal(0.5, r.Score!.Value, 12);
+        Assert.StartsWith("2/4 tests passed; test 2 failed", r.Reason);
+    }
+
+    [Fact]
+    public void HumanEvalStyleAssertTestsRunTheCheckFunction()
+    {
+        var tests = new Dictionary<string, object?> { ["test"] = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n", ["entry_point"] = "add" };
+        Assert.Equal(1, Make().Verify(R("def add(a, b):\n    return a + b", tests)).Score);
+        var wrong = Make().Verify(R("def add(a, b):\n    return a - b", tests));
+        Assert.Equal(0, wrong.Score);
+        Assert.Contains("AssertionError", wrong.Reason);
+    }
+
+    [Fact]
+    public void MbppStyleTestListCountsEachAssert()
+    {
+        string json = "{\"test_list\":[\"assert sq(2) == 4\",\"assert sq(3) == 9\",\"assert sq(-1) == -1\"]}";
+        var r = Make(new Hashtable { ["TimeLimit"] = 60.0, ["Partial"] = true }).Verify(new Rollout
+        {
+            Completion = "```python\ndef sq(x):\n    return x * x\n```", Answer = json,
+        });
+        Assert.Equal(2.0 / 3, r.Score!.Value, 12);
+        Assert.Contains("test 3 failed: error", r.Reason);
+    }
+
+    [Fact]
+    public void CrashingProgramIsAnErrorWithTheLastStderrLine()
+    {
+        var r = Make().Verify(R("raise ValueError('boom')", Stdio(("", "1"))));
+        Assert.Equal(0, r.Score);
+        Assert.Contains("error (exit code 1): ValueError: boom", r.Reason);
+    }
+
+    [Fact]
+    public void ForgedVerdictOnStdoutDoesNotPass()
+    {
+        // The grader compares in the parent; printing "passed" or exiting 0 early proves nothing.
+        var r = Make().Verify(R("print('All tests passed')\nimport sys; sys.exit(0)", Stdio(("", "42"))));
+        Assert.Equal(0, r.Score);
+    }
+
+    // ---- slow and hostile --------------------------------------------------------------------------------------
+
+    [Fact]
+    public void InfiniteLoopTimesOutAndCostsOnlyItsTest()
+    {
+        var p = new Hashtable { ["TimeLimit"] = 2.0, ["Partial"] = true };
+        var r = Make(p).Verify(R("import sys\nif sys.stdin.read().strip() == 'loop':\n    while True: pass\nprint('ok')", Stdio(("loop", "ok"))));
+        Assert.Equal(0, r.Score);
+        Assert.Contains("timeout", r.Reason);
+    }
+
+    [Fact]
+    public void SleepingProgramTimesOut()
+    {
+        var r = Make(new Hashtable { ["TimeLimit"] = 2.0 }).Verify(R("import time\ntime.sleep(600)", Stdio(("", ""))));
+        Assert.Equal(0, r.Score);
+        Assert.Contains("test 1 failed: timeout", r.Reason);
+    }
+
+    [Fact]
+    public void TenGigabyteAllocationIsAMemoryFailure()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var r = Make().Verify(R("x = bytearray(10 * 1024 ** 3)\nprint(len(x))", Stdio(("", "10737418240"))));
+        Assert.Equal(0, r.Score);
+        Assert.Contains("memory", r.Reason);
+    }
+
+    [Fact]
+    public void EndlessOutputHitsTheOutputLimit()
+    {
+        var r = Make(new Hashtable { ["TimeLimit"] = 60.0, ["MaxOutputKB"] = 64 }).Verify(R("while True:\n    print('x' * 1000)", Stdio(("", "x"))));
+        Assert.Equal(0, r.Score);
+        Assert.Contains("output limit", r.Reason);
+    }
+
+    [Fact]
+    public void AForkBombIsContainedAndLeavesNothingBehind()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n";
+        var limits = new SandboxLimits { Time = TimeSpan.FromSeconds(3), MaxProcesses = 32 };
+        var runner = new CodeRunner(CodeLanguage.Python, limits, SandboxIsolation.Auto, null);
+        var run = Sandbox.Run(["/usr/bin/python3", "-I", "-B", "main.py"], new Dictionary<string, string> { ["main.py"] = bomb }, "", limits, SandboxIsolation.Auto);
+        // Guaranteed whatever number of processes the kernel let it make: it started, it failed (timeout or a
+        // nonzero exit), it printed nothing, and none of its processes is left.
+        Assert.Null(run.StartError);
+        Assert.True(run.TimedOut || run.ExitCode != 0, $"exit {run.ExitCode}, stderr {run.Stderr}");
+        Assert.Equal("", run.Stdout);
+        Assert.True(run.CleanedUp);
+        AssertNoneLeft(run.RunId);
+        // The host still runs programs.
+        var ok = runner.Run(0, "print(6 * 7)", new CodeTestCase("", "42", null));
+        Assert.True(ok.Outcome == CodeTestOutcome.Passed || ok.Outcome == CodeTestOutcome.Timeout, ok.Detail);
+    }
+
+    [Fact]
+    public void ABackgroundChildDoesNotOutliveTheRun()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // The program starts a detached grandchild that would sleep for ten minutes, then exits at once.
+        string code = "import os, subprocess\nsubprocess.Popen(['/bin/sleep', '600'], start_new_session=True)\nprint('done')\n";
+        var run = Sandbox.Run(["/usr/bin/python3", "-I", "-B", "main.py"], new Dictionary<string, string> { ["main.py"] = code }, "",
+            new SandboxLimits { Time = TimeSpan.FromSeconds(60) }, SandboxIsolation.Auto);
+        Assert.Equal("done", run.Stdout.Trim());
+        AssertNoneLeft(run.RunId);
+    }
+
+    [Fact]
+    public void WritingOutsideItsFolderAndReadingHomeAreBlocked()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string dir = Path.Combine(Path.GetTempPath(), "rltools-test-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "secret.txt"), "s3cret");
+            string target = Path.Combine(dir, "written-by-sandbox.txt");
+            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            string code = $$"""
+                import os
+                def attempt(name, f):
+                    try:
+                        f()
+                        print(name, "done")
+                    except Exception as e:
+                        print(name, "blocked")
+                attempt("write", lambda: open({{Py(target)}}, "w").write("x"))
+                attempt("read", lambda: print(open({{Py(Path.Combine(dir, "secret.txt"))}}).read()))
+                attempt("home", lambda: print(os.listdir({{Py(home)}})))
+                attempt("usr", lambda: open("/usr/rltools-evil", "w").write("x"))
+                """;
+            var r = Make().Verify(R(code, Stdio(("", "write blocked\nread blocked\nhome blocked\nusr blocked"))));
+            if (Namespaces)
+            {
+                Assert.True(r.Score == 1, r.Reason);
+                Assert.False(File.Exists(target));
+            }
+            else
+            {
+                // Documented fallback: Basic isolation does not protect files, and says so in every result.
+                Assert.Contains("NOT isolated", r.Reason);
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void NetworkIsUnreachableUnderNamespaces()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        string code = $"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=10)\n    print('connected')\nexcept OSError:\n    print('blocked')\n";
+        var r = Make().Verify(R(code, Stdio(("", "blocked"))));
+        if (Namespaces) Assert.True(r.Score == 1, r.Reason);
+        else Assert.Contains("NOT isolated", r.Reason);
+    }
+
+    [Fact]
+    public void TheEnvironmentIsScrubbed()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string code = "import os\nprint(sorted(k for k in os.environ if k not in ('PATH','HOME','TMPDIR','LANG','PYTHONIOENCODING','PYTHONDONTWRITEBYTECODE','PYTHONUNBUFFERED','RLTOOLS_SANDBOX_RUN','LC_CTYPE')))";
+        var r = Make().Verify(R(code, Stdio(("", "[]"))));
+        Assert.True(r.Score == 1, r.Reason);
+    }
+
+    [Fact]
+    public void ResultsKeepTheirOrderUnderParallelScoring()
+    {
+        var v = Make();
+        var batch = Enumerable.Range(0, 6).Select(i => R($"print({i} if int(input()) == {i} else -1)", Stdio((i.ToString(), i.ToString())))).ToList();
+        batch[3] = R("print(-1)", Stdio(("3", "3")));
+        var results = RewardScorer.Verify(batch, [v], 3);
+        Assert.Equal(new double?[] { 1, 1, 1, 0, 1, 1 }, results.Select(x => x[0].Score).ToArray());
+    }
+
+    private static string Py(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
+
+    /// <summary>Waits (generously) until no live process carries the run's marker.</summary>
+    private static void AssertNoneLeft(string runId)
+    {
+        Assert.False(string.IsNullOrEmpty(runId));
+        var sw = Stopwatch.StartNew();
+        List<int> left;
+        while ((left = Sandbox.FindMarked(runId)).Count > 0 && sw.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(100);
+        Assert.True(left.Count == 0, $"{left.Count} process(es) of the run are still alive after {sw.Elapsed.TotalSeconds:0} s: {string.Join(", ", left.Take(10))}");
+    }
+}
