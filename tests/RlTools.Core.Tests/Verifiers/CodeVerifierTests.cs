@@ -80,6 +80,22 @@ public sealed class CodeVerifierTests
         Assert.Throws<ArgumentException>(() => Make(new Hashtable { ["Isolation"] = "Docker" }));
     }
 
+    [Fact]
+    public void NamespacesAreUsedWheneverTheKernelAllowsThem()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/unshare")) return;
+        // An independent probe: can this process create the namespaces at all? If so, the sandbox must not have
+        // fallen back (a fallback there would hide a bug in the sandbox's own setup).
+        bool root = Environment.UserName == "root";
+        var psi = new ProcessStartInfo("/usr/bin/unshare") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in (root ? new[] { "--mount", "--pid", "--net", "--fork", "/bin/true" } : new[] { "--user", "--map-root-user", "--mount", "--pid", "--net", "--fork", "/bin/true" }))
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+        if (p.ExitCode == 0) Assert.True(Namespaces, "namespaces work here but the sandbox fell back: " + Sandbox.Capabilities.Description);
+        else Assert.Equal(SandboxIsolation.Basic, Sandbox.Capabilities.Best);
+    }
+
     // ---- correct, wrong, crashing ------------------------------------------------------------------------------
 
     [Fact]

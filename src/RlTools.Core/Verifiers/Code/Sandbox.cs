@@ -153,11 +153,13 @@ public static class Sandbox
         B="$1"; shift
         R="$B/root"
         mount -t tmpfs -o size=8m,mode=0755,nosuid,nodev rlsandbox "$R"
-        for d in usr etc; do mkdir "$R/$d"; mount --bind -o ro "/$d" "$R/$d"; done
+        L=""; D="usr etc"
         for l in bin sbin lib lib32 lib64 libx32; do
-          if [ -L "/$l" ]; then ln -s "$(readlink "/$l")" "$R/$l"
-          elif [ -d "/$l" ]; then mkdir "$R/$l"; mount --bind -o ro "/$l" "$R/$l"; fi
+          if [ -L "/$l" ]; then L="$L /$l"; elif [ -d "/$l" ]; then D="$D $l"; fi
         done
+        cd "$R"; mkdir $D dev proc tmp box; cd /
+        if [ -n "$L" ]; then cp -P $L "$R/"; fi
+        for d in $D; do mount --bind -o ro "/$d" "$R/$d"; done
         if [ -n "${RL_BINDS:-}" ]; then
           OLDIFS="$IFS"; IFS=:
           for d in $RL_BINDS; do
@@ -165,8 +167,8 @@ public static class Sandbox
           done
           IFS="$OLDIFS"
         fi
-        mkdir "$R/dev" "$R/proc" "$R/tmp" "$R/box"
-        for n in null zero full random urandom; do touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"; done
+        touch "$R/dev/null" "$R/dev/zero" "$R/dev/urandom"
+        for n in null zero urandom; do mount --bind "/dev/$n" "$R/dev/$n"; done
         ln -s /proc/self/fd "$R/dev/fd"
         O="size=$RL_DISK,mode=0700,nosuid,nodev"
         if [ -n "${RL_UID:-}" ]; then O="$O,uid=$RL_UID,gid=$RL_UID"; fi
@@ -178,10 +180,11 @@ public static class Sandbox
         cd "$R"; pivot_root . .; umount -l .; cd /box
         if [ -n "${RL_UID:-}" ]; then set -- setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all -- "$@"
         else set -- setpriv --no-new-privs --bounding-set=-all --inh-caps=-all -- "$@"; fi
-        A="$RL_AS"; C="$RL_CPU"; F="$RL_FSIZE"; N="$RL_NPROC"
-        unset RL_AS RL_CPU RL_FSIZE RL_NPROC RL_UID RL_DISK RL_BINDS OLDIFS O PWD OLDPWD
+        ulimit -v "$RL_AS_KB"; ulimit -t "$RL_CPU"; ulimit -f "$RL_FSIZE_BLOCKS"; ulimit -n 256; ulimit -c 0; ulimit -p "$RL_NPROC"
+        unset RL_AS_KB RL_CPU RL_FSIZE_BLOCKS RL_NPROC RL_UID RL_DISK RL_BINDS OLDIFS O L D PWD OLDPWD
         PATH="$P0"
-        exec prlimit --as="$A" --cpu="$C" --fsize="$F" --nofile=256 --core=0 --nproc="$N" -- "$@"
+        printf '\036rltools-start\n' >&2
+        exec "$@"
         """;
 
     private static ProcessStartInfo BuildStart(SandboxIsolation level, IReadOnlyList<string> argv, string baseDir, string work, string runId,
@@ -233,9 +236,9 @@ public static class Sandbox
             foreach (string a in new[] { "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "--", "/bin/sh", "-c", InnerScript, "rlsandbox", baseDir })
                 psi.ArgumentList.Add(a);
             foreach (string a in argv) psi.ArgumentList.Add(a);
-            psi.Environment["RL_AS"] = limits.MemoryBytes.ToString(CultureInfo.InvariantCulture);
+            psi.Environment["RL_AS_KB"] = (limits.MemoryBytes / 1024).ToString(CultureInfo.InvariantCulture);
             psi.Environment["RL_CPU"] = cpu;
-            psi.Environment["RL_FSIZE"] = limits.MaxFileBytes.ToString(CultureInfo.InvariantCulture);
+            psi.Environment["RL_FSIZE_BLOCKS"] = (limits.MaxFileBytes / 512).ToString(CultureInfo.InvariantCulture);
             psi.Environment["RL_DISK"] = limits.MaxFileBytes.ToString(CultureInfo.InvariantCulture);
             psi.Environment["RL_NPROC"] = limits.MaxProcesses.ToString(CultureInfo.InvariantCulture);
             if (uid is { } u) psi.Environment["RL_UID"] = u.ToString(CultureInfo.InvariantCulture);
@@ -313,47 +316,67 @@ public static class Sandbox
         try { process.Start(); }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            return new SandboxRun { ExitCode = -1, Isolation = level, StartError = $"cannot start {psi.FileName}: {e.Message}" };
+            return new SandboxRun { ExitCode = -1, Isolation = level, StartError = $"cannot start {psi.FileName}: {e.Message}", RunId = runId };
         }
         int pid = process.Id;
         using var killed = new CancellationTokenSource();
-        var stdout = new BoundedReader(process.StandardOutput.BaseStream, limits.MaxOutputBytes, stopWhenFull: true, onFull: killed.Cancel);
-        var stderr = new BoundedReader(process.StandardError.BaseStream, limits.MaxOutputBytes, stopWhenFull: false, onFull: null);
+        // Under namespaces the clock starts when the launcher has built the sandbox and is about to exec the program
+        // (it writes StartMarker to stderr), so a loaded machine's slow setup does not eat the program's time.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (level != SandboxIsolation.Namespaces) started.SetResult();
+        var stdout = new BoundedReader(process.StandardOutput.BaseStream, limits.MaxOutputBytes, stopWhenFull: true, onFull: killed.Cancel, null, null);
+        var stderr = new BoundedReader(process.StandardError.BaseStream, limits.MaxOutputBytes, stopWhenFull: false, onFull: null,
+            level == SandboxIsolation.Namespaces ? StartMarker : null, () => started.TrySetResult());
         var writer = Task.Run(async () =>
         {
             try
             {
+                await started.Task.WaitAsync(killed.Token).ConfigureAwait(false);
                 if (stdin.Length > 0) await process.StandardInput.WriteAsync(stdin.AsMemory(), killed.Token).ConfigureAwait(false);
                 process.StandardInput.Close();
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException) { }
         });
-        bool timedOut = false;
+        bool setupTimedOut = false;
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, killed.Token))
         {
-            try { process.WaitForExitAsync(linked.Token).Wait(limits.Time); }
+            var exit = process.WaitForExitAsync(linked.Token);
+            try
+            {
+                if (Task.WaitAny([exit, started.Task], SetupDeadline) < 0) setupTimedOut = true;
+                else if (started.Task.IsCompleted) exit.Wait(limits.Time);
+            }
             catch (AggregateException) { }
         }
         bool exited = process.HasExited;
-        if (!exited)
-        {
-            timedOut = !stdout.Full;
-            KillTree(process, level);
-        }
+        if (!exited) KillTree(process, level);
         // A namespace run that ended by itself is already empty: the kernel kills and reaps the rest of the namespace
         // before its PID 1 is reaped by the launcher. Anything killed, and every Basic run, is checked.
         bool cleaned = exited && level == SandboxIsolation.Namespaces ? WaitExit(process) : WaitGone(process, pid, level, runId);
         stdout.Completion.Wait(TimeSpan.FromSeconds(10));
         stderr.Completion.Wait(TimeSpan.FromSeconds(10));
+        killed.Cancel(); // releases the stdin writer if the program never started
         writer.Wait(TimeSpan.FromSeconds(1));
         int code;
         try { code = process.HasExited ? process.ExitCode : -1; } catch (InvalidOperationException) { code = -1; }
+        string? startError = null;
+        if (!started.Task.IsCompleted && !stdout.Full)
+        {
+            string why = stderr.Text.Trim();
+            if (why.Length > 300) why = why[^300..];
+            startError = setupTimedOut ? $"the sandbox was not ready after {SetupDeadline.TotalSeconds:0} s" : $"the sandbox could not be set up (exit {code}): {why}";
+        }
         return new SandboxRun
         {
-            ExitCode = code, TimedOut = timedOut, OutputLimitExceeded = stdout.Full, Stdout = stdout.Text, Stderr = stderr.Text,
-            Elapsed = sw.Elapsed, Isolation = level, CleanedUp = cleaned, RunId = runId,
+            ExitCode = code, TimedOut = !exited && !stdout.Full && started.Task.IsCompleted, OutputLimitExceeded = stdout.Full,
+            Stdout = stdout.Text, Stderr = stderr.Text, Elapsed = sw.Elapsed, Isolation = level, CleanedUp = cleaned, RunId = runId, StartError = startError,
         };
     }
+
+    private static readonly byte[] StartMarker = "\u001erltools-start\n"u8.ToArray();
+
+    /// <summary>Longest wait for a sandbox to be set up before the program starts (a very loaded machine).</summary>
+    public static TimeSpan SetupDeadline { get; set; } = TimeSpan.FromSeconds(120);
 
     private static void KillTree(Process process, SandboxIsolation level)
     {
@@ -459,7 +482,10 @@ public static class Sandbox
         }
     }
 
-    /// <summary>Reads a stream into a buffer of at most <c>max</c> bytes; when full, either stops (and signals) or drains.</summary>
+    /// <summary>
+    /// Reads a stream into a buffer of at most <c>max</c> bytes; when full, either stops (and signals) or drains. With a
+    /// start marker, everything up to and including the marker's first occurrence is dropped and <c>onStart</c> called.
+    /// </summary>
     private sealed class BoundedReader
     {
         private readonly MemoryStream _buffer = new();
@@ -467,11 +493,12 @@ public static class Sandbox
         public bool Full { get; private set; }
         public string Text => Encoding.UTF8.GetString(_buffer.GetBuffer(), 0, (int)_buffer.Length);
 
-        public BoundedReader(Stream stream, int max, bool stopWhenFull, Action? onFull)
+        public BoundedReader(Stream stream, int max, bool stopWhenFull, Action? onFull, byte[]? startMarker, Action? onStart)
         {
             Completion = Task.Run(async () =>
             {
                 var chunk = new byte[16384];
+                bool waiting = startMarker is not null;
                 try
                 {
                     int n;
@@ -479,6 +506,19 @@ public static class Sandbox
                     {
                         int room = max - (int)_buffer.Length;
                         if (room > 0) _buffer.Write(chunk, 0, System.Math.Min(room, n));
+                        if (waiting)
+                        {
+                            int at = _buffer.GetBuffer().AsSpan(0, (int)_buffer.Length).IndexOf(startMarker);
+                            if (at >= 0)
+                            {
+                                waiting = false;
+                                byte[] rest = _buffer.GetBuffer().AsSpan(at + startMarker!.Length, (int)_buffer.Length - at - startMarker.Length).ToArray();
+                                _buffer.SetLength(0);
+                                _buffer.Write(rest);
+                                onStart?.Invoke();
+                            }
+                            continue;
+                        }
                         if (n > room && !Full)
                         {
                             Full = true;
