@@ -146,6 +146,48 @@ public sealed class CodeVerifierTests
     }
 
     [Fact]
+    public void CallBasedTestsCallTheFunctionAndCompareItsReturnValue()
+    {
+        // APPS / TACO: inputs are argument lists, outputs often wrapped in a one-element list.
+        var apps = new Dictionary<string, object?>
+        {
+            ["fn_name"] = "add",
+            ["inputs"] = new List<object?> { new List<object?> { 1L, 2L }, new List<object?> { 3L, 4L } },
+            ["outputs"] = new List<object?> { new List<object?> { 3L }, 7L },
+        };
+        var ok = Make().Verify(R("def add(a, b):\n    print('debug output is ignored')\n    return a + b", apps));
+        Assert.True(ok.Score == 1, ok.Reason);
+        var wrong = Make().Verify(R("def add(a, b):\n    return a - b", apps));
+        Assert.Equal(0, wrong.Score);
+        Assert.Contains("test 1 failed: wrong output: expected \"[3]\", got \"-1\"", wrong.Reason);
+        // LeetCode style: a method of class Solution; a tuple equals a list.
+        string json = "{\"fn_name\": \"twoSum\", \"inputs\": [[[2, 7, 11], 9], [[3, 3], 6]], \"outputs\": [[0, 1], [0, 1]]}";
+        var leet = Make().Verify(new Rollout
+        {
+            Completion = "```python\nclass Solution:\n    def twoSum(self, nums, target):\n        seen = {}\n        for i, x in enumerate(nums):\n            if target - x in seen:\n                return (seen[target - x], i)\n            seen[x] = i\n```",
+            Answer = json,
+        });
+        Assert.True(leet.Score == 1, leet.Reason);
+        // LiveCodeBench: each input a string of one JSON argument per line, each output a JSON string.
+        var lcb = new Dictionary<string, object?> { ["fn_name"] = "scale", ["inputs"] = new List<object?> { "[1, 2]\n3" }, ["outputs"] = new List<object?> { "[3, 6]" } };
+        var l = Make().Verify(R("def scale(xs, k):\n    return [x * k for x in xs]", lcb));
+        Assert.True(l.Score == 1, l.Reason);
+        var missing = Make().Verify(R("def other(a, b):\n    return 0", apps));
+        Assert.Contains("NameError", missing.Reason);
+    }
+
+    [Theory]
+    [InlineData("1", "1.0", true)]
+    [InlineData("true", "1", true)]          // Python: True == 1
+    [InlineData("[1, 2]", "[[1, 2]]", true)] // the one-element wrapper of APPS
+    [InlineData("[1, 2]", "[2, 1]", false)]
+    [InlineData("{\"a\": [1]}", "{\"a\": [1.0]}", true)]
+    [InlineData("\"3\"", "3", false)]       // a string is not a number
+    [InlineData("null", "[]", false)]
+    public void ReturnValuesCompareLikePython(string actual, string expected, bool equal) =>
+        Assert.Equal(equal, CodeTests.ReturnMatches(RlTools.Core.IO.JsonValues.Parse(actual), RlTools.Core.IO.JsonValues.Parse(expected)));
+
+    [Fact]
     public void CrashingProgramIsAnErrorWithTheLastStderrLine()
     {
         var r = Make().Verify(R("raise ValueError('boom')", Stdio(("", "1"))));

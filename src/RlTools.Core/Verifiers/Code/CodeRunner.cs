@@ -104,6 +104,23 @@ public sealed class CodeRunner
             detail = err.Length > 0 ? $"error ({how}): {err}" : $"error ({how})";
             return CodeTestOutcome.Error;
         }
+        if (test.IsCall)
+        {
+            int at = run.Stdout.LastIndexOf(CodeTests.ReturnMarker, StringComparison.Ordinal);
+            string json = at < 0 ? "" : run.Stdout[(at + CodeTests.ReturnMarker.Length)..].Trim();
+            if (at < 0 || !IO.JsonValues.TryParse(json, out object? value))
+            {
+                detail = "error: the function returned no value that can be read";
+                return CodeTestOutcome.Error;
+            }
+            if (!CodeTests.ReturnMatches(value, test.ExpectedReturn))
+            {
+                detail = $"wrong output: expected {Quote(IO.JsonValues.ToJson(test.ExpectedReturn))}, got {Quote(json)}";
+                return CodeTestOutcome.WrongOutput;
+            }
+            detail = "passed";
+            return CodeTestOutcome.Passed;
+        }
         if (test.IsStdio && !OutputMatcher.Matches(run.Stdout, test.ExpectedStdout ?? ""))
         {
             detail = $"wrong output: expected {Quote(test.ExpectedStdout ?? "")}, got {Quote(run.Stdout)}";

@@ -4,11 +4,20 @@ using RlTools.Core.IO;
 
 namespace RlTools.Core.Verifiers.Code;
 
-/// <summary>One test of a program: stdin and the expected stdout, or a script that must exit 0.</summary>
+/// <summary>
+/// One test of a program: stdin and the expected stdout, or a script that must exit 0, or (call-based) a script that
+/// calls a function with the JSON arguments on stdin and prints its return value for the parent to compare.
+/// </summary>
 public sealed record CodeTestCase(string? Stdin, string? ExpectedStdout, string? Script)
 {
-    /// <summary>True for a stdin/stdout pair; false for an assert script.</summary>
+    /// <summary>True for a stdin/stdout pair; false for an assert script or a call-based test.</summary>
     public bool IsStdio => Script is null;
+
+    /// <summary>Call-based tests: the expected return value (the JSON value model of <see cref="JsonValues"/>).</summary>
+    public object? ExpectedReturn { get; init; }
+
+    /// <summary>True for a call-based test (<c>fn_name</c>).</summary>
+    public bool IsCall { get; init; }
 }
 
 /// <summary>
@@ -34,8 +43,7 @@ public static class CodeTests
 
         if (Get("inputs") is { } inputs || Get("outputs") is not null)
         {
-            if (Get("fn_name") is string fn && fn.Length > 0)
-                throw new FormatException($"call-based tests (fn_name '{fn}') are not supported; give stdin/stdout pairs or assert tests.");
+            if (Get("fn_name") is string fn && fn.Length > 0) return CallTests(fn, Get("inputs"), Get("outputs"), program, language);
             var ins = Strings(Get("inputs"), "inputs");
             var outs = Strings(Get("outputs"), "outputs");
             if (ins.Count != outs.Count) throw new FormatException($"the tests have {ins.Count} inputs but {outs.Count} outputs.");
@@ -64,6 +72,83 @@ public static class CodeTests
         }
         throw new FormatException("the tests have neither inputs/outputs nor test/test_list.");
     }
+
+    /// <summary>The marker before a call-based test's printed return value.</summary>
+    public const string ReturnMarker = "\u001e<rltools-return>";
+
+    // APPS / TACO / LiveCodeBench call-based tests: inputs[i] is the argument list (or, in LiveCodeBench, a string of
+    // one JSON argument per line); outputs[i] the return value (APPS often wraps it in a one-element list).
+    private static IReadOnlyList<CodeTestCase> CallTests(string fn, object? inputs, object? outputs, string program, CodeLanguage language)
+    {
+        if (language != CodeLanguage.Python) throw new FormatException($"call-based tests (fn_name '{fn}') are supported for Python only.");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(fn, @"^[A-Za-z_][A-Za-z0-9_]*$")) throw new FormatException($"fn_name '{fn}' is not a Python identifier.");
+        if (inputs is not IList ins || outputs is not IList outs) throw new FormatException("call-based tests need lists of inputs and outputs.");
+        if (ins.Count != outs.Count) throw new FormatException($"the tests have {ins.Count} inputs but {outs.Count} outputs.");
+        if (ins.Count == 0) throw new FormatException("the tests have no input/output pairs.");
+        string harness = $$"""
+            import json as __rl_json, sys as __rl_sys
+            def __rl_call():
+                args = __rl_json.loads(__rl_sys.stdin.read())
+                if isinstance(args, str):
+                    args = [__rl_json.loads(line) for line in args.split("\n") if line.strip()]
+                elif not isinstance(args, list):
+                    args = [args]
+                f = globals().get("{{fn}}")
+                if f is None and "Solution" in globals():
+                    f = getattr(globals()["Solution"](), "{{fn}}")
+                if f is None:
+                    raise NameError("name '{{fn}}' is not defined")
+                out = f(*args)
+                if isinstance(out, tuple):
+                    out = list(out)
+                __rl_sys.stdout.write("\n\x1e<rltools-return>" + __rl_json.dumps(out, default=repr) + "\n")
+            __rl_call()
+            """;
+        string script = program + "\n\n" + harness + "\n";
+        return Enumerable.Range(0, ins.Count)
+            .Select(i => new CodeTestCase(JsonValues.ToJson(ins[i]), null, script) { IsCall = true, ExpectedReturn = outs[i] }).ToArray();
+    }
+
+    /// <summary>
+    /// Whether a call-based test's printed return value equals the expected one, as verl prime_code decides: equal, or
+    /// equal to the first element of a one-element expected list; an expected string that holds JSON (LiveCodeBench)
+    /// is also compared parsed. Equality follows Python's <c>==</c> on JSON values (1 == 1.0 == True).
+    /// </summary>
+    public static bool ReturnMatches(object? actual, object? expected)
+    {
+        if (ValueEquals(actual, expected)) return true;
+        if (expected is IList { Count: > 0 } l && ValueEquals(actual, l[0])) return true;
+        return expected is string s && JsonValues.TryParse(s, out object? parsed) && ValueEquals(actual, parsed);
+    }
+
+    private static bool ValueEquals(object? a, object? b)
+    {
+        if (a is null || b is null) return a is null && b is null;
+        if (Number(a) is { } x && Number(b) is { } y) return x == y;
+        if (a is string sa) return b is string sb && string.Equals(sa, sb, StringComparison.Ordinal);
+        if (a is IDictionary da)
+        {
+            if (b is not IDictionary db || da.Count != db.Count) return false;
+            foreach (DictionaryEntry e in da) if (!db.Contains(e.Key) || !ValueEquals(e.Value, db[e.Key])) return false;
+            return true;
+        }
+        if (a is IList la)
+        {
+            if (b is not IList lb || la.Count != lb.Count) return false;
+            for (int i = 0; i < la.Count; i++) if (!ValueEquals(la[i], lb[i])) return false;
+            return true;
+        }
+        return false;
+    }
+
+    private static double? Number(object v) => v switch
+    {
+        bool b => b ? 1 : 0,
+        long l => l,
+        int i => i,
+        double d => d,
+        _ => null,
+    };
 
     private static List<string> Strings(object? value, string field) => value switch
     {
