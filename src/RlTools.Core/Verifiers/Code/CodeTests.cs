@@ -22,7 +22,8 @@ public sealed record CodeTestCase(string? Stdin, string? ExpectedStdout, string?
 
 /// <summary>
 /// Reads a task's tests from the two common formats:
-/// stdin/stdout pairs <c>{"inputs": [...], "outputs": [...]}</c> (APPS, TACO, CodeContests, verl <c>prime_code</c>) and
+/// stdin/stdout pairs <c>{"inputs": [...], "outputs": [...]}</c> (APPS, TACO, CodeContests, verl <c>prime_code</c>; with
+/// <c>fn_name</c> they are call-based: arguments in, return value out, Python only) and
 /// assert-based <c>{"test": "...", "entry_point": "f"}</c> (HumanEval: the test defines <c>check(candidate)</c>, which
 /// is called with the entry point) or <c>{"test_list": ["assert ...", ...]}</c> (MBPP: one test per assert, after
 /// <c>test_setup_code</c> and <c>test_imports</c>). A JSON string holding one of these is parsed first.
