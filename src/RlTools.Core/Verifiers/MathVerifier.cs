@@ -82,6 +82,10 @@ public sealed class MathVerifier : IVerifier
             ["\\boxed{\\sqrt[3]{-8} + \\sin 30^\\circ + \\log_2 8 + 3!}", "\\binom{4}{2}"], ["\\boxed{\\{1, 2\\}}", "2, 1"], ["\\boxed{y = 2x + 1}", "2x - y + 1 = 0"],
             ["\\boxed{\\text{Monday}}", "Monday"], ["\\boxed{25\\%}", "0.25"], ["\\boxed{1 \\pm \\sqrt{2}}", "1+\\sqrt2, 1-\\sqrt2"], ["\\boxed{3+4i}", "|3+4i|"],
             ["\\boxed{0.333}", "\\frac13"], ["so she has 18 eggs left", "18"],
+            ["La réponse est 3,5.<|im_end|>", "3.5"], ["hence $-2t \\le 6$ is required", "t \\ge -3"], ["\\boxed{2 \\le |w| \\le 5}", "[-5,-2] \\cup [2,5]"],
+            ["\\boxed{m = 2+3 = 5 \\approx 5.0}", "5"], ["\\boxed{\\lim_{t\\to 0}\\frac{\\tan t}{t} = 1}", "1"], ["\\boxed{a=2, b=5; a=4, b=1}", "(2,5),(4,1)"],
+            ["$x_1 = \\boxed{-1}$ and $x_2 = \\boxed{3}$", "\\{-1, 3\\}"], ["\\boxed{-\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}}", "\\begin{pmatrix}-1&0\\\\0&-1\\end{pmatrix}"],
+            ["答案：12", "12"], ["\\text{The sequence diverges}", "\\text{The sequence diverges}"], ["\\boxed{b + 2c = 0}", "0"],
         ];
         foreach (var p in pairs) v.Check(p[0], p[1]);
     }

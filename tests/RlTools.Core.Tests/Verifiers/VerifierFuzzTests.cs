@@ -26,6 +26,8 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{bmatrix}", "&", "\\\\", "\\{", "\\}", "\\cup", "\\in", "\\sin", "\\log_", "\\ln", "\\exp",
         "|", "\\lfloor", "\\rfloor", "\\binom", "\\langle", "\\rangle", "$", "$$", "\\(", "\\)", "\\,", "~", " ", "\n", "\\alpha", "\\theta", "'",
         "10^{10^{10^{10}}}", "2^{2^{2^{2^{2}}}}", "9999999999999999999999", "\\emptyset", "\\mathbb{R}", "\\operatorname{", "**", "...",
+        "<|im_end|>", "<|im_start|>user", ",5", "{,}", "3,25", "\\approx", "\\lim_{x\\to 0}", "la réponse est ", "答案：", " is ", "\\gt", "\\geqslant",
+        "|w|", "a=2, b=5; ", "\\text{ and }", "\\(", "\\)", "\\[", "\\]", "$x_2 = ",
     ];
 
     private static string TokenSoup(Random rng, int tokens)
@@ -92,7 +94,18 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         yield return (new string('x', 1 << 20) + "\\boxed{5}", "5");
         yield return (string.Concat(Enumerable.Repeat("The answer is 5. ", 60_000)), "5");
         yield return (string.Concat(Enumerable.Repeat("\\boxed{", 100_000)), "5");
-        int produced = 15;
+        // the paths of the graders' conventions (issue #13): chat tokens, math regions, decimal commas, relations, phrases
+        yield return (string.Concat(Enumerable.Repeat("<|im_end|>", 100_000)) + "5", "5");
+        yield return (string.Concat(Enumerable.Repeat(" <|im_start|>assistant\n", 40_000)) + "so 5", "5");
+        yield return (new string('$', 200_000), "5");
+        yield return (string.Concat(Enumerable.Repeat("we have $x = 1$ and ", 20_000)) + "done", "1");
+        yield return (string.Concat(Enumerable.Repeat("\\[1\\] ", 50_000)), "1");
+        yield return ("\\boxed{" + string.Join(",", Enumerable.Repeat("1", 2000)) + "}", "1.1");
+        yield return ("\\boxed{" + string.Join(" < ", Enumerable.Repeat("|x|", 30)) + "}", "[1, 2]");
+        yield return ("Final Answer: " + string.Concat(Enumerable.Repeat("the value is ", 20_000)) + "7", "7");
+        yield return ("\\boxed{" + string.Join(", ", Enumerable.Range(0, 300).Select(k => $"a_{k % 7} = {k}")) + "}", "(1, 2)");
+        yield return ("\\boxed{x = " + string.Join(" = ", Enumerable.Repeat("1 \\approx 1.0", 20)) + "}", "1");
+        int produced = 25;
         while (produced < count)
         {
             produced++;

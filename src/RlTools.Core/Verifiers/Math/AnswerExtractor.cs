@@ -81,24 +81,26 @@ public static class AnswerExtractor
     /// </summary>
     internal static string StripChatTokens(string text)
     {
-        int cut = -1;
+        // skip leading whitespace and chat tokens (one linear pass), then cut at the first token after the content
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            if (char.IsWhiteSpace(text[pos])) { pos++; continue; }
+            if (string.CompareOrdinal(text, pos, "<|im_start|>assistant", 0, 21) == 0) { pos += 21; continue; }
+            int len = 0;
+            foreach (var tok in ChatTokens)
+                if (string.CompareOrdinal(text, pos, tok, 0, tok.Length) == 0) { len = tok.Length; break; }
+            if (len == 0) break;
+            pos += len;
+        }
+        if (pos >= text.Length) return "";
+        int cut = text.Length;
         foreach (var tok in ChatTokens)
         {
-            int from = 0;
-            while (from < text.Length)
-            {
-                int i = text.IndexOf(tok, from, StringComparison.Ordinal);
-                if (i < 0) break;
-                if (!string.IsNullOrWhiteSpace(text[..i].Replace("<|im_start|>assistant", "", StringComparison.Ordinal)))
-                {
-                    if (cut < 0 || i < cut) cut = i;
-                    break;
-                }
-                from = i + tok.Length;
-            }
+            int i = text.IndexOf(tok, pos, StringComparison.Ordinal);
+            if (i >= 0 && i < cut) cut = i;
         }
-        string kept = cut >= 0 ? text[..cut] : text;
-        return kept.Replace("<|im_start|>assistant", "", StringComparison.Ordinal);
+        return text[pos..cut];
     }
 
     private static readonly string[] ChatTokens = ["<|im_end|>", "<|im_start|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>", "</s>", "<|end|>"];
