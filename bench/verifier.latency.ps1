@@ -9,9 +9,10 @@
       - tests/RlTools.Core.Tests/Verifiers/golden-math.jsonl: the golden set the verifier is tuned on;
       - tests/RlTools.Core.Tests/Verifiers/heldout/heldout-math.jsonl: the held-out set, written before the issue #13
         changes and never tuned on (see its README).
-    Every check is timed on its own with a Stopwatch, -Repeat passes after one warm-up pass, on one thread. Reports
-    agreement with the labels (overall and per construct), p50/p99/max milliseconds per check, and how many checks ran
-    out of their time budget; writes bench/results/verifier-latency.json.
+    Every check is timed on its own, wall clock (Stopwatch) and the thread's CPU time (the clock the budget counts),
+    -Repeat passes after one warm-up pass, on one thread. Reports agreement with the labels (overall and per construct),
+    p50/p99/max milliseconds per check on both clocks, the load average, and how many checks ran out of their time
+    budget; writes bench/results/verifier-latency.json.
 
 .EXAMPLE
     dotnet pwsh ./bench/verifier.latency.ps1
@@ -30,6 +31,10 @@ if (-not $NoBuild) {
 Add-Type -Path (Join-Path $root 'src' 'RlTools.Core' 'bin' 'Release' 'net10.0' 'RlTools.Core.dll')
 
 $verifier = [RlTools.Core.Verifiers.MathVerifier]::new()
+# the thread's CPU clock the verifier's budget counts (internal; reached by reflection, about a microsecond per read)
+$clockType = [RlTools.Core.Verifiers.MathVerifier].Assembly.GetType('RlTools.Core.Verifiers.Math.ThreadClock')
+$cpuNow = $clockType.GetMethod('NowSeconds', [System.Reflection.BindingFlags] 'NonPublic, Public, Static')
+$cpuIsThread = [bool] $clockType.GetProperty('IsCpuTime', [System.Reflection.BindingFlags] 'NonPublic, Public, Static').GetValue($null)
 $sets = [ordered]@{
     golden  = Join-Path $root 'tests' 'RlTools.Core.Tests' 'Verifiers' 'golden-math.jsonl'
     heldout = Join-Path $root 'tests' 'RlTools.Core.Tests' 'Verifiers' 'heldout' 'heldout-math.jsonl'
@@ -40,7 +45,7 @@ function Get-Percentile([double[]] $sorted, [double] $p) {
     $sorted[$k]
 }
 
-$report = [ordered]@{ processors = [Environment]::ProcessorCount; repeat = $Repeat; sets = [ordered]@{} }
+$report = [ordered]@{ processors = [Environment]::ProcessorCount; load_average = $(if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0] }); thread_cpu_clock = $cpuIsThread; repeat = $Repeat; sets = [ordered]@{} }
 foreach ($name in $sets.Keys) {
     $cases = @(Get-Content $sets[$name] | Where-Object { $_.Trim() } | ConvertFrom-Json)
     foreach ($c in $cases) { $null = $verifier.Check($c.completion, $c.gold) }   # warm-up pass (JIT)
@@ -57,18 +62,22 @@ foreach ($name in $sets.Keys) {
     }
     # latency
     $times = [System.Collections.Generic.List[double]]::new()
+    $cpu = [System.Collections.Generic.List[double]]::new()
     $budgetHits = 0
     $sw = [System.Diagnostics.Stopwatch]::new()
     for ($k = 0; $k -lt $Repeat; $k++) {
         foreach ($c in $cases) {
+            $t0 = $cpuNow.Invoke($null, $null)
             $sw.Restart()
             $r = $verifier.Check($c.completion, $c.gold)
             $sw.Stop()
+            $cpu.Add(($cpuNow.Invoke($null, $null) - $t0) * 1000)
             $times.Add($sw.Elapsed.TotalMilliseconds)
             if ($r.Reason -like 'not verified: time budget*' -or $r.Reason -like '*time budget exceeded*') { $budgetHits++ }
         }
     }
     $sorted = [double[]] ($times | Sort-Object)
+    $sortedCpu = [double[]] ($cpu | Sort-Object)
     $report.sets[$name] = [ordered]@{
         cases          = $cases.Count
         not_equal      = @($cases | Where-Object { -not $_.expected }).Count
@@ -76,6 +85,9 @@ foreach ($name in $sets.Keys) {
         p50_ms         = [math]::Round((Get-Percentile $sorted 0.50), 4)
         p99_ms         = [math]::Round((Get-Percentile $sorted 0.99), 4)
         max_ms         = [math]::Round($sorted[-1], 4)
+        cpu_p50_ms     = [math]::Round((Get-Percentile $sortedCpu 0.50), 4)
+        cpu_p99_ms     = [math]::Round((Get-Percentile $sortedCpu 0.99), 4)
+        cpu_max_ms     = [math]::Round($sortedCpu[-1], 4)
         checks_over_budget = $budgetHits
         per_construct  = [ordered]@{}
     }

@@ -36,7 +36,7 @@ public sealed class MathVerifier : IVerifier
             new VerifierParameter("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
             new VerifierParameter("CorrectScore", typeof(double), 1.0, "Score of a correct answer."),
             new VerifierParameter("IncorrectScore", typeof(double), 0.0, "Score of a wrong or missing answer."),
-            new VerifierParameter("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds once it has done real work (a hard stop applies at 40 ms, or at this budget when it is larger); a check that runs out is scored as incorrect."),
+            new VerifierParameter("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds of the checking thread's CPU time (waiting for a core does not count), once it has done real work (a hard stop applies at 40 ms, or at this budget when it is larger); a check that runs out is scored as incorrect."),
         ],
         s => new MathVerifier(s));
 

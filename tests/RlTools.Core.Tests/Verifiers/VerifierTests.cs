@@ -239,6 +239,19 @@ public sealed class VerifierTests
     }
 
     [Fact]
+    public void MathBudgetClockCountsTheThreadsOwnWork()
+    {
+        // The budget's clock is the thread's CPU time where the OS has one (probed), else the wall clock: a sleeping
+        // thread spends no CPU, so 200 ms of sleep moves a CPU clock by (almost) nothing and a wall clock by 200 ms or more.
+        double start = RlTools.Core.Verifiers.Math.ThreadClock.NowSeconds();
+        Thread.Sleep(200);
+        double moved = RlTools.Core.Verifiers.Math.ThreadClock.NowSeconds() - start;
+        if (RlTools.Core.Verifiers.Math.ThreadClock.IsCpuTime) Assert.True(moved < 0.1, $"the CPU clock moved {moved:0.000} s during a sleep");
+        else Assert.True(moved >= 0.19, $"the wall clock moved only {moved:0.000} s during a 200 ms sleep");
+        Assert.Equal(OperatingSystem.IsLinux() || OperatingSystem.IsWindows(), RlTools.Core.Verifiers.Math.ThreadClock.IsCpuTime);
+    }
+
+    [Fact]
     public void MathReasonNamesTheRuleThatDecided()
     {
         var v = Make("Math");
