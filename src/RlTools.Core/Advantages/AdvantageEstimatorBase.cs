@@ -164,6 +164,7 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
         bool simple = (inputs & ~(AdvantageInputs.Reward | AdvantageInputs.FinishReason)) == 0;
         var rewardIn = new double[n];
         var lengthIn = needLengths ? new int[n] : null;
+        var maskIn = needLengths ? new float[]?[n] : null;
         for (int i = 0; i < n; i++)
         {
             var r = batch[i] ?? throw new ArgumentException($"Rollout {i} of the batch is null.", nameof(batch));
@@ -174,10 +175,11 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
             counts[g]++;
             double? reward = r.Reward;
             rewardIn[i] = reward ?? double.NaN;
-            if (lengthIn is not null) lengthIn[i] = AdvantageMath.TokenCount(r);
+            if (lengthIn is not null) { lengthIn[i] = AdvantageMath.TokenCount(r); maskIn![i] = r.LossMask; }
             (string ErrorId, string Message)? problem;
             if (simple && (inputs & AdvantageInputs.Reward) != 0 && reward is { } rv && double.IsFinite(rv)) problem = CheckRollout(r);
             else problem = CheckInputs(r, inputs) ?? CheckRollout(r);
+            if (problem is null && needLengths && r.LossMask is not null) problem = CheckMask(r.LossMask, lengthIn![i]);
             if (problem is { } p)
             {
                 result.Issues.Add(new AdvantageIssue(i, r, p.ErrorId, $"Rollout prompt_id '{r.PromptId}' sample_index {r.SampleIndex}: {p.Message} Its group is left without advantages."));
@@ -192,7 +194,7 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
             excluded ??= new bool[n];
             excluded[gid[i]] = true;
         });
-        var b = AdvantageBatch.Build(batch, gid, counts, excluded, Level == AdvantageLevel.Token, rewardIn, lengthIn);
+        var b = AdvantageBatch.Build(batch, gid, counts, excluded, Level == AdvantageLevel.Token, rewardIn, lengthIn, maskIn);
         if (excluded is not null)
         {
             for (int i = 0; i < n; i++)
@@ -242,6 +244,14 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
         if ((inputs & AdvantageInputs.Entropies) != 0 && CheckArray(r.Entropies, "entropies", len) is { } e1) return e1;
         if ((inputs & AdvantageInputs.Logprobs) != 0 && CheckArray(r.Logprobs, "logprobs", len) is { } e2) return e2;
         if ((inputs & AdvantageInputs.Values) != 0 && CheckArray(r.Values, "values", len) is { } e3) return e3;
+        return null;
+    }
+
+    private static (string ErrorId, string Message)? CheckMask(float[] mask, int len)
+    {
+        if (len >= 0 && mask.Length != len) return ("InputLengthMismatch", $"'loss_mask' has {mask.Length} values but the completion has {len} tokens; they must align.");
+        for (int j = 0; j < mask.Length; j++)
+            if (!float.IsFinite(mask[j]) || mask[j] < 0) return ("InvalidLossMask", $"'loss_mask'[{j}] is {mask[j].ToString(CultureInfo.InvariantCulture)}; mask values must be finite and ≥ 0 (0 = not trained).");
         return null;
     }
 
