@@ -7,6 +7,7 @@ namespace RlTools.Core.Advantages.Estimators;
 /// last token is 0. Backwards: δ_t = R_t + γ·V_{t+1} − V_t, A_t = δ_t + γλ·A_{t+1}. Then (when
 /// <c>Whiten</c>) batch whitening over every valid token, (A − mean)/√(var + 1e-8), Bessel var (verl).
 /// Needs per-token <c>values</c> from a critic. <c>advantage</c> is the mean trained-token advantage.</para>
+/// <para>With KL in the reward (Measure-RlAdvantage -KLInReward) R_t also carries −β·KL_t on every trained token (verl).</para>
 /// <para><c>loss_mask</c> zeros are skipped as verl skips observation tokens: at a mask-0 step the
 /// TD error is dropped and both V_{t+1} and A_{t+1} are carried over (verl: nextvalues = m·V_t + (1 − m)·nextvalues,
 /// likewise lastgaelam); the reward sits on the last trained token; mask-0 tokens are out of the
@@ -49,7 +50,7 @@ public sealed class GaeEstimator : AdvantageEstimatorBase
             double nextV = 0, next = 0;
             for (int j = L - 1; j >= 0; j--)
             {
-                double reward = j == last ? b.Rewards[i] : 0;
+                double reward = b.TokenReward(i, j, last);
                 double delta = reward + gamma * nextV - v[j];
                 double w = AdvantageMath.Weight(m, j);
                 next = (delta + gl * next) * w + (1 - w) * next;

@@ -10,6 +10,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// <c>response_mask</c> zeros: a mask-0 step neither adds a reward nor discounts (the return is carried
 /// over it, G_t = m_t·(R_t + γ·G'_{t+1}) + (1 − m_t)·G'_{t+1} for the running return G'), it is out of
 /// the whitening statistics, and its token advantage is 0.</para>
+/// <para>With KL in the reward (Measure-RlAdvantage -KLInReward) every trained token's reward loses β·KL_t, so each
+/// return accumulates the future penalties, as verl's <c>use_kl_in_reward</c>.</para>
 /// <para>Sets <c>token_advantages</c>; <c>advantage</c> is the mean of the rollout's trained token
 /// advantages (0 for an empty completion, which has no tokens to train).</para>
 /// </summary>
@@ -43,7 +45,7 @@ public sealed class ReinforcePlusPlusEstimator : AdvantageEstimatorBase
             double running = 0;
             for (int j = t.Length - 1; j >= 0; j--)
             {
-                double g = (j == last ? r[i] : 0) + gamma * running;
+                double g = b.TokenReward(i, j, last) + gamma * running;
                 t[j] = (float)g;
                 double w = AdvantageMath.Weight(m, j);
                 running = g * w + (1 - w) * running;
