@@ -69,6 +69,21 @@ Describe 'Measure-RlAdvantage' {
         ($out | Measure-RlAdvantage -Estimator GRPO -Parameters @{ NormalizeByStd = $false })[1].Advantage | Should -Be -0.25
     }
 
+    It 'subtracts a KL penalty from the rewards before the estimator with -KLInReward' {
+        # A: reward 1, k1 KL [0.5, 0]; B: reward 0, k1 KL [0, 0.2]; β = 0.1 → shaped 0.95 / −0.02, Dr.GRPO ±0.485.
+        $a = [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; Reward = 1; CompletionTokens = [int[]](1, 2); Logprobs = [float[]](-1, -2); RefLogprobs = [float[]](-1.5, -2) }
+        $b = [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; Reward = 0; CompletionTokens = [int[]](1, 2); Logprobs = [float[]](-1, -1); RefLogprobs = [float[]](-1, -1.2) }
+        $out = $a, $b | Measure-RlAdvantage -Estimator DrGRPO -KLInReward 0.1 -KLEstimator kl
+        $out[0].Advantage | Should -BeGreaterThan 0.484999
+        $out[0].Advantage | Should -BeLessThan 0.485001
+        $out[0].Reward | Should -Be 1
+        $ctl = [RlTools.Core.Advantages.KlController]::Adaptive(0.1, 0.1, 100)
+        $null = $a, $b | Measure-RlAdvantage -Estimator DrGRPO -KLInReward $ctl
+        $ctl.Value | Should -BeGreaterThan 0.1
+        { $a, $b | Measure-RlAdvantage -Estimator DrGRPO -KLInReward 'much' } | Should -Throw -ErrorId 'InvalidKLInReward,RlTools.Commands.MeasureRlAdvantageCommand'
+        { $a, $b | Measure-RlAdvantage -Estimator DrGRPO -KLInReward 0.1 -KLEstimator k9 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,RlTools.Commands.MeasureRlAdvantageCommand'
+    }
+
     It 'reports a NaN reward naming the rollout and leaves its group without advantages' {
         $b = @(New-TestBatch)
         $b[5].Reward = [double]::NaN

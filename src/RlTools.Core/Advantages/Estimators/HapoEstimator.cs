@@ -3,6 +3,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// <summary>
 /// HAPO, heterogeneous adaptive policy optimisation (Liu et al., "From Uniform to Heterogeneous:
 /// Tailoring Policy Optimization to Every Token's Nature", arXiv 2509.16591; code starriver030515/HAPO).
+/// <para>L_i is the number of trained tokens (Σ loss_mask); mask-0 tokens are out of the entropy statistics
+/// and get token advantage 0.</para>
 /// <para>Token-level group average: μ_tok = Σ_i L_i r_i / Σ_i L_i, σ_tok = √(Σ_i L_i (r_i − μ_tok)² / Σ_i L_i),
 /// A_i = (r_i − μ_tok)/(σ_tok + 1e-6); if any |A| ≥ 5 in the group, the group falls back to GRPO
 /// (unbiased σ). A group of one uses μ = 0, σ = 1 (module convention).</para>
@@ -97,8 +99,8 @@ public sealed class HapoEstimator : AdvantageEstimatorBase
 
     protected override void Compute(AdvantageBatch b)
     {
-        var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart; var len = b.Lengths!;
-        int maxLen = 0;
+        var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart; var len = b.TrainedLengths!; var masks = b.Masks!;
+        double maxLen = 0;
         for (int i = 0; i < len.Length; i++) maxLen = Math.Max(maxLen, len[i]);
         for (int g = 0; g < gs.Length - 1; g++)
         {
@@ -129,12 +131,14 @@ public sealed class HapoEstimator : AdvantageEstimatorBase
             }
         }
         var ent = new float[b.Count][];
-        for (int i = 0; i < b.Count; i++) ent[i] = b.Rollouts[i].Entropies!;
+        for (int i = 0; i < b.Count; i++) ent[i] = AdvantageMath.Trained(b.Rollouts[i].Entropies!, masks[i]);
         var hHat = NormalizedEntropy(ent);
         for (int i = 0; i < b.Count; i++)
         {
-            var t = new float[hHat[i].Length];
-            for (int j = 0; j < t.Length; j++) t[j] = (float)Redistribute(a[i], hHat[i][j], 1.0, 0.2, 0.2, Beta);
+            var m = masks[i];
+            var t = new float[b.Lengths![i]];
+            for (int j = 0, k = 0; j < t.Length; j++)
+                if (m is null || m[j] != 0) t[j] = (float)Redistribute(a[i], hHat[i][k++], 1.0, 0.2, 0.2, Beta);
             b.TokenAdvantages![i] = t;
         }
     }
