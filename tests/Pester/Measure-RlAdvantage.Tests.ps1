@@ -9,7 +9,7 @@ BeforeAll {
     Import-RlModuleForTest
 
     # A small batch with every input any estimator reads: 3 prompts of 4, 3 and 1 samples.
-    function New-TestBatch([switch] $Expert) {
+    function New-TestBatch([switch] $Expert, [string] $For) {
         $rng = [System.Random]::new(5)
         $sizes = 4, 3, 1
         $i = 0
@@ -34,6 +34,12 @@ BeforeAll {
                     PromptLogprobs   = [float[]](-1.0, -0.5)
                     IsExpert         = $Expert -and $k -eq 0
                     Step             = 1
+                    # tree and effective-rank fields for SPOTree and VERLER (every record a depth-0 node)
+                    NodeId           = if ($For -eq 'SPOTree') { "p$g/$k" } else { $null }
+                    Depth            = if ($For -eq 'SPOTree') { 0 } else { $null }
+                    EffectiveRank    = if ($For -eq 'VERLER') { 5.0 + $i } else { $null }
+                    EffectiveRankVelocity     = if ($For -eq 'VERLER') { 0.1 * $i } else { $null }
+                    EffectiveRankAcceleration = if ($For -eq 'VERLER') { 0.01 * $i } else { $null }
                 }
                 $i++
             }
@@ -43,11 +49,11 @@ BeforeAll {
 
 Describe 'Measure-RlAdvantage' {
     It 'discovered every registered estimator (<_>)' -ForEach @($Names.Count) {
-        $_ | Should -Be 23
+        $_ | Should -Be 28
     }
 
     It '<Name> sets an advantage on every rollout and emits them in input order' -ForEach $Names {
-        $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL'))
+        $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL') -For $Name)
         if ($Name -eq 'GRPOPassK') { $batch = @($batch | Where-Object PromptId -NE 'p2') }   # needs groups of two or more
         $out = @($batch | Measure-RlAdvantage -Estimator $Name -ErrorVariable errs)
         $errs | Should -BeNullOrEmpty
@@ -126,7 +132,7 @@ Describe 'Measure-RlAdvantage' {
         $dir = New-RlTestDirectory
         try {
             $in = Join-Path $dir 'x.jsonl'; $outFile = Join-Path $dir 'y.jsonl'
-            $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL'))
+            $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL') -For $Name)
             if ($Name -eq 'GRPOPassK') { $batch = @($batch | Where-Object PromptId -NE 'p2') }
             # every input travels as a real rollout field (ARM reads prompt_logprobs; no metadata fallback used here)
             $batch | Where-Object { $_.Metadata.ContainsKey('prompt_logprobs') } | Should -BeNullOrEmpty
