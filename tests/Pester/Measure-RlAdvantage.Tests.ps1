@@ -151,3 +151,36 @@ Describe 'Measure-RlAdvantage' {
         finally { Remove-Item $dir -Recurse -Force }
     }
 }
+
+Describe 'Measure-RlAdvantage on the open rollout stage''s records' {
+    It 'SPO reads probe records from JSONL: segment advantages from the probes'' mean rewards' {
+        $dir = New-RlTestDirectory
+        try {
+            $lp = [float][math]::Log(0.5)
+            $src = [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; SampleIndex = 0; NodeId = 'q/0'; Reward = 1.0; FinishReason = 'stop'
+                CompletionTokens = [int[]](1..4); Logprobs = [float[]]@($lp, $lp, $lp, $lp); CutPositions = [int[]]@(0, 2) }
+            # V(0) = mean(1, 0) = 0.5, V(2) = mean(1, 1) = 1, V(4) = r = 1
+            $probes = foreach ($c in 0, 2) {
+                foreach ($n in 0, 1) {
+                    [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; SampleIndex = 0; IsProbe = $true; ParentId = 'q/0'; NodeId = "q/0/c$c/$n"
+                        CutPositions = [int[]]@($c); Reward = [double]($c -eq 2 -or $n -eq 0); FinishReason = 'stop'
+                        CompletionTokens = [int[]](1..($c + 1)); Logprobs = [float[]](1..($c + 1) | ForEach-Object { -0.5 })
+                        LossMask = [float[]](1..($c + 1) | ForEach-Object { [float]($_ -gt $c) }) }
+                }
+            }
+            $file = Join-Path $dir 'probed.jsonl'
+            @($src) + @($probes) | Export-RlRollout $file
+            $out = @(Import-RlRollout $file | Measure-RlAdvantage -Estimator SPO -Parameters @{ Whiten = $false } -ErrorVariable errs)
+            $errs | Should -BeNullOrEmpty
+            $out.Count | Should -Be 5
+            $out[0].TokenAdvantages | Should -Be @(0.5, 0.5, 0, 0)
+            $out | Select-Object -Skip 1 | ForEach-Object { $_.Advantage | Should -Be 0 }
+            # a missing probe leaves the group without advantages and says what to fix
+            $cut = @(Import-RlRollout $file | Where-Object { -not ($_.IsProbe -and $_.CutPositions[0] -eq 2) })
+            $none = @($cut | Measure-RlAdvantage -Estimator SPO -ErrorVariable errs2 -ErrorAction SilentlyContinue)
+            $errs2[0].FullyQualifiedErrorId | Should -Match '^MissingProbe'
+            $none | Where-Object { $null -ne $_.Advantage } | Should -BeNullOrEmpty
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+}

@@ -6,11 +6,13 @@ namespace RlTools.Core.Advantages.Estimators;
 /// SPO-chain, segment policy optimisation (Guo et al., "Segment Policy Optimization: Effective
 /// Segment-Level Credit Assignment in RL for Large Language Models", arXiv 2505.23564; code
 /// AIFrameResearch/SPO <c>math_episode_generator_with_mc_advantages.py</c>, <c>ppo_trainer.py</c>).
-/// <para>Cut points are prefix lengths k (the prefix keeps tokens [0, k); k = 0 is the prompt state),
-/// chosen by the probe stage just before low-probability tokens (p_j &lt; ρ = 0.9, every <c>k</c>-th such
-/// token, interval 5), each with a Monte-Carlo value V(k) = mean verifier reward of N continuations of
-/// that prefix (<c>cut_positions</c>, <c>cut_values</c>). With k_0 &lt; k_1 &lt; … &lt; k_m the cuts and
-/// k_{m+1} = L, V(L) = r (the rollout's own reward):</para>
+/// <para>Cut points are prefix lengths k (the prefix keeps tokens [0, k); k = 0 is the prompt state) in the
+/// rollout's <c>cut_positions</c>, chosen by <c>Invoke-RlRollout -Probe -CutAt LowProbability</c> just before
+/// low-probability tokens (p_j &lt; ρ = 0.9, every k-th such token, interval 5). Each cut's Monte-Carlo value
+/// V(k) is the mean reward of its probe records (<c>is_probe</c>, <c>parent_id</c> = the rollout's
+/// <c>node_id</c>, <c>cut_positions</c> = [k]; N = 4–9 in the paper), scored by <c>Measure-RlReward</c> (a
+/// truncated probe scores whatever the verifier gives it: SPO's "unfinished" penalty 0). With
+/// k_0 &lt; k_1 &lt; … &lt; k_m the cuts and k_{m+1} = L, V(L) = r (the rollout's own reward):</para>
 /// <para>A_j = V(k_{i+1}) − V(k_i) for tokens j ∈ [k_i, k_{i+1}) (segment advantage, each segment starts at
 /// a low-probability token); tokens before the first cut get 0 (no prompt value unless k_0 = 0); a rollout
 /// without cuts gets 0 everywhere. Probability mask: tokens with p_j = exp(logprob_j) &gt; <c>ProbabilityMask</c>
@@ -18,7 +20,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// <para>Whitening (<c>Whiten</c>, the paper's trainer): over the batch's tokens with p_j &lt; ρ and loss_mask 1
 /// (all loss_mask-1 tokens when there are none): A ← (A − mean)/√(var + 1e-8), unbiased var; tokens outside
 /// that set are then 0 (SPO drops them from the loss; here they carry no advantage).
-/// <c>advantage</c> is the mean of the rollout's token advantages over its loss_mask-1 tokens.</para>
+/// <c>advantage</c> is the mean of the rollout's token advantages over its loss_mask-1 tokens. Probe records
+/// get advantage 0 (value estimates, not samples: drop them before the update).</para>
 /// </summary>
 public sealed class SpoEstimator : AdvantageEstimatorBase
 {

@@ -14,7 +14,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// δ_q = clamp((q_i − μ_q)/(|μ_q| + 1e-8), −5, 5); τ_i = sigmoid(g·δ_ERA);
 /// w = τ_i·w_explore + (1 − τ_i)·w_exploit; aux_i = S·Σ_q w_q·tanh(δ_q), S = λ (<c>FixedScale</c>, the
 /// train.sh setting) or λ·(1 − (EMA(mean reward) − lo)/(hi − lo)).
-/// A_i = A₀_i + min(relu(aux_i), |A₀_i|/κ): the bonus is never negative and never flips A₀'s sign.</para>
+/// A_i = A₀_i + min(relu(aux_i), |A₀_i|/κ): the bonus is never negative and never flips A₀'s sign.
+/// <c>advantage</c> is A_i; <c>token_advantages</c> hold A_i on every loss_mask-1 token (0 on the others).</para>
 /// <para>Baselines (state): after each batch μ_q ← (1 − α)·μ_q + α·mean_q(batch) and likewise the reward EMA;
 /// the first batch initialises them to its means (no bias towards 0) and gets no bonus.</para>
 /// <para>Released-code differences, resolved here: (1) its EMAs start at 0 and are updated with the previous
