@@ -38,6 +38,14 @@ public enum AdvantageInputs
     Expert = 512,
     /// <summary><c>finish_reason</c> (stop/length), used to spot truncated samples.</summary>
     FinishReason = 1024,
+    /// <summary>Probe records of the same prompt (<c>is_probe</c>, <c>parent_id</c> = the source's <c>node_id</c>, <c>cut_positions</c> = [cut]) and the source's <c>cut_positions</c>.</summary>
+    Probes = 2048,
+    /// <summary>Tree records: <c>node_id</c>, <c>parent_id</c> (null under the prompt), <c>depth</c>.</summary>
+    Tree = 4096,
+    /// <summary><c>is_hint</c> and the <c>loss_mask</c> zeros on the hint tokens.</summary>
+    Hint = 8192,
+    /// <summary><c>effective_rank</c>, <c>effective_rank_velocity</c>, <c>effective_rank_acceleration</c> (VERL).</summary>
+    EffectiveRank = 16384,
 }
 
 /// <summary>One tunable parameter of an estimator: name, type, default, allowed values and what it does.</summary>
