@@ -67,6 +67,12 @@ Describe 'Code verifier' {
     It 'runs PowerShell programs: stdin/stdout and a throwing test' {
         $p = @{ TimeLimit = 120; Language = 'PowerShell'; MaxProcesses = 256 }
         $io = Test-RlAnswer -Verifier Code -Parameters $p -Answer '{"inputs": ["21"], "outputs": ["42"]}' -Completion (Block 'powershell' '[int]([Console]::In.ReadLine()) * 2')
+        if ($null -eq $io.Score -and $io.Reason -like '*cannot be reached by the run*') {
+            # Root without namespaces runs programs as a uid of their own, which cannot enter the folder pwsh lives in
+            # here (e.g. /root/.nuget): a missing capability of this machine, reported as such (about_RlCodeSandbox).
+            Set-ItResult -Skipped -Because $io.Reason
+            return
+        }
         $io.IsCorrect | Should -BeTrue -Because $io.Reason
         $test = '{"test": "if ((Add-Two 2 3) -ne 5) { throw \"Add-Two 2 3 is not 5\" }"}'
         (Test-RlAnswer -Verifier Code -Parameters $p -Answer $test -Completion (Block 'pwsh' 'function Add-Two($a, $b) { $a + $b }')).IsCorrect | Should -BeTrue

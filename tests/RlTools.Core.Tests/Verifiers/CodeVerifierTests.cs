@@ -83,17 +83,47 @@ public sealed class CodeVerifierTests
     [Fact]
     public void NamespacesAreUsedWheneverTheKernelAllowsThem()
     {
-        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/unshare")) return;
-        // An independent probe: can this process create the namespaces at all? If so, the sandbox must not have
-        // fallen back (a fallback there would hide a bug in the sandbox's own setup).
-        bool root = Environment.UserName == "root";
-        var psi = new ProcessStartInfo("/usr/bin/unshare") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in (root ? new[] { "--mount", "--pid", "--net", "--fork", "/bin/true" } : new[] { "--user", "--map-root-user", "--mount", "--pid", "--net", "--fork", "/bin/true" }))
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        if (p.ExitCode == 0) Assert.True(Namespaces, "namespaces work here but the sandbox fell back: " + Sandbox.Capabilities.Description);
-        else Assert.Equal(SandboxIsolation.Basic, Sandbox.Capabilities.Best);
+        if (!OperatingSystem.IsLinux()) return;
+        // An independent probe of every kernel operation the namespace level needs (new namespaces, tmpfs, read-only
+        // bind mounts of folders and device files, a fresh /proc, pivot_root, dropping capabilities). If they all work
+        // here, the sandbox must not have fallen back (that would hide a bug in its own setup); if any fails, it must
+        // have fallen back and said why.
+        bool independent = false;
+        if (File.Exists("/usr/bin/unshare") && File.Exists("/usr/bin/setpriv"))
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "rltools-probe-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                const string script = """
+                    set -e; R="$1"
+                    mount -t tmpfs -o size=1m,mode=0755,nosuid,nodev t "$R"
+                    mkdir "$R/usr" "$R/proc" "$R/dev" "$R/old"; touch "$R/dev/null"
+                    mount --bind -o ro /usr "$R/usr"; mount --bind /dev/null "$R/dev/null"
+                    mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
+                    /usr/bin/setpriv --no-new-privs --bounding-set=-all --inh-caps=-all -- /bin/sh -c 'exit 0'
+                    cd "$R"; pivot_root . old; cd /; umount -l /old
+                    test -d /usr/bin && test ! -e /old/usr
+                    """;
+                var psi = new ProcessStartInfo("/usr/bin/unshare") { RedirectStandardError = true, RedirectStandardOutput = true };
+                if (Environment.UserName != "root") { psi.ArgumentList.Add("--user"); psi.ArgumentList.Add("--map-root-user"); }
+                foreach (string a in new[] { "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "--", "/bin/sh", "-c", script, "probe", dir })
+                    psi.ArgumentList.Add(a);
+                using var p = Process.Start(psi)!;
+                _ = p.StandardOutput.ReadToEndAsync();
+                _ = p.StandardError.ReadToEndAsync();
+                independent = p.WaitForExit(120_000) && p.ExitCode == 0;
+                if (!p.HasExited) p.Kill(true);
+            }
+            finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
+        }
+        var caps = Sandbox.Capabilities;
+        if (independent) Assert.True(caps.Best == SandboxIsolation.Namespaces, "namespaces work here but the sandbox fell back: " + caps.Description);
+        if (caps.Best == SandboxIsolation.Basic)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(caps.NamespaceFailure));
+            Assert.Contains("NOT isolated", caps.Description);
+        }
     }
 
     // ---- correct, wrong, crashing ------------------------------------------------------------------------------
@@ -239,36 +269,86 @@ public sealed class CodeVerifierTests
         Assert.Contains("output limit", r.Reason);
     }
 
-    [Fact]
-    public void AForkBombIsContainedAndLeavesNothingBehind()
+    // Every level the code may pick on this machine: Basic always; Namespaces where the kernel allows it (where it does
+    // not, Auto never picks it and Basic is what runs, tested by the Basic case).
+    private static bool Available(SandboxIsolation level) =>
+        OperatingSystem.IsLinux() && (level == SandboxIsolation.Basic || Sandbox.Capabilities.Best == SandboxIsolation.Namespaces);
+
+    private static SandboxRun RunPython(string code, SandboxIsolation level, SandboxLimits limits) =>
+        Sandbox.Run(["/usr/bin/python3", "-I", "-B", "main.py"], new Dictionary<string, string> { ["main.py"] = code }, "", limits, level);
+
+    [Theory]
+    [InlineData(SandboxIsolation.Basic)]
+    [InlineData(SandboxIsolation.Namespaces)]
+    public void AForkBombIsContainedAndLeavesNothingBehind(SandboxIsolation level)
     {
-        if (!OperatingSystem.IsLinux()) return;
-        string bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n";
-        var limits = new SandboxLimits { Time = TimeSpan.FromSeconds(3), MaxProcesses = 32 };
-        var runner = new CodeRunner(CodeLanguage.Python, limits, SandboxIsolation.Auto, null);
-        var run = Sandbox.Run(["/usr/bin/python3", "-I", "-B", "main.py"], new Dictionary<string, string> { ["main.py"] = bomb }, "", limits, SandboxIsolation.Auto);
-        // Guaranteed whatever number of processes the kernel let it make: it started, it failed (timeout or a
-        // nonzero exit), it printed nothing, and none of its processes is left.
+        if (!Available(level) || !File.Exists("/usr/bin/python3")) return;
+        var caps = Sandbox.Capabilities;
+        // Where the kernel enforces a process limit at this level (everywhere but kernel root without a uid to switch
+        // to), a real fork bomb; elsewhere a bounded one (200 children), which still tests the cleanup.
+        string bomb = caps.ProcessLimitEnforced(level)
+            ? "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+            : "import os, time\nfor _ in range(200):\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        pass\ntime.sleep(600)\n";
+        var run = RunPython(bomb, level, new SandboxLimits { Time = TimeSpan.FromSeconds(3), MaxProcesses = 32 });
+        // Guaranteed whatever number of processes the kernel let it make: it started at the level asked for, it failed
+        // (timeout or a nonzero exit), it printed nothing, and none of its processes is left.
         Assert.Null(run.StartError);
+        Assert.Equal(level, run.Isolation);
         Assert.True(run.TimedOut || run.ExitCode != 0, $"exit {run.ExitCode}, stderr {run.Stderr}");
         Assert.Equal("", run.Stdout);
+        AssertNoneLeft(run);
         Assert.True(run.CleanedUp);
-        AssertNoneLeft(run.RunId);
-        // The host still runs programs.
-        var ok = runner.Run(0, "print(6 * 7)", new CodeTestCase("", "42", null));
-        Assert.True(ok.Outcome == CodeTestOutcome.Passed || ok.Outcome == CodeTestOutcome.Timeout, ok.Detail);
+        // The host still runs programs at the same level.
+        var ok = RunPython("print(6 * 7)", level, new SandboxLimits { Time = TimeSpan.FromSeconds(60) });
+        Assert.True(ok.StartError is null && ok.Stdout.Trim() == "42", $"{ok.StartError} exit {ok.ExitCode} {ok.Stderr}");
     }
 
-    [Fact]
-    public void ABackgroundChildDoesNotOutliveTheRun()
+    [Theory]
+    [InlineData(SandboxIsolation.Basic)]
+    [InlineData(SandboxIsolation.Namespaces)]
+    public void MaxProcessesCountsTheRunAloneWhereTheKernelAllows(SandboxIsolation level)
     {
-        if (!OperatingSystem.IsLinux()) return;
-        // The program starts a detached grandchild that would sleep for ten minutes, then exits at once.
+        // Only where the kernel counts this run's processes alone (a uid of its own, or its own user namespace on
+        // Linux >= 5.14); elsewhere the limit is shared with the user's processes by design (about_RlCodeSandbox).
+        if (!Available(level) || !File.Exists("/usr/bin/python3") || !Sandbox.Capabilities.ExactProcessLimit(level)) return;
+        string code = "import os, time\nn = 0\nfor _ in range(40):\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n        n += 1\n    except OSError:\n        break\nprint(n)\n";
+        var run = RunPython(code, level, new SandboxLimits { Time = TimeSpan.FromSeconds(60), MaxProcesses = 12 });
+        Assert.Null(run.StartError);
+        Assert.True(int.TryParse(run.Stdout.Trim(), out int forked), $"stdout {run.Stdout} stderr {run.Stderr}");
+        // The program itself (and under a user namespace its launcher) counts too, so fewer than 12 children.
+        Assert.InRange(forked, 1, 11);
+        AssertNoneLeft(run);
+    }
+
+    [Theory]
+    [InlineData(SandboxIsolation.Basic)]
+    [InlineData(SandboxIsolation.Namespaces)]
+    public void ABackgroundChildDoesNotOutliveTheRun(SandboxIsolation level)
+    {
+        if (!Available(level) || !File.Exists("/usr/bin/python3")) return;
+        // The program starts a detached grandchild in a new session that would sleep for ten minutes, then exits at once.
         string code = "import os, subprocess\nsubprocess.Popen(['/bin/sleep', '600'], start_new_session=True)\nprint('done')\n";
-        var run = Sandbox.Run(["/usr/bin/python3", "-I", "-B", "main.py"], new Dictionary<string, string> { ["main.py"] = code }, "",
-            new SandboxLimits { Time = TimeSpan.FromSeconds(60) }, SandboxIsolation.Auto);
-        Assert.Equal("done", run.Stdout.Trim());
-        AssertNoneLeft(run.RunId);
+        var run = RunPython(code, level, new SandboxLimits { Time = TimeSpan.FromSeconds(60) });
+        Assert.True(run.Stdout.Trim() == "done", $"{run.StartError} exit {run.ExitCode} {run.Stderr}");
+        AssertNoneLeft(run);
+        Assert.True(run.CleanedUp);
+    }
+
+    [Theory]
+    [InlineData(SandboxIsolation.Basic)]
+    [InlineData(SandboxIsolation.Namespaces)]
+    public void EveryLevelRunsTimesOutAndLimitsMemory(SandboxIsolation level)
+    {
+        if (!Available(level)) return;
+        var p = new Hashtable { ["TimeLimit"] = 60.0, ["Isolation"] = level.ToString(), ["Partial"] = true };
+        var ok = Make(p).Verify(R("print(int(input()) * 2)", Stdio(("21", "42"))));
+        Assert.True(ok.Score == 1, ok.Reason);
+        Assert.Contains(level == SandboxIsolation.Basic ? "sandbox: Basic" : "sandbox: Linux namespaces", ok.Reason);
+        var slow = Make(new Hashtable { ["TimeLimit"] = 2.0, ["Isolation"] = level.ToString() }).Verify(R("import time\ntime.sleep(600)", Stdio(("", ""))));
+        Assert.Contains("test 1 failed: timeout", slow.Reason);
+        var big = Make(p).Verify(R("x = bytearray(10 * 1024 ** 3)\nprint(len(x))", Stdio(("", "10737418240"))));
+        Assert.Equal(0, big.Score);
+        Assert.Contains("memory", big.Reason);
     }
 
     [Fact]
@@ -344,13 +424,16 @@ public sealed class CodeVerifierTests
 
     private static string Py(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
 
-    /// <summary>Waits (generously) until no live process carries the run's marker.</summary>
-    private static void AssertNoneLeft(string runId)
+    /// <summary>
+    /// Waits (generously) until no live process of this run is left: found by the run's own marker and, for a run
+    /// with its own uid, by that uid; never by name, so runs of other tests in parallel do not count.
+    /// </summary>
+    private static void AssertNoneLeft(SandboxRun run)
     {
-        Assert.False(string.IsNullOrEmpty(runId));
+        Assert.False(string.IsNullOrEmpty(run.RunId));
         var sw = Stopwatch.StartNew();
         List<int> left;
-        while ((left = Sandbox.FindMarked(runId)).Count > 0 && sw.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(100);
+        while ((left = Sandbox.FindLeft(run)).Count > 0 && sw.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(100);
         Assert.True(left.Count == 0, $"{left.Count} process(es) of the run are still alive after {sw.Elapsed.TotalSeconds:0} s: {string.Join(", ", left.Take(10))}");
     }
 }

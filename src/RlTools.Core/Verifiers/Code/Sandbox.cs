@@ -54,10 +54,34 @@ public sealed class SandboxRun
     public string RunId { get; init; } = "";
     /// <summary>The run could not start (missing interpreter, launcher failure): the message.</summary>
     public string? StartError { get; init; }
+    /// <summary>The host uid the program ran as when the run had a uid of its own (root on Linux), else null.</summary>
+    public int? Uid { get; init; }
 }
 
 /// <summary>The result of probing what isolation this machine allows.</summary>
-public sealed record SandboxCapabilities(SandboxIsolation Best, string Description, string? NamespaceFailure);
+/// <param name="Best">The strongest level that works here.</param>
+/// <param name="Description">What the best level does, in words (shown in Basic results).</param>
+/// <param name="NamespaceFailure">Why namespaces are not used; null when they are.</param>
+public sealed record SandboxCapabilities(SandboxIsolation Best, string Description, string? NamespaceFailure)
+{
+    /// <summary>Running as root and switching a run to a uid of its own works (probed).</summary>
+    public bool FreshUids { get; init; }
+    /// <summary>The kernel counts RLIMIT_NPROC per user namespace (Linux 5.14 and later).</summary>
+    public bool NprocPerUserNamespace { get; init; }
+    /// <summary>The process is kernel root (uid 0 of the first user namespace), which RLIMIT_NPROC ignores.</summary>
+    public bool KernelRoot { get; init; }
+
+    /// <summary>
+    /// At <paramref name="level"/>, MaxProcesses counts this run's processes alone: the run has a uid of its own, or
+    /// (as a user, under namespaces) a user namespace the kernel counts separately. Otherwise the limit is shared with
+    /// the user's other processes (see about_RlCodeSandbox).
+    /// </summary>
+    public bool ExactProcessLimit(SandboxIsolation level) =>
+        OperatingSystem.IsLinux() && (FreshUids || (level == SandboxIsolation.Namespaces && Best == SandboxIsolation.Namespaces && !KernelRoot && NprocPerUserNamespace));
+
+    /// <summary>At <paramref name="level"/>, the kernel bounds the number of the run's processes at all (false only on Windows and for kernel root without a uid to switch to).</summary>
+    public bool ProcessLimitEnforced(SandboxIsolation level) => OperatingSystem.IsLinux() && (FreshUids || !KernelRoot);
+}
 
 /// <summary>
 /// Runs an untrusted program with limits. Each run gets a fresh folder (removed afterwards), a scrubbed
@@ -78,7 +102,8 @@ public static class Sandbox
 {
     private static readonly Lazy<SandboxCapabilities> s_caps = new(Probe, LazyThreadSafetyMode.ExecutionAndPublication);
     private static int s_uidCounter = Random.Shared.Next(0, 1 << 20);
-    private static readonly int s_uidBase = 0x50000000 + Random.Shared.Next(0, 0x20000000);
+    // Fresh uids come from [s_uidLow, s_uidLow + s_uidCount): a range this user namespace maps (uid_map and gid_map).
+    private static long s_uidLow = -1, s_uidCount;
 
     /// <summary>What this machine allows (probed once per process).</summary>
     public static SandboxCapabilities Capabilities => s_caps.Value;
@@ -132,8 +157,8 @@ public static class Sandbox
             Directory.CreateDirectory(work);
             Directory.CreateDirectory(Path.Combine(baseDir, "root"));
             foreach (var (name, content) in files) File.WriteAllText(Path.Combine(work, name), content, new UTF8Encoding(false));
-            var psi = BuildStart(level, argv, baseDir, work, runId, limits, extraReadOnly, environment);
-            return Execute(psi, stdin, limits, level, runId, cancel);
+            var psi = BuildStart(level, argv, baseDir, work, runId, limits, extraReadOnly, environment, out int? uid);
+            return Execute(psi, stdin, limits, level, runId, uid, cancel);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
@@ -180,16 +205,17 @@ public static class Sandbox
         cd "$R"; pivot_root . .; umount -l .; cd /box
         if [ -n "${RL_UID:-}" ]; then set -- setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all -- "$@"
         else set -- setpriv --no-new-privs --bounding-set=-all --inh-caps=-all -- "$@"; fi
-        ulimit -v "$RL_AS_KB"; ulimit -t "$RL_CPU"; ulimit -f "$RL_FSIZE_BLOCKS"; ulimit -n 256; ulimit -c 0; ulimit -p "$RL_NPROC"
-        unset RL_AS_KB RL_CPU RL_FSIZE_BLOCKS RL_NPROC RL_UID RL_DISK RL_BINDS OLDIFS O L D PWD OLDPWD
+        ulimit -v "$RL_AS_KB"; ulimit -t "$RL_CPU"; ulimit -f "$RL_FSIZE_BLOCKS"; ulimit -n "$RL_NOFILE"; ulimit -c 0; ulimit -p "$RL_NPROC"
+        unset RL_AS_KB RL_CPU RL_FSIZE_BLOCKS RL_NOFILE RL_NPROC RL_UID RL_DISK RL_BINDS OLDIFS O L D PWD OLDPWD
         PATH="$P0"
         printf '\036rltools-start\n' >&2
         exec "$@"
         """;
 
     private static ProcessStartInfo BuildStart(SandboxIsolation level, IReadOnlyList<string> argv, string baseDir, string work, string runId,
-        SandboxLimits limits, IReadOnlyList<string> extraReadOnly, IReadOnlyDictionary<string, string>? environment)
+        SandboxLimits limits, IReadOnlyList<string> extraReadOnly, IReadOnlyDictionary<string, string>? environment, out int? uid)
     {
+        uid = null;
         var psi = new ProcessStartInfo
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -226,9 +252,17 @@ public static class Sandbox
         }
 
         bool root = IsRoot();
-        int? uid = root ? NextUid() : null;
+        uid = root && s_freshUids ? NextUid() : null;
+        // Values above the hard limits could not be set (no CAP_SYS_RESOURCE in most containers): every limit is
+        // clamped to the current hard limit, which only ever makes it stricter.
         // CPU seconds: a backstop for a spinning process, well above the wall limit so the wall timer decides first.
-        string cpu = (2 * (int)System.Math.Ceiling(limits.Time.TotalSeconds) + 5).ToString(CultureInfo.InvariantCulture);
+        long cpu = Clamp(Rlimit.Cpu, 2 * (long)System.Math.Ceiling(limits.Time.TotalSeconds) + 5);
+        long asBytes = Clamp(Rlimit.As, limits.MemoryBytes), fsize = Clamp(Rlimit.Fsize, limits.MaxFileBytes), nofile = Clamp(Rlimit.Nofile, 256);
+        // Process count: exact where the kernel counts this run alone (its own uid; as a user, its own user namespace
+        // on Linux >= 5.14), otherwise shared with the user's other processes (SharedProcessLimit).
+        bool exact = uid is not null || (level == SandboxIsolation.Namespaces && !root && s_nprocPerNs);
+        long nproc = Clamp(Rlimit.Nproc, exact ? limits.MaxProcesses : SharedProcessLimit(limits.MaxProcesses));
+        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         if (level == SandboxIsolation.Namespaces)
         {
             psi.FileName = "/usr/bin/unshare";
@@ -236,12 +270,13 @@ public static class Sandbox
             foreach (string a in new[] { "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "--", "/bin/sh", "-c", InnerScript, "rlsandbox", baseDir })
                 psi.ArgumentList.Add(a);
             foreach (string a in argv) psi.ArgumentList.Add(a);
-            psi.Environment["RL_AS_KB"] = (limits.MemoryBytes / 1024).ToString(CultureInfo.InvariantCulture);
-            psi.Environment["RL_CPU"] = cpu;
-            psi.Environment["RL_FSIZE_BLOCKS"] = (limits.MaxFileBytes / 512).ToString(CultureInfo.InvariantCulture);
-            psi.Environment["RL_DISK"] = limits.MaxFileBytes.ToString(CultureInfo.InvariantCulture);
-            psi.Environment["RL_NPROC"] = limits.MaxProcesses.ToString(CultureInfo.InvariantCulture);
-            if (uid is { } u) psi.Environment["RL_UID"] = u.ToString(CultureInfo.InvariantCulture);
+            psi.Environment["RL_AS_KB"] = I(asBytes / 1024);
+            psi.Environment["RL_CPU"] = I(cpu);
+            psi.Environment["RL_FSIZE_BLOCKS"] = I(fsize / 512);
+            psi.Environment["RL_NOFILE"] = I(nofile);
+            psi.Environment["RL_DISK"] = I(limits.MaxFileBytes);
+            psi.Environment["RL_NPROC"] = I(nproc);
+            if (uid is { } u) psi.Environment["RL_UID"] = I(u);
             if (extraReadOnly.Count > 0) psi.Environment["RL_BINDS"] = string.Join(':', extraReadOnly);
             psi.WorkingDirectory = "/";
             return psi;
@@ -250,19 +285,22 @@ public static class Sandbox
         // Basic: a new session (so the tree can be killed as a group) with rlimits; as root, a fresh uid.
         psi.FileName = "/usr/bin/setsid";
         psi.ArgumentList.Add("/usr/bin/prlimit");
-        psi.ArgumentList.Add($"--as={limits.MemoryBytes}");
-        psi.ArgumentList.Add($"--cpu={cpu}");
-        psi.ArgumentList.Add($"--fsize={limits.MaxFileBytes}");
-        psi.ArgumentList.Add("--nofile=256");
+        psi.ArgumentList.Add($"--as={I(asBytes)}");
+        psi.ArgumentList.Add($"--cpu={I(cpu)}");
+        psi.ArgumentList.Add($"--fsize={I(fsize)}");
+        psi.ArgumentList.Add($"--nofile={I(nofile)}");
         psi.ArgumentList.Add("--core=0");
+        psi.ArgumentList.Add($"--nproc={I(nproc)}");
+        psi.ArgumentList.Add("--");
         if (uid is { } id)
         {
-            // A uid nothing else uses: RLIMIT_NPROC then counts this run alone.
-            psi.ArgumentList.Add($"--nproc={limits.MaxProcesses}");
-            psi.ArgumentList.Add("--");
+            // A uid nothing else uses: RLIMIT_NPROC then counts this run alone, and it may write only its own folder.
+            if (Unreachable(argv) is { } blocked)
+                throw new IOException($"'{blocked}' cannot be reached by the run's own uid (a folder above it is not world-searchable, e.g. /root); " +
+                    "install the interpreter under /usr or another world-readable folder, or give one with the Interpreter parameter.");
             psi.ArgumentList.Add("/usr/bin/setpriv");
-            psi.ArgumentList.Add($"--reuid={id}");
-            psi.ArgumentList.Add($"--regid={id}");
+            psi.ArgumentList.Add($"--reuid={I(id)}");
+            psi.ArgumentList.Add($"--regid={I(id)}");
             psi.ArgumentList.Add("--clear-groups");
             psi.ArgumentList.Add("--no-new-privs");
             psi.ArgumentList.Add("--");
@@ -270,16 +308,41 @@ public static class Sandbox
             Chown(work, id, id, 0x1C0 /* 0700 */);
             foreach (string f in Directory.EnumerateFiles(work)) Chown(f, id, id, 0x180 /* 0600 */);
         }
-        else
-        {
-            // Without root the limit counts every process and thread of the user, so it is set to what the user runs
-            // now plus the budget: approximate (others may start or end meanwhile) but bounded (about_RlCodeSandbox).
-            psi.ArgumentList.Add($"--nproc={CountOwnTasks() + limits.MaxProcesses}");
-            psi.ArgumentList.Add("--");
-        }
         foreach (string a in argv) psi.ArgumentList.Add(a);
         psi.WorkingDirectory = work;
         return psi;
+    }
+
+    /// <summary>
+    /// RLIMIT_NPROC where the kernel counts every process and thread of the user (a user without user namespaces,
+    /// Linux before 5.14, root in a container whose uids cannot be switched): what the user runs now plus the budget
+    /// plus a margin for the host's own threads, but never more than half of the user's remaining headroom, so a fork
+    /// bomb can never use up the processes the host itself needs. Approximate: others may start or end meanwhile.
+    /// </summary>
+    private static long SharedProcessLimit(int budget)
+    {
+        long own = CountOwnTasks();
+        long limit = own + budget + 64;
+        ulong hard = HardLimit(Rlimit.Nproc), soft = SoftLimit(Rlimit.Nproc);
+        ulong host = System.Math.Min(hard, soft);
+        if (host != ulong.MaxValue) limit = System.Math.Min(limit, own + System.Math.Max(1, ((long)System.Math.Min(host, long.MaxValue) - own) / 2));
+        return System.Math.Max(1, limit);
+    }
+
+    /// <summary>The first absolute path among <paramref name="argv"/> that another uid cannot reach (a folder above it without o+x), or null.</summary>
+    private static string? Unreachable(IReadOnlyList<string> argv)
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        foreach (string a in argv)
+        {
+            if (!Path.IsPathRooted(a) || !File.Exists(a)) continue;
+            for (string? d = Path.GetDirectoryName(a); d is { Length: > 1 }; d = Path.GetDirectoryName(d))
+            {
+                try { if ((File.GetUnixFileMode(d) & UnixFileMode.OtherExecute) == 0) return a; }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return a; }
+            }
+        }
+        return null;
     }
 
     private static int CountOwnTasks()
@@ -305,18 +368,90 @@ public static class Sandbox
         return total;
     }
 
-    private static int NextUid() => s_uidBase + (Interlocked.Increment(ref s_uidCounter) & 0x0FFFFFFF);
+    private static int NextUid() => (int)(s_uidLow + (Interlocked.Increment(ref s_uidCounter) & 0x7FFFFFFF) % s_uidCount);
+
+    /// <summary>
+    /// Picks the range fresh uids come from: ids this user namespace maps for both uid and gid (a container may map
+    /// only 65,536), away from the low ids that accounts use. Returns false when there is no such range.
+    /// </summary>
+    private static bool ChooseUidRange()
+    {
+        var uids = ReadIdMap("/proc/self/uid_map");
+        var gids = ReadIdMap("/proc/self/gid_map");
+        long bestLow = -1, bestCount = 0;
+        foreach (var (ul, uc) in uids)
+            foreach (var (gl, gc) in gids)
+            {
+                long low = System.Math.Max(ul, gl), high = System.Math.Min(ul + uc, gl + gc); // [low, high)
+                high = System.Math.Min(high, int.MaxValue);
+                // Skip system and login ids (below 1000, or below 100,000 when the range reaches higher) and nobody.
+                low = System.Math.Max(low, high - low > 200_000 ? 100_000 : 1000);
+                if (high > 65536 && low < 65536) low = System.Math.Max(low, 65536);
+                else if (high > 65534 && high <= 65536) high = 65534;
+                if (high - low > bestCount) { bestLow = low; bestCount = high - low; }
+            }
+        if (bestCount < 64) return false;
+        // A wide range: a random window far from the start; a narrow one (a container): its upper half.
+        if (bestCount > 1L << 29) { bestLow += 1L << 28; bestCount = 1L << 28; }
+        else if (bestCount < 1L << 20) { bestLow += bestCount / 2; bestCount -= bestCount / 2; }
+        s_uidLow = bestLow;
+        s_uidCount = bestCount;
+        return true;
+    }
+
+    private static List<(long Low, long Count)> ReadIdMap(string path)
+    {
+        var ranges = new List<(long, long)>();
+        try
+        {
+            foreach (string line in File.ReadLines(path))
+            {
+                var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length == 3 && long.TryParse(f[0], out long inside) && long.TryParse(f[2], out long count)) ranges.Add((inside, count));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return ranges;
+    }
+
+    /// <summary>True when uid 0 here is uid 0 of the first user namespace (kernel root, which RLIMIT_NPROC ignores).</summary>
+    private static bool IsKernelRoot()
+    {
+        if (!IsRoot()) return false;
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/uid_map"))
+            {
+                var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length == 3 && f[0] == "0") return f[1] == "0";
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return true;
+    }
+
+    /// <summary>Linux 5.14 and later count RLIMIT_NPROC per user namespace (ucounts).</summary>
+    private static bool KernelCountsNprocPerNamespace()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/sys/kernel/osrelease").Trim().Split('.', '-');
+            return parts.Length >= 2 && int.TryParse(parts[0], out int major) && int.TryParse(parts[1], out int minor)
+                && (major > 5 || (major == 5 && minor >= 14));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
 
     // ---- execute ----------------------------------------------------------------------------------------------
 
-    private static SandboxRun Execute(ProcessStartInfo psi, string stdin, SandboxLimits limits, SandboxIsolation level, string runId, CancellationToken cancel)
+    private static SandboxRun Execute(ProcessStartInfo psi, string stdin, SandboxLimits limits, SandboxIsolation level, string runId, int? uid, CancellationToken cancel)
     {
         var sw = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };
         try { process.Start(); }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            return new SandboxRun { ExitCode = -1, Isolation = level, StartError = $"cannot start {psi.FileName}: {e.Message}", RunId = runId };
+            return new SandboxRun { ExitCode = -1, Isolation = level, StartError = $"cannot start {psi.FileName}: {e.Message}", RunId = runId, Uid = uid };
         }
         int pid = process.Id;
         using var killed = new CancellationTokenSource();
@@ -349,10 +484,10 @@ public static class Sandbox
             catch (AggregateException) { }
         }
         bool exited = process.HasExited;
-        if (!exited) KillTree(process, level);
-        // A namespace run that ended by itself is already empty: the kernel kills and reaps the rest of the namespace
-        // before its PID 1 is reaped by the launcher. Anything killed, and every Basic run, is checked.
-        bool cleaned = exited && level == SandboxIsolation.Namespaces ? WaitExit(process) : WaitGone(process, pid, level, runId);
+        if (!exited) KillTree(process, level, uid);
+        // Every run is checked, also one that ended by itself (under namespaces the kernel has already emptied it; in
+        // Basic a child may have outlived the program): no process carrying the run's id or running as its uid is left.
+        bool cleaned = WaitGone(process, pid, level, runId, uid);
         stdout.Completion.Wait(TimeSpan.FromSeconds(10));
         stderr.Completion.Wait(TimeSpan.FromSeconds(10));
         killed.Cancel(); // releases the stdin writer if the program never started
@@ -369,7 +504,7 @@ public static class Sandbox
         return new SandboxRun
         {
             ExitCode = code, TimedOut = !exited && !stdout.Full && started.Task.IsCompleted, OutputLimitExceeded = stdout.Full,
-            Stdout = stdout.Text, Stderr = stderr.Text, Elapsed = sw.Elapsed, Isolation = level, CleanedUp = cleaned, RunId = runId, StartError = startError,
+            Stdout = stdout.Text, Stderr = stderr.Text, Elapsed = sw.Elapsed, Isolation = level, CleanedUp = cleaned, RunId = runId, StartError = startError, Uid = uid,
         };
     }
 
@@ -378,52 +513,96 @@ public static class Sandbox
     /// <summary>Longest wait for a sandbox to be set up before the program starts (a very loaded machine).</summary>
     public static TimeSpan SetupDeadline { get; set; } = TimeSpan.FromSeconds(120);
 
-    private static void KillTree(Process process, SandboxIsolation level)
+    private static void KillTree(Process process, SandboxIsolation level, int? uid)
     {
         // Namespaces: killing the launcher (unshare) kills PID 1 of the namespace (--kill-child), and with it every
-        // process in the namespace. Basic: the run is its own session and process group.
+        // process in the namespace; killing the tree also reaches PID 1 directly where a uid change cleared the
+        // parent-death signal. Basic: the run is its own session and process group. A run with its own uid: every
+        // process of that uid, at once.
         if (!OperatingSystem.IsWindows() && level == SandboxIsolation.Basic) _ = NativeMethods.kill(-process.Id, 9);
         try { process.Kill(entireProcessTree: true); }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+        if (uid is { } u) KillUid(u);
     }
 
-    private static bool WaitExit(Process process)
+    /// <summary>
+    /// Sends SIGKILL to every process of <paramref name="uid"/> with one kill(-1) made as that uid: the kernel signals
+    /// them all under one lock, so a fork bomb cannot fork past it.
+    /// </summary>
+    private static void KillUid(int uid)
     {
-        try { process.WaitForExit(); } catch (InvalidOperationException) { }
-        return true;
+        string? kill = new[] { "/bin/kill", "/usr/bin/kill" }.FirstOrDefault(File.Exists);
+        if (kill is null || !File.Exists("/usr/bin/setpriv")) return;
+        var psi = new ProcessStartInfo("/usr/bin/setpriv") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        string u = uid.ToString(CultureInfo.InvariantCulture);
+        foreach (string a in new[] { $"--reuid={u}", $"--regid={u}", "--clear-groups", "--", kill, "-9", "--", "-1" }) psi.ArgumentList.Add(a);
+        psi.Environment.Clear();
+        psi.Environment["PATH"] = "/usr/bin:/bin";
+        try
+        {
+            using var p = Process.Start(psi);
+            if (p is null) return;
+            _ = p.StandardOutput.ReadToEndAsync();
+            _ = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(10_000)) p.Kill();
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { }
     }
 
-    /// <summary>Waits until no process of the run is left (by its marker variable), killing stragglers; false after the deadline.</summary>
-    private static bool WaitGone(Process process, int pid, SandboxIsolation level, string runId)
+    /// <summary>Waits until no process of the run is left (by its marker variable or its uid), killing stragglers; false after the deadline.</summary>
+    private static bool WaitGone(Process process, int pid, SandboxIsolation level, string runId, int? uid)
     {
         try { process.WaitForExit(); } catch (InvalidOperationException) { }
         if (OperatingSystem.IsWindows()) return true;
         var deadline = Stopwatch.StartNew();
-        while (true)
+        for (int round = 0; ; round++)
         {
-            var left = FindMarked(runId);
+            var left = FindLeft(runId, uid);
             if (left.Count == 0) return true;
             if (deadline.Elapsed > CleanupDeadline) return false;
             if (level == SandboxIsolation.Basic) _ = NativeMethods.kill(-pid, 9);
+            if (uid is { } u && round % 10 == 0) KillUid(u);
             foreach (int p in left) _ = NativeMethods.kill(p, 9);
             Thread.Sleep(20);
         }
     }
 
     /// <summary>Host pids of live processes whose environment carries the run's marker (Linux; zombies excluded).</summary>
-    public static List<int> FindMarked(string runId)
+    public static List<int> FindMarked(string runId) => FindLeft(runId, null);
+
+    /// <summary>
+    /// Host pids of the live processes of a run (Linux; zombies excluded): those whose environment carries its marker
+    /// and, for a run with its own uid, every process of that uid (found even where environments cannot be read).
+    /// </summary>
+    public static List<int> FindLeft(SandboxRun run) => FindLeft(run.RunId, run.Uid);
+
+    private static List<int> FindLeft(string runId, int? uid)
     {
         var found = new List<int>();
         if (!OperatingSystem.IsLinux()) return found;
         byte[] needle = Encoding.ASCII.GetBytes(MarkerVariable + "=" + runId);
+        string? uidText = uid?.ToString(CultureInfo.InvariantCulture);
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             string name = Path.GetFileName(dir);
             if (name.Length == 0 || !char.IsAsciiDigit(name[0]) || !int.TryParse(name, out int p)) continue;
             try
             {
-                byte[] env = File.ReadAllBytes(Path.Combine(dir, "environ"));
-                if (env.AsSpan().IndexOf(needle) < 0) continue;
+                bool match = false;
+                if (uidText is not null)
+                    foreach (string line in File.ReadLines(Path.Combine(dir, "status")))
+                        if (line.StartsWith("Uid:", StringComparison.Ordinal))
+                        {
+                            var f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                            match = f.Length > 1 && f[1] == uidText;
+                            break;
+                        }
+                if (!match)
+                {
+                    try { match = File.ReadAllBytes(Path.Combine(dir, "environ")).AsSpan().IndexOf(needle) >= 0; }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                }
+                if (!match) continue;
                 string stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 int close = stat.LastIndexOf(')');
                 if (close > 0 && close + 2 < stat.Length && stat[close + 2] is 'Z' or 'X') continue;
@@ -436,23 +615,62 @@ public static class Sandbox
 
     // ---- probe ------------------------------------------------------------------------------------------------
 
+    private static bool s_freshUids, s_nprocPerNs;
+
     private static SandboxCapabilities Probe()
     {
         if (OperatingSystem.IsWindows())
             return new(SandboxIsolation.Basic, "Windows: fresh folder, scrubbed environment, time limit and process-tree kill, output caps; no memory, process, network or file-system isolation (about_RlCodeSandbox).", "not Linux");
         if (!OperatingSystem.IsLinux())
             return new(SandboxIsolation.Basic, "not Linux: resource limits and process-group kill only.", "not Linux");
-        foreach (string tool in new[] { "/usr/bin/unshare", "/usr/bin/prlimit", "/usr/bin/setpriv", "/usr/bin/setsid", "/bin/sh" })
+        bool kernelRoot = IsKernelRoot();
+        s_nprocPerNs = KernelCountsNprocPerNamespace();
+        foreach (string tool in new[] { "/usr/bin/prlimit", "/usr/bin/setsid", "/bin/sh" })
             if (!File.Exists(tool))
-                return new(SandboxIsolation.Basic, $"Linux without {tool}: no namespace isolation.", $"{tool} is missing (util-linux)");
-        // The probe runs before capabilities are known, so it calls RunAt directly.
-        var run = RunAt(SandboxIsolation.Namespaces, ["/bin/sh", "-c", "test -d /box && test ! -e /root/. && echo rltools-sandbox-ok"],
-            new Dictionary<string, string>(), "", new SandboxLimits { Time = TimeSpan.FromSeconds(60) }, [], null, default);
-        if (run.ExitCode == 0 && run.Stdout.Contains("rltools-sandbox-ok", StringComparison.Ordinal))
-            return new(SandboxIsolation.Namespaces, "Linux namespaces (pid, net, mount, ipc, uts" + (IsRoot() ? ", fresh uid" : ", user") + "), private read-only root, rlimits.", null);
+                return new(SandboxIsolation.Basic, $"Linux without {tool} (util-linux): the sandbox cannot start programs.", $"{tool} is missing") { KernelRoot = kernelRoot, NprocPerUserNamespace = s_nprocPerNs };
+        // As root, every run gets a uid of its own, if this user namespace maps a range of them and setuid works.
+        s_freshUids = IsRoot() && File.Exists("/usr/bin/setpriv") && ChooseUidRange() && CanSwitchUid(NextUid());
+        string uidNote = !IsRoot() ? "" : s_freshUids ? ", a uid per run"
+            : kernelRoot ? "; as root without a uid to switch to, the process limit is NOT enforced (root ignores RLIMIT_NPROC)" : ", the container's root uid";
+        SandboxCapabilities Caps(SandboxIsolation best, string description, string? failure) =>
+            new(best, description, failure) { FreshUids = s_freshUids, NprocPerUserNamespace = s_nprocPerNs, KernelRoot = kernelRoot };
+        foreach (string tool in new[] { "/usr/bin/unshare", "/usr/bin/setpriv" })
+            if (!File.Exists(tool))
+                return Caps(SandboxIsolation.Basic, $"Linux without {tool}: resource limits and process-group kill only{uidNote}; network and files are NOT isolated.", $"{tool} is missing (util-linux)");
+        // The probe runs before capabilities are known, so it calls RunAt directly. A second try absorbs a transient
+        // failure (a loaded machine, a namespace count at its limit for a moment).
+        SandboxRun run = null!;
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            run = RunAt(SandboxIsolation.Namespaces, ["/bin/sh", "-c", "test -d /box && test ! -e /root/. && echo rltools-sandbox-ok"],
+                new Dictionary<string, string>(), "", new SandboxLimits { Time = TimeSpan.FromSeconds(60) }, [], null, default);
+            if (run.ExitCode == 0 && run.Stdout.Contains("rltools-sandbox-ok", StringComparison.Ordinal))
+                return Caps(SandboxIsolation.Namespaces, "Linux namespaces (pid, net, mount, ipc, uts" + (IsRoot() ? "" : ", user") + "), private read-only root, rlimits" + uidNote + ".", null);
+        }
         string why = (run.StartError ?? run.Stderr).Trim();
         if (why.Length > 300) why = why[..300];
-        return new(SandboxIsolation.Basic, "Linux without namespaces (" + why + "): resource limits and process-group kill only; network and files are NOT isolated.", why);
+        if (why.Length == 0) why = $"exit code {run.ExitCode}";
+        return Caps(SandboxIsolation.Basic, "Linux without namespaces (" + why + "): resource limits and process-group kill only" + uidNote + "; network and files are NOT isolated.", why);
+    }
+
+    /// <summary>Whether a child can switch to <paramref name="uid"/> (setpriv exits 0).</summary>
+    private static bool CanSwitchUid(int uid)
+    {
+        var psi = new ProcessStartInfo("/usr/bin/setpriv") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = "/" };
+        string u = uid.ToString(CultureInfo.InvariantCulture);
+        foreach (string a in new[] { $"--reuid={u}", $"--regid={u}", "--clear-groups", "--", "/bin/sh", "-c", "exit 0" }) psi.ArgumentList.Add(a);
+        psi.Environment.Clear();
+        psi.Environment["PATH"] = "/usr/bin:/bin";
+        try
+        {
+            using var p = Process.Start(psi);
+            if (p is null) return false;
+            _ = p.StandardOutput.ReadToEndAsync();
+            _ = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(60_000)) { p.Kill(); return false; }
+            return p.ExitCode == 0;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { return false; }
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
@@ -532,8 +750,24 @@ public static class Sandbox
         }
     }
 
+    private enum Rlimit { Cpu = 0, Fsize = 1, Nproc = 6, Nofile = 7, As = 9 }
+
+    private static ulong HardLimit(Rlimit r) => NativeMethods.getrlimit((int)r, out var l) == 0 ? l.Max : ulong.MaxValue;
+    private static ulong SoftLimit(Rlimit r) => NativeMethods.getrlimit((int)r, out var l) == 0 ? l.Cur : ulong.MaxValue;
+
+    /// <summary><paramref name="value"/>, at most the current hard limit of <paramref name="r"/> (a limit can never be raised above it without privileges).</summary>
+    private static long Clamp(Rlimit r, long value)
+    {
+        ulong hard = HardLimit(r);
+        return hard < (ulong)long.MaxValue ? System.Math.Min(value, (long)hard) : value;
+    }
+
     private static class NativeMethods
     {
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct RLimitValue { public ulong Cur; public ulong Max; }
+
+        [DllImport("libc", SetLastError = true)] internal static extern int getrlimit(int resource, out RLimitValue limit);
         [DllImport("libc", SetLastError = true)] internal static extern int kill(int pid, int sig);
         [DllImport("libc")] internal static extern uint geteuid();
         [DllImport("libc", SetLastError = true)] internal static extern int chown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int uid, int gid);
