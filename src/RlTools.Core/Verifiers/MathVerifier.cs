@@ -27,12 +27,12 @@ public sealed class MathVerifier : IVerifier
         "Final math answer (\\boxed{}, ####, 'the answer is', <answer>, last number) equals the gold answer: exact rationals, symbolic-numeric expressions, sets, tuples, intervals, matrices, equations, percent, degrees, units. 1 or 0; null without a gold answer.",
         "MATH (arXiv:2103.03874), GSM8K (arXiv:2110.14168), Minerva (arXiv:2206.14858); verl reward_score/math_*, Math-Verify",
         [
-            new VerifierParameter("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion."),
-            new VerifierParameter("AcceptRounding", typeof(bool), true, "Accept rounded decimals under the documented rules (gold 0.3333 vs 1/3)."),
-            new VerifierParameter("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
-            new VerifierParameter("CorrectScore", typeof(double), 1.0, "Score of a correct answer."),
-            new VerifierParameter("IncorrectScore", typeof(double), 0.0, "Score of a wrong or missing answer."),
-            new VerifierParameter("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds once it has done real work (a hard stop applies at 40 ms, or at this budget when it is larger); a check that runs out is scored as incorrect."),
+            new ParameterSpec("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion."),
+            new ParameterSpec("AcceptRounding", typeof(bool), true, "Accept rounded decimals under the documented rules (gold 0.3333 vs 1/3)."),
+            new ParameterSpec("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
+            new ParameterSpec("CorrectScore", typeof(double), 1.0, "Score of a correct answer."),
+            new ParameterSpec("IncorrectScore", typeof(double), 0.0, "Score of a wrong or missing answer."),
+            new ParameterSpec("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds once it has done real work (a hard stop applies at 40 ms, or at this budget when it is larger); a check that runs out is scored as incorrect."),
         ],
         s => new MathVerifier(s));
 
@@ -66,7 +66,7 @@ public sealed class MathVerifier : IVerifier
     {
         if (Interlocked.Exchange(ref _warm, 1) == 1) return;
         var v = new MathVerifier(VerifierSettings.Bind("Math", [.. Info.Parameters.Where(p => p.Name != "TimeBudgetMs"),
-            new VerifierParameter("TimeBudgetMs", typeof(double), 10_000.0, "")], null), warm: false);
+            new ParameterSpec("TimeBudgetMs", typeof(double), 10_000.0, "")], null), warm: false);
         string[][] pairs =
         [
             ["The answer is \\boxed{\\frac{1}{2}}.", "0.5"], ["#### 1,000", "1000"], ["\\boxed{x^2+2x+1}", "(x+1)^2"],

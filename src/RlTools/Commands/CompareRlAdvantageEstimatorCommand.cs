@@ -86,7 +86,7 @@ public sealed class CompareRlAdvantageEstimatorCommand : RlCmdlet
     {
         string path = ResolveExistingPath(Path, "checkpoint folder");
         var settings = new ComparisonSettingsData(path, TrainSet, TestSet, Estimator, Steps, PromptsPerStep, GroupSize, MaxTokens, EvalEvery,
-            Seed, Loss, LearningRate, KLCoefficient, Verifier, VerifierParameters);
+            Seed, Loss, LearningRate, KLCoefficient, Verifier, PowerShellValues.Plain(VerifierParameters));
         var progress = new ProgressRecord(3, "Compare-RlAdvantageEstimator", "starting");
         int runs = Estimator.Length, done = 0;
         try
