@@ -28,6 +28,14 @@ Describe 'Get-RlAdvantageEstimator' {
         $stateful | Should -Contain 'R3Rank'
     }
 
+    It 'has a generated about_RlTools_Estimators section for every registered estimator' {
+        $about = Join-Path (Split-Path (Get-Module RlTools).Path) 'en-US' 'about_RlTools_Estimators.help.txt'
+        $text = Get-Content -LiteralPath $about -Raw
+        $text | Should -Not -Match '<!-- estimators'
+        foreach ($name in [RlTools.Core.Advantages.AdvantageEstimatorRegistry]::Names) { $text | Should -Match ('(?m)^### ' + [regex]::Escape($name) + ' \(') }
+        $text | Should -Match 'Schulman' # GAE's doc comment, not a hand-written copy
+    }
+
     It 'matches wildcards case-insensitively' {
         @(Get-RlAdvantageEstimator 'reinforce*').Name | Should -Be @('ReinforcePlusPlus', 'ReinforcePlusPlusBaseline')
     }
