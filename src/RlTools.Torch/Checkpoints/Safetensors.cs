@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RlTools.Core.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -83,6 +84,8 @@ public sealed class SafetensorsFile
     public static SafetensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new CheckpointException("WeightsFileNotFound", path, null, $"The weights file '{path}' does not exist.");
+        if (SafeFile.FileType(path) is string kind)
+            throw new CheckpointException("NotARegularFile", path, null, $"'{path}' is a {kind}, not a regular file; RlTools reads weights only from regular files (a pipe or device could block or flood the reader).");
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         long length = fs.Length;
         Span<byte> lenBytes = stackalloc byte[8];
@@ -116,8 +119,13 @@ public sealed class SafetensorsFile
                 long[] shape = node["shape"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
                 var offs = node["data_offsets"]!.AsArray();
                 long begin = offs[0]!.GetValue<long>(), end = offs[1]!.GetValue<long>();
-                long expected = shape.Aggregate(1L, (a, x) => a * x) * DTypes.Size(dtype);
-                if (begin < 0 || end < begin || end - begin != expected)
+                long expected = -1;
+                if (shape.All(x => x >= 0))
+                {
+                    try { expected = checked(shape.Aggregate(1L, (a, x) => a * x) * DTypes.Size(dtype)); }
+                    catch (OverflowException) { expected = -1; }
+                }
+                if (expected < 0 || begin < 0 || end < begin || end - begin != expected)
                     throw new CheckpointException("InvalidSafetensors", path, name, $"Tensor '{name}' in '{path}' has data_offsets [{begin}, {end}] that do not fit its shape [{string.Join(", ", shape)}] and dtype {code}.");
                 if (end > dataLen)
                     throw new CheckpointException("TruncatedSafetensors", path, name, $"'{path}' is truncated: tensor '{name}' needs bytes up to {end} of the data section, which has only {dataLen}. Re-download or re-export the checkpoint.");

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
+using RlTools.Core.IO;
 using RlTools.Core.Records;
 using RlTools.Torch;
 using RlTools.Torch.Checkpoints;
@@ -33,6 +34,8 @@ internal static class PolicyEngine
             c.TensorName is null ? c.File : $"{c.File}:{c.TensorName}", c.Message, c),
         ModelConfigException m => new RlEngineException(m.ErrorId,
             m.ErrorId == "ConfigNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, m.File, m.Message, m),
+        TokenizerRegexTimeoutException t => new RlEngineException(TokenizerRegexTimeoutException.ErrorId, ErrorCategory.OperationTimeout, null, t.Message, t),
+        UnsafeFileException u => new RlEngineException(u.ErrorId, ErrorCategory.InvalidData, u.Path, u.Message, u),
         PromptException p => new RlEngineException("PromptHasNoTokens", ErrorCategory.InvalidData, p.PromptId, p.Message, p),
         ArgumentException a => new RlEngineException("InvalidArgument", ErrorCategory.InvalidArgument, null, a.Message, a),
         NotSupportedException n => new RlEngineException("NotSupported", ErrorCategory.NotImplemented, null, n.Message, n),
@@ -40,9 +43,9 @@ internal static class PolicyEngine
     };
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static Policy Import(string path, string device, string dtype, bool frozen)
+    public static Policy Import(string path, string device, string dtype, bool frozen, bool allowNonFinite = false)
     {
-        try { return PolicyFiles.Load(path, device, dtype, frozen); }
+        try { return PolicyFiles.Load(path, device, dtype, frozen, allowNonFinite); }
         catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException) { throw Translate(e); }
     }
 
@@ -94,7 +97,7 @@ internal static class PolicyEngine
         Policy policy, IReadOnlyList<PromptRecord> prompts, int groupSize, int batchSize, int maxTokens, double temperature,
         double topP, int topK, double minP, string[] stop, int[] stopTokenIds, long? seed, string? systemPrompt,
         Func<IReadOnlyList<ChatMessage>, string>? chatTemplate, bool promptsAreRendered = false,
-        IReadOnlyList<int>? samplesPerPrompt = null, IReadOnlyList<int>? firstSampleIndex = null)
+        IReadOnlyList<int>? samplesPerPrompt = null, IReadOnlyList<int>? firstSampleIndex = null, CancellationToken cancellation = default)
     {
         var request = new RolloutRequest
         {
@@ -103,12 +106,12 @@ internal static class PolicyEngine
             Sampling = new SamplingOptions
             {
                 MaxNewTokens = maxTokens, Temperature = temperature, TopP = topP, TopK = topK, MinP = minP,
-                StopStrings = stop, StopTokenIds = stopTokenIds,
+                StopStrings = stop, StopTokenIds = stopTokenIds, Cancellation = cancellation,
             },
         };
         IEnumerator<RolloutBatch> it;
         try { it = RolloutEngine.Run(policy, prompts, request).GetEnumerator(); }
-        catch (Exception e) when (e is not OutOfMemoryException) { throw Translate(e); }
+        catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException) { throw Translate(e); }
         using (it)
         {
             while (true)
@@ -119,7 +122,7 @@ internal static class PolicyEngine
                     if (!it.MoveNext()) yield break;
                     b = it.Current;
                 }
-                catch (Exception e) when (e is not OutOfMemoryException) { throw Translate(e); }
+                catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException) { throw Translate(e); }
                 yield return (b.Rollouts, b.BatchIndex, b.BatchCount, b.RowsDone, b.RowsTotal);
             }
         }
