@@ -113,7 +113,7 @@ public sealed class RlTestWeightController : IRewardWeighting
 Import-Module '$manifest'
 `$a = [RlTools.Core.Records.Rollout]::new(); `$a.PromptId = 'slow'; `$a.Completion = 'x'
 `$b = [RlTools.Core.Records.Rollout]::new(); `$b.PromptId = 'fast'; `$b.Completion = 'y'
-`$a, `$b | Measure-RlReward -ScriptBlock { if (`$_.PromptId -eq 'slow') { while (`$true) { } } else { 0.25 } } -ScriptBlockTimeout 1 -ErrorAction SilentlyContinue -ErrorVariable +script:ev
+`$a, `$b | Measure-RlReward -ScriptBlock { if (`$_.PromptId -eq 'slow') { while (`$true) { } } else { 0.25 } } -ScriptBlockTimeout 5 -ErrorAction SilentlyContinue -ErrorVariable +script:ev
 `$script:ev | ForEach-Object FullyQualifiedErrorId
 "@)
             $handle = $ps.BeginInvoke()

@@ -47,12 +47,21 @@ public static class PolicyFiles
             JsonNode? n;
             try { n = JsonNode.Parse(SafeFile.ReadSmallText(cfg)); }
             catch (JsonException e) { throw new CheckpointException("TokenizerConfigInvalid", cfg, null, $"'{cfg}' is not valid JSON: {e.Message}"); }
-            if (n?["tokenizer_class"]?.GetValue<string>() == ByteTokenizerClass) return new ByteTokenizer();
+            string? cls;
+            try { cls = n?["tokenizer_class"]?.GetValue<string>(); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+            { throw new CheckpointException("TokenizerConfigInvalid", cfg, null, $"'{cfg}' is not a valid tokenizer_config.json (duplicate keys, or tokenizer_class is not text): {e.Message.Split('\n')[0]}"); }
+            if (cls == ByteTokenizerClass) return new ByteTokenizer();
         }
         if (!File.Exists(Path.Combine(dir, "tokenizer.json")))
             throw new CheckpointException("TokenizerNotFound", Path.Combine(dir, "tokenizer.json"), null,
                 $"'{dir}' has no tokenizer.json (and no byte-tokenizer tokenizer_config.json). Copy the tokenizer files of the base model into the folder.");
-        return TokenizerFiles.Load(dir);
+        try { return TokenizerFiles.Load(dir); }
+        catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException or ArgumentException or KeyNotFoundException or OverflowException or JsonException)
+        {
+            throw new CheckpointException("TokenizerInvalid", Path.Combine(dir, "tokenizer.json"), null,
+                e is InvalidDataException ? e.Message : $"'{Path.Combine(dir, "tokenizer.json")}' is malformed ({e.Message.Split('\n')[0]}). Copy the tokenizer files of the base model into the folder.");
+        }
     }
 
     /// <summary>
@@ -79,7 +88,11 @@ public static class PolicyFiles
             JsonNode? n;
             try { n = JsonNode.Parse(SafeFile.ReadSmallText(index)); }
             catch (JsonException e) { throw new CheckpointException("InvalidWeightIndex", index, null, $"'{index}' is not valid JSON: {e.Message}"); }
-            if (n?["weight_map"] is not JsonObject map) throw new CheckpointException("InvalidWeightIndex", index, null, $"'{index}' has no weight_map object.");
+            JsonObject? map;
+            try { map = n?["weight_map"] as JsonObject; map?.ToList(); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            { throw new CheckpointException("InvalidWeightIndex", index, null, $"'{index}' names a key twice or is not an object ({e.Message.Split('\n')[0]})."); }
+            if (map is null) throw new CheckpointException("InvalidWeightIndex", index, null, $"'{index}' has no weight_map object.");
             string root = Path.GetFullPath(dir);
             foreach (var (name, file) in map)
             {
@@ -279,7 +292,7 @@ public static class PolicyFiles
                 _ => Array.Empty<int>(),
             };
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new CheckpointException("GenerationConfigInvalid", path, null, $"'{path}' is not a valid generation_config.json: {e.Message}");
         }

@@ -80,6 +80,8 @@ public sealed class SafetensorsFile
     public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Reads and checks the header of <paramref name="path"/>.</summary>
     public static SafetensorsFile Open(string path)
     {
@@ -97,14 +99,18 @@ public sealed class SafetensorsFile
         var header = new byte[headerLen];
         fs.ReadExactly(header);
         JsonObject obj;
-        try { obj = JsonNode.Parse(header)?.AsObject() ?? throw new JsonException("empty header"); }
+        try { _ = StrictUtf8.GetCharCount(header); obj = JsonNode.Parse(header)?.AsObject() ?? throw new JsonException("empty header"); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         { throw new CheckpointException("InvalidSafetensors", path, null, $"'{path}' has an unreadable safetensors header ({e.Message}). Re-export the checkpoint."); }
 
         long dataStart = 8 + (long)headerLen, dataLen = length - dataStart;
         var entries = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, node) in obj)
+        List<KeyValuePair<string, JsonNode?>> members;
+        try { members = obj.ToList(); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        { throw new CheckpointException("InvalidSafetensors", path, null, $"'{path}' has a safetensors header that names a tensor twice or is not valid JSON ({e.Message.Split('\n')[0]}). Re-export the checkpoint."); }
+        foreach (var (name, node) in members)
         {
             if (name == "__metadata__")
             {
@@ -131,7 +137,7 @@ public sealed class SafetensorsFile
                     throw new CheckpointException("TruncatedSafetensors", path, name, $"'{path}' is truncated: tensor '{name}' needs bytes up to {end} of the data section, which has only {dataLen}. Re-download or re-export the checkpoint.");
                 entries[name] = new SafetensorsEntry(name, dtype, shape, begin, end);
             }
-            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or JsonException)
+            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or JsonException or ArgumentException)
             {
                 throw new CheckpointException("InvalidSafetensors", path, name, $"Tensor '{name}' in '{path}' has a malformed header entry ({e.Message}).");
             }

@@ -39,8 +39,26 @@ internal static class PolicyEngine
         PromptException p => new RlEngineException("PromptHasNoTokens", ErrorCategory.InvalidData, p.PromptId, p.Message, p),
         ArgumentException a => new RlEngineException("InvalidArgument", ErrorCategory.InvalidArgument, null, a.Message, a),
         NotSupportedException n => new RlEngineException("NotSupported", ErrorCategory.NotImplemented, null, n.Message, n),
-        _ => new RlEngineException("EngineFailure", ErrorCategory.NotSpecified, null, e.Message, e),
+        System.Runtime.InteropServices.ExternalException x when IsAllocationFailure(x.Message) => new RlEngineException("OutOfMemory", ErrorCategory.ResourceUnavailable, null,
+            $"libtorch could not allocate memory ({FirstLine(x.Message)}). Lower -BatchSize, -MaxTokens or the model size, or free memory.", x),
+        System.Runtime.InteropServices.ExternalException x => new RlEngineException("TorchFailure", ErrorCategory.NotSpecified, null,
+            $"libtorch failed: {FirstLine(x.Message)}", x),
+        _ => new RlEngineException("EngineFailure", ErrorCategory.NotSpecified, null, FirstLine(e.Message), e),
     };
+
+    /// <summary>The first line of a message: libtorch appends C++ stack frames that mean nothing to a user.</summary>
+    internal static string FirstLine(string message)
+    {
+        int nl = message.IndexOf('\n');
+        string line = (nl < 0 ? message : message[..nl]).Trim();
+        const string prefix = "Exception raised from";
+        int at = line.IndexOf(prefix, StringComparison.Ordinal);
+        return at > 0 ? line[..at].Trim() : line;
+    }
+
+    internal static bool IsAllocationFailure(string message)
+        => message.Contains("can't allocate memory", StringComparison.OrdinalIgnoreCase) || message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+           || message.Contains("DefaultCPUAllocator", StringComparison.Ordinal);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static Policy Import(string path, string device, string dtype, bool frozen, bool allowNonFinite = false)

@@ -71,6 +71,11 @@ internal static class TokenizerEngine
         {
             throw new TokenizerArgumentException("TokenizerInvalid", ErrorCategory.InvalidData, e.Message, e);
         }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException or KeyNotFoundException or OverflowException or System.Text.Json.JsonException)
+        {
+            throw new TokenizerArgumentException("TokenizerInvalid", ErrorCategory.InvalidData,
+                $"The tokenizer files at '{path}' are malformed ({e.Message.Split('\n')[0]}). Use the tokenizer files of the base model.", e);
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

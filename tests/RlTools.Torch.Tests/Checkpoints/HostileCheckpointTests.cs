@@ -178,6 +178,51 @@ public sealed class HostileCheckpointTests : IDisposable
         Assert.Contains("match timeout", e.Message);
     }
 
+    // ---- item 12: errors that used to reach the user as raw .NET text ----
+
+    private static string Header(string json)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "rltools-h-" + Guid.NewGuid().ToString("n") + ".safetensors");
+        byte[] h = System.Text.Encoding.UTF8.GetBytes(json);
+        using var fs = File.Create(path);
+        fs.Write(BitConverter.GetBytes((long)h.Length));
+        fs.Write(h);
+        fs.Write(new byte[16]);
+        return path;
+    }
+
+    [Theory]
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""")] // a tensor named twice
+    [InlineData("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[]}}""")]                     // empty offsets
+    [InlineData("""{"a":{"dtype":"F32","shape":[-1,-4],"data_offsets":[0,16]}}""")]             // negative dimensions
+    [InlineData("""{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}""")] // a size that overflows
+    public void A_malformed_safetensors_header_is_InvalidSafetensors(string header)
+    {
+        string path = Header(header);
+        try { Assert.Equal("InvalidSafetensors", Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path)).ErrorId); }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void A_config_with_a_key_twice_is_ConfigInvalidJson()
+    {
+        string dir = Exported();
+        string cfg = Path.Combine(dir, "config.json");
+        File.WriteAllText(cfg, File.ReadAllText(cfg).Replace("\"model_type\"", "\"vocab_size\": 259, \"model_type\""));
+        var e = Fails(dir);
+        Assert.Equal("ConfigInvalidJson", e.ErrorId);
+        Assert.Contains("twice", e.Message);
+    }
+
+    [Fact]
+    public void A_malformed_tokenizer_json_is_TokenizerInvalid()
+    {
+        string dir = Exported();
+        File.Delete(Path.Combine(dir, "tokenizer_config.json"));
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), """{"model":{"type":"BPE","vocab":{"a":"not a number"},"merges":[]}}""");
+        Assert.Equal("TokenizerInvalid", Fails(dir).ErrorId);
+    }
+
     // ---- item 6: trainer state and the non-finite step guard ----
 
     private static string SavedState(out Policy policy)
@@ -269,5 +314,88 @@ public sealed class HostileCheckpointTests : IDisposable
         var after = TrainerTests.Snapshot(policy);
         foreach (var k in before.Keys) Assert.Equal(before[k], after[k]);
         Assert.Equal(0, ((TrainerState)policy.TrainerState!).Step);
+    }
+}
+
+/// <summary>Issue #18 fuzz test, checkpoint side: mutated config.json, safetensors headers and tokenizer files (fixed seed) load or fail with an RlTools error, never anything else.</summary>
+public sealed class CheckpointFuzzTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("rltools-fuzz-ckpt-").FullName;
+
+    public void Dispose() { try { Directory.Delete(_root, true); } catch (IOException) { } }
+
+    private static void MutateBytes(Random rng, string file, int from, int to)
+    {
+        byte[] b = File.ReadAllBytes(file);
+        to = Math.Min(to, b.Length);
+        for (int e = 0; e < 1 + rng.Next(6); e++)
+        {
+            int at = from + rng.Next(Math.Max(1, to - from));
+            if (at < b.Length) b[at] = (byte)rng.Next(256);
+        }
+        File.WriteAllBytes(file, b);
+    }
+
+    private static void CopyDir(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+    }
+
+    [Fact]
+    public void Mutated_checkpoint_files_load_or_fail_with_an_id()
+    {
+        var c = TestModels.Config("qwen2", true, true);
+        c.VocabSize = 259;
+        string source = Path.Combine(_root, "source");
+        using (var p = new Policy(TestModels.Random(c, 3), new ByteTokenizer())) PolicyFiles.Save(p, source);
+        long headerEnd = 8 + BitConverter.ToInt64(File.ReadAllBytes(Path.Combine(source, "model.safetensors")), 0);
+        var rng = new Random(18);
+        int failures = 0;
+        for (int round = 0; round < 60; round++)
+        {
+            string dir = Path.Combine(_root, "r" + round);
+            CopyDir(source, dir);
+            switch (round % 4)
+            {
+                case 0: MutateBytes(rng, Path.Combine(dir, "config.json"), 0, int.MaxValue); break;
+                case 1: MutateBytes(rng, Path.Combine(dir, "model.safetensors"), 0, (int)headerEnd); break;
+                case 2: MutateBytes(rng, Path.Combine(dir, "tokenizer_config.json"), 0, int.MaxValue); break;
+                default: MutateBytes(rng, Path.Combine(dir, "generation_config.json"), 0, int.MaxValue); break;
+            }
+            try { using var loaded = PolicyFiles.Load(dir); }
+            catch (Exception e) when (e is CheckpointException or UnsafeFileException) { failures++; }
+            Directory.Delete(dir, true);
+        }
+        Assert.True(failures > 10, $"only {failures} of 60 mutations were refused"); // the fuzz is not vacuous
+    }
+
+    [Fact]
+    public void Mutated_tokenizer_json_loads_or_fails_with_an_id()
+    {
+        var vocab = new JsonObject();
+        for (int b = 0; b < 256; b++) vocab[BytePairEncoder.ByteToChar[b].ToString()] = b;
+        vocab["ab"] = 256;
+        var root = new JsonObject
+        {
+            ["added_tokens"] = JsonNode.Parse("""[{"id":257,"content":"<|end|>","special":true}]"""),
+            ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = vocab, ["merges"] = new JsonArray("a b") },
+            ["pre_tokenizer"] = JsonNode.Parse("""{"type":"ByteLevel","add_prefix_space":false,"use_regex":true}"""),
+            ["decoder"] = JsonNode.Parse("""{"type":"ByteLevel"}"""),
+        };
+        byte[] good = System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
+        var rng = new Random(19);
+        int failures = 0;
+        for (int round = 0; round < 60; round++)
+        {
+            string dir = Directory.CreateDirectory(Path.Combine(_root, "tok" + round)).FullName;
+            File.WriteAllBytes(Path.Combine(dir, "tokenizer.json"), good);
+            // Mutate near the structure (the first 300 bytes and the tail) as often as inside the long vocabulary.
+            int len = good.Length;
+            MutateBytes(rng, Path.Combine(dir, "tokenizer.json"), round % 2 == 0 ? 0 : len - 300, round % 2 == 0 ? 300 : len);
+            try { _ = PolicyFiles.LoadTokenizer(dir).Encode("ab <|end|>"); }
+            catch (Exception e) when (e is CheckpointException or UnsafeFileException) { failures++; }
+        }
+        Assert.True(failures > 10, $"only {failures} of 60 mutations were refused");
     }
 }
