@@ -129,14 +129,7 @@ public static class PolicyFiles
             {
                 foreach (var (name, p) in model.named_parameters())
                 {
-                    if (!where.TryGetValue(name, out string? file))
-                        throw new CheckpointException("MissingTensor", files.Count == 1 ? files.Keys.First() : index, name,
-                            $"The checkpoint in '{dir}' has no tensor '{name}', which config.json (model_type {config.ModelType}, {config.NumHiddenLayers} layers, tie_word_embeddings {config.TieWordEmbeddings.ToString().ToLowerInvariant()}) requires.");
-                    SafetensorsEntry e = files[file].Entries.TryGetValue(name, out var entry) ? entry
-                        : throw new CheckpointException("MissingTensor", file, name, $"'{file}' has no tensor '{name}' although the index says it does.");
-                    if (!e.Shape.SequenceEqual(p.shape))
-                        throw new CheckpointException("TensorShapeMismatch", file, name,
-                            $"Tensor '{name}' in '{file}' has shape [{string.Join(", ", e.Shape)}], but config.json implies [{string.Join(", ", p.shape)}]. The weights and config.json belong to different models.");
+                    string file = where[name]; // CheckAgainstHeaders has found every tensor, with its shape
                     using var t = files[file].Read(name);
                     if (!allowNonFinite && t.is_floating_point())
                     {

@@ -29,15 +29,9 @@ public sealed class HostileCheckpointTests : IDisposable
         return dir;
     }
 
-    private static CheckpointException Fails(string dir) => Assert.Throws<CheckpointException>(() => { using var p = PolicyFiles.Load(dir); });
+    private static CheckpointException Fails(string dir) => CheckpointTests.Fails(dir);
 
-    private static void EditConfig(string dir, Action<JsonObject> edit)
-    {
-        string path = Path.Combine(dir, "config.json");
-        var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        edit(o);
-        File.WriteAllText(path, o.ToJsonString());
-    }
+    private static void EditConfig(string dir, Action<JsonObject> edit) => CheckpointTests.EditConfig(dir, edit);
 
     [Theory]
     [InlineData("qwen2", true, true)]
