@@ -14,7 +14,7 @@ namespace RlTools.Core.Tests.Verifiers;
 /// classes that hold however many processes the kernel allows, leftovers are found by the run's own marker and waited
 /// for, and where the machine lacks namespaces the documented fallback is asserted instead.
 /// </summary>
-public sealed class CodeVerifierTests
+public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // Generous: the machine may be loaded and 10x slower than a laptop.
     private static readonly Hashtable Slow = new() { ["TimeLimit"] = 60.0 };
@@ -102,8 +102,8 @@ public sealed class CodeVerifierTests
                     mount --bind -o ro /usr "$R/usr"; mount --bind /dev/null "$R/dev/null"
                     mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
                     /usr/bin/setpriv --no-new-privs --bounding-set=-all --inh-caps=-all -- /bin/sh -c 'exit 0'
-                    cd "$R"; pivot_root . old; cd /; umount -l /old
-                    test -d /usr/bin && test ! -e /old/usr
+                    cd "$R"; pivot_root . old; cd /
+                    test -d /usr/bin && test -d /old/usr
                     """;
                 var psi = new ProcessStartInfo("/usr/bin/unshare") { RedirectStandardError = true, RedirectStandardOutput = true };
                 if (Environment.UserName != "root") { psi.ArgumentList.Add("--user"); psi.ArgumentList.Add("--map-root-user"); }
@@ -118,6 +118,8 @@ public sealed class CodeVerifierTests
             finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
         }
         var caps = Sandbox.Capabilities;
+        output.WriteLine($"independent probe: {independent}; sandbox: {caps}; exact process limit (Basic/Namespaces): " +
+            $"{caps.ExactProcessLimit(SandboxIsolation.Basic)}/{caps.ExactProcessLimit(SandboxIsolation.Namespaces)}, enforced: {caps.ProcessLimitEnforced(SandboxIsolation.Basic)}");
         if (independent) Assert.True(caps.Best == SandboxIsolation.Namespaces, "namespaces work here but the sandbox fell back: " + caps.Description);
         if (caps.Best == SandboxIsolation.Basic)
         {
@@ -332,6 +334,24 @@ public sealed class CodeVerifierTests
         Assert.True(run.Stdout.Trim() == "done", $"{run.StartError} exit {run.ExitCode} {run.Stderr}");
         AssertNoneLeft(run);
         Assert.True(run.CleanedUp);
+    }
+
+    [Theory]
+    [InlineData(SandboxIsolation.Basic)]
+    [InlineData(SandboxIsolation.Namespaces)]
+    public void SignallingTheHostOrEveryProcessHurtsOnlyTheRun(SandboxIsolation level)
+    {
+        // Only where the sandbox claims it (namespaces: a PID namespace of its own; Basic as root: a uid of its own).
+        // Basic as a user shares the host's uid and cannot prevent it (about_RlCodeSandbox); never tried there.
+        if (!Available(level) || !File.Exists("/usr/bin/python3") || !(level == SandboxIsolation.Namespaces || Sandbox.Capabilities.FreshUids)) return;
+        string code = "import os, signal\nfor target in (os.getppid(), -1):\n    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError:\n        pass\nprint('still here')\n";
+        var run = RunPython(code, level, new SandboxLimits { Time = TimeSpan.FromSeconds(60) });
+        // This test process is alive to check; the program may have killed itself with -1, which costs its run only.
+        Assert.Null(run.StartError);
+        Assert.True(run.Stdout.Trim() == "still here" || run.ExitCode == 128 + 9, $"exit {run.ExitCode} {run.Stderr}");
+        AssertNoneLeft(run);
+        var ok = RunPython("print(6 * 7)", level, new SandboxLimits { Time = TimeSpan.FromSeconds(60) });
+        Assert.Equal("42", ok.Stdout.Trim());
     }
 
     [Theory]
