@@ -35,6 +35,10 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
 
     private static bool Namespaces => Sandbox.Capabilities.Best == SandboxIsolation.Namespaces;
 
+    /// <summary>The python3 the verifier would find (.ci/run installs Debian's), or null where there is none.</summary>
+    private static readonly string? Python = OperatingSystem.IsWindows() ? null
+        : new[] { "/usr/bin/python3", "/usr/local/bin/python3" }.FirstOrDefault(File.Exists);
+
     // ---- extraction and comparison (no process) ----------------------------------------------------------------
 
     [Fact]
@@ -133,6 +137,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void CorrectStdinProgramScoresOne()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var r = Make().Verify(R("a, b = map(int, input().split())\nprint(a + b)", Stdio(("1 2", "3"), ("10 -4", "6\n"))));
         Assert.True(r.Score == 1, r.Reason);
         Assert.StartsWith("2/2 tests passed", r.Reason);
@@ -141,6 +146,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void WrongOutputScoresZeroAndSaysWhichTest()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var r = Make().Verify(R("a, b = map(int, input().split())\nprint(a * b)", Stdio(("2 2", "4"), ("2 3", "5"), ("1 1", "2"))));
         Assert.Equal(0, r.Score);
         Assert.Contains("test 2 failed: wrong output: expected \"5\", got \"6\"", r.Reason);
@@ -149,6 +155,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void PartialGivesTheFractionPassed()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var p = new Hashtable { ["TimeLimit"] = 60.0, ["Partial"] = true };
         var r = Make(p).Verify(R("a, b = map(int, input().split())\nprint(a * b)", Stdio(("2 2", "4"), ("2 3", "5"), ("1 1", "2"), ("0 5", "0"))));
         Assert.Equal(0.5, r.Score!.Value, 12);
@@ -158,6 +165,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void HumanEvalStyleAssertTestsRunTheCheckFunction()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var tests = new Dictionary<string, object?> { ["test"] = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n", ["entry_point"] = "add" };
         Assert.Equal(1, Make().Verify(R("def add(a, b):\n    return a + b", tests)).Score);
         var wrong = Make().Verify(R("def add(a, b):\n    return a - b", tests));
@@ -168,6 +176,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void MbppStyleTestListCountsEachAssert()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         string json = "{\"test_list\":[\"assert sq(2) == 4\",\"assert sq(3) == 9\",\"assert sq(-1) == -1\"]}";
         var r = Make(new Hashtable { ["TimeLimit"] = 60.0, ["Partial"] = true }).Verify(new Rollout
         {
@@ -180,6 +189,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void CallBasedTestsCallTheFunctionAndCompareItsReturnValue()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         // APPS / TACO: inputs are argument lists, outputs often wrapped in a one-element list.
         var apps = new Dictionary<string, object?>
         {
@@ -222,6 +232,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void CrashingProgramIsAnErrorWithTheLastStderrLine()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var r = Make().Verify(R("raise ValueError('boom')", Stdio(("", "1"))));
         Assert.Equal(0, r.Score);
         Assert.Contains("error (exit code 1): ValueError: boom", r.Reason);
@@ -230,6 +241,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void ForgedVerdictOnStdoutDoesNotPass()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         // The grader compares in the parent; printing "passed" or exiting 0 early proves nothing.
         var r = Make().Verify(R("print('All tests passed')\nimport sys; sys.exit(0)", Stdio(("", "42"))));
         Assert.Equal(0, r.Score);
@@ -240,6 +252,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void InfiniteLoopTimesOutAndCostsOnlyItsTest()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var p = new Hashtable { ["TimeLimit"] = 2.0, ["Partial"] = true };
         var r = Make(p).Verify(R("import sys\nif sys.stdin.read().strip() == 'loop':\n    while True: pass\nprint('ok')", Stdio(("loop", "ok"))));
         Assert.Equal(0, r.Score);
@@ -249,6 +262,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void SleepingProgramTimesOut()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var r = Make(new Hashtable { ["TimeLimit"] = 2.0 }).Verify(R("import time\ntime.sleep(600)", Stdio(("", ""))));
         Assert.Equal(0, r.Score);
         Assert.Contains("test 1 failed: timeout", r.Reason);
@@ -257,6 +271,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void TenGigabyteAllocationIsAMemoryFailure()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         if (!OperatingSystem.IsLinux()) return;
         var r = Make().Verify(R("x = bytearray(10 * 1024 ** 3)\nprint(len(x))", Stdio(("", "10737418240"))));
         Assert.Equal(0, r.Score);
@@ -266,6 +281,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void EndlessOutputHitsTheOutputLimit()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var r = Make(new Hashtable { ["TimeLimit"] = 60.0, ["MaxOutputKB"] = 64 }).Verify(R("while True:\n    print('x' * 1000)", Stdio(("", "x"))));
         Assert.Equal(0, r.Score);
         Assert.Contains("output limit", r.Reason);
@@ -277,14 +293,14 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
         OperatingSystem.IsLinux() && (level == SandboxIsolation.Basic || Sandbox.Capabilities.Best == SandboxIsolation.Namespaces);
 
     private static SandboxRun RunPython(string code, SandboxIsolation level, SandboxLimits limits) =>
-        Sandbox.Run(["/usr/bin/python3", "-I", "-B", "main.py"], new Dictionary<string, string> { ["main.py"] = code }, "", limits, level);
+        Sandbox.Run([Python!, "-I", "-B", "main.py"], new Dictionary<string, string> { ["main.py"] = code }, "", limits, level);
 
     [Theory]
     [InlineData(SandboxIsolation.Basic)]
     [InlineData(SandboxIsolation.Namespaces)]
     public void AForkBombIsContainedAndLeavesNothingBehind(SandboxIsolation level)
     {
-        if (!Available(level) || !File.Exists("/usr/bin/python3")) return;
+        if (!Available(level) || Python is null) return;
         var caps = Sandbox.Capabilities;
         // Where the kernel enforces a process limit at this level (everywhere but kernel root without a uid to switch
         // to), a real fork bomb; elsewhere a bounded one (200 children), which still tests the cleanup.
@@ -312,7 +328,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     {
         // Only where the kernel counts this run's processes alone (a uid of its own, or its own user namespace on
         // Linux >= 5.14); elsewhere the limit is shared with the user's processes by design (about_RlCodeSandbox).
-        if (!Available(level) || !File.Exists("/usr/bin/python3") || !Sandbox.Capabilities.ExactProcessLimit(level)) return;
+        if (!Available(level) || Python is null || !Sandbox.Capabilities.ExactProcessLimit(level)) return;
         string code = "import os, time\nn = 0\nfor _ in range(40):\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n        n += 1\n    except OSError:\n        break\nprint(n)\n";
         var run = RunPython(code, level, new SandboxLimits { Time = TimeSpan.FromSeconds(60), MaxProcesses = 12 });
         Assert.Null(run.StartError);
@@ -327,7 +343,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [InlineData(SandboxIsolation.Namespaces)]
     public void ABackgroundChildDoesNotOutliveTheRun(SandboxIsolation level)
     {
-        if (!Available(level) || !File.Exists("/usr/bin/python3")) return;
+        if (!Available(level) || Python is null) return;
         // The program starts a detached grandchild in a new session that would sleep for ten minutes, then exits at once.
         string code = "import os, subprocess\nsubprocess.Popen(['/bin/sleep', '600'], start_new_session=True)\nprint('done')\n";
         var run = RunPython(code, level, new SandboxLimits { Time = TimeSpan.FromSeconds(60) });
@@ -343,7 +359,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     {
         // Only where the sandbox claims it (namespaces: a PID namespace of its own; Basic as root: a uid of its own).
         // Basic as a user shares the host's uid and cannot prevent it (about_RlCodeSandbox); never tried there.
-        if (!Available(level) || !File.Exists("/usr/bin/python3") || !(level == SandboxIsolation.Namespaces || Sandbox.Capabilities.FreshUids)) return;
+        if (!Available(level) || Python is null || !(level == SandboxIsolation.Namespaces || Sandbox.Capabilities.FreshUids)) return;
         string code = "import os, signal\nfor target in (os.getppid(), -1):\n    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError:\n        pass\nprint('still here')\n";
         var run = RunPython(code, level, new SandboxLimits { Time = TimeSpan.FromSeconds(60) });
         // This test process is alive to check; the program may have killed itself with -1, which costs its run only.
@@ -374,6 +390,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void WritingOutsideItsFolderAndReadingHomeAreBlocked()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         if (!OperatingSystem.IsLinux()) return;
         string dir = Path.Combine(Path.GetTempPath(), "rltools-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -413,6 +430,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void NetworkIsUnreachableUnderNamespaces()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         if (!OperatingSystem.IsLinux()) return;
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -426,6 +444,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void TheEnvironmentIsScrubbed()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         if (!OperatingSystem.IsLinux()) return;
         string code = "import os\nprint(sorted(k for k in os.environ if k not in ('PATH','HOME','TMPDIR','LANG','PYTHONIOENCODING','PYTHONDONTWRITEBYTECODE','PYTHONUNBUFFERED','RLTOOLS_SANDBOX_RUN','LC_CTYPE')))";
         var r = Make().Verify(R(code, Stdio(("", "[]"))));
@@ -435,6 +454,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public void ResultsKeepTheirOrderUnderParallelScoring()
     {
+        if (Python is null) return; // no python3 on this machine (.ci/run installs it): nothing can run
         var v = Make();
         var batch = Enumerable.Range(0, 6).Select(i => R($"print({i} if int(input()) == {i} else -1)", Stdio((i.ToString(), i.ToString())))).ToList();
         batch[3] = R("print(-1)", Stdio(("3", "3")));
