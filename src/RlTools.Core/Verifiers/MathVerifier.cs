@@ -130,6 +130,10 @@ public sealed class MathVerifier : IVerifier
                 Reason = $"not verified: the {(goldAnswer.Length > AnswerExtractor.MaxAnswerLength ? "gold" : "extracted")} answer is longer than {AnswerExtractor.MaxAnswerLength} characters, the longest compared ({Describe(how)})",
             };
 
+        // Doubled backslashes from escaped strings ("\\frac", "\\le") read like single ones.
+        pred = UndoubleBackslashes(pred);
+        goldAnswer = UndoubleBackslashes(goldAnswer);
+
         // Multiple choice with content: "(B) 12" against "B" compares letters, against "12" compares contents.
         bool predOption = AnswerExtractor.TrySplitOption(pred, out char pl, out string pc);
         bool goldOption = AnswerExtractor.TrySplitOption(goldAnswer, out char gl, out string gc);
@@ -189,6 +193,34 @@ public sealed class MathVerifier : IVerifier
             NormalizedAnswer = gNorm,
             Reason = reason,
         };
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex DoubledCommand = new(@"\\\\(?=[A-Za-z]{2})", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// A LaTeX answer that went through one more level of string escaping ("\\frac{1}{2}", "x \\le 3") has every backslash
+    /// doubled; when a doubled backslash starts a command name, the doubling is undone (a matrix row break "\\" then
+    /// becomes "\\" from "\\\\").
+    /// </summary>
+    private static string UndoubleBackslashes(string s)
+    {
+        if (s.Length > AnswerExtractor.MaxAnswerLength || !DoubledCommand.IsMatch(s)) return s;
+        // every run of backslashes must have an even length (a single "\\frac" beside a "\\\\" row break is plain LaTeX)
+        for (int i = 0; i < s.Length;)
+        {
+            if (s[i] != '\\') { i++; continue; }
+            int j = i;
+            while (j < s.Length && s[j] == '\\') j++;
+            if ((j - i) % 2 == 1) return s;
+            i = j;
+        }
+        var sb = new System.Text.StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            sb.Append(s[i]);
+            if (s[i] == '\\' && i + 1 < s.Length && s[i + 1] == '\\') i++;
+        }
+        return sb.ToString();
     }
 
     private static bool IsSeveral(MathNode n) => n is ListNode or SetNode { Items.Count: >= 2 } or TupleNode;

@@ -315,9 +315,16 @@ public static class PolicyUpdater
         else
         {
             if (o.MaxGradNorm > 0 && gradNorm > o.MaxGradNorm) ScaleGrads(model, o.MaxGradNorm / (gradNorm + 1e-6));
-            state.Optimizer.Step(lr);
-            if (state.Lift is { Interval: > 0 } lift && state.Step % lift.Interval == 0) LiftSparseMask.Refresh(state.Optimizer, lift);
-            policy.Step = (int)state.Step;
+            if (state.Optimizer.TryStep(lr) is string bad)
+            {
+                result.Skipped = true;
+                result.SkipReason = $"the optimizer step (learning rate {lr}) would have made '{bad}' NaN or infinite; weights and optimizer state unchanged";
+            }
+            else
+            {
+                if (state.Lift is { Interval: > 0 } lift && state.Step % lift.Interval == 0) LiftSparseMask.Refresh(state.Optimizer, lift);
+                policy.Step = (int)state.Step;
+            }
         }
         model.Module.zero_grad();
         result.Step = (int)state.Step;
