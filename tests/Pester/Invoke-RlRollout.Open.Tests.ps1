@@ -78,6 +78,21 @@ Describe 'Invoke-RlRollout -Probe' {
         for ($i = 0; $i -lt $p.Count; $i++) { [RlTools.Core.IO.RolloutEquality]::Difference($p[$i], $back[$i]) | Should -BeNullOrEmpty }
     }
 
+    It 'adds a teacher-forced answer probe per cut with -ProbeAnswer' {
+        $src = $Open[0].Clone()
+        $src.Answer = '12'
+        $p = @($src | Invoke-RlRollout -Policy $Policy -Probe -CutAt Positions -CutPosition 1, 3 -ProbeSamples 1 -ProbeSuffix '=' -ProbeAnswer -MaxTokens 2)
+        $answers = @($p | Where-Object { $_.NodeId -like '*/answer' })
+        $answers.Count | Should -Be 2
+        $p.Count | Should -Be 5
+        foreach ($a in $answers) {
+            $c = $a.CutPositions[0]
+            $a.CompletionTokens.Count | Should -Be ($c + 3)
+            @($a.CompletionTokens)[($c + 1)..($c + 2)] | Should -Be 49, 50   # '1', '2'
+            ($a.LossMask | Where-Object { $_ -eq 1 }).Count | Should -Be 2
+        }
+    }
+
     It 'cuts before every token below -ProbeThreshold, every -ProbeInterval-th' {
         # Every token of a random policy has p < 1, so the cuts are 0, 2, 4 for five tokens.
         $p = @($Open[0] | Invoke-RlRollout -Policy $Policy -Probe -ProbeThreshold 1 -ProbeInterval 2 -ProbeSamples 1 -MaxTokens 1)
