@@ -485,7 +485,10 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
                 if (scored is not null) Score(rollouts, scored);
                 foreach (Rollout r in rollouts)
                 {
-                    r.Metadata["max_tokens"] = MaxTokens; // the run constant of SeqMeanTokenSumNorm (Update-RlPolicy)
+                    // The run constant of SeqMeanTokenSumNorm (Update-RlPolicy), as a long (metadata's integer type, so it
+                    // round-trips exactly). Continued and probed records keep the one of the run that sampled them (and a
+                    // finished record passes through untouched).
+                    if (_mode is RolloutMode.Sample or RolloutMode.Tree) r.Metadata["max_tokens"] = (long)MaxTokens;
                     WriteObject(r);
                 }
                 long tokens = rollouts.Sum(r => (long)r.CompletionLength);
