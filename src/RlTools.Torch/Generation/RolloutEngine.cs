@@ -237,8 +237,11 @@ public static partial class RolloutEngine
     };
 }
 
-/// <summary>A prompt that cannot be rolled out (e.g. it encodes to no tokens).</summary>
-public sealed class PromptException(string promptId, string message) : Exception(message)
+/// <summary>A prompt (or rollout record) that cannot be rolled out (e.g. it encodes to no tokens).</summary>
+public sealed class PromptException(string promptId, string message, string errorId = "PromptHasNoTokens") : Exception(message)
 {
     public string PromptId { get; } = promptId;
+
+    /// <summary>The error id the cmdlets report (PromptHasNoTokens, RolloutTokensMissing).</summary>
+    public string ErrorId { get; } = errorId;
 }

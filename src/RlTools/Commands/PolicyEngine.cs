@@ -33,7 +33,7 @@ internal static class PolicyEngine
             c.TensorName is null ? c.File : $"{c.File}:{c.TensorName}", c.Message, c),
         ModelConfigException m => new RlEngineException(m.ErrorId,
             m.ErrorId == "ConfigNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, m.File, m.Message, m),
-        PromptException p => new RlEngineException("PromptHasNoTokens", ErrorCategory.InvalidData, p.PromptId, p.Message, p),
+        PromptException p => new RlEngineException(p.ErrorId, ErrorCategory.InvalidData, p.PromptId, p.Message, p),
         ArgumentException a => new RlEngineException("InvalidArgument", ErrorCategory.InvalidArgument, null, a.Message, a),
         NotSupportedException n => new RlEngineException("NotSupported", ErrorCategory.NotImplemented, null, n.Message, n),
         _ => new RlEngineException("EngineFailure", ErrorCategory.NotSpecified, null, e.Message, e),
