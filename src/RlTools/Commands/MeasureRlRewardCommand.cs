@@ -132,7 +132,7 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
                     $"-Parameters['{key}'] must be a hashtable of that verifier's parameters, e.g. @{{ {key} = @{{ ... }} }}.");
                 return result;
             }
-            result[info!.Name] = d;
+            result[info!.Name] = PowerShellValues.Plain(d)!;
         }
         return result;
     }
