@@ -503,7 +503,7 @@ public static class Sandbox
         {
             string why = stderr.Text.Trim();
             if (why.Length > 300) why = why[^300..];
-            startError = setupTimedOut ? $"the sandbox was not ready after {SetupDeadline.TotalSeconds:0} s" : $"the sandbox could not be set up (exit {code}): {why}";
+            startError = setupTimedOut ? $"the sandbox was not ready after {SetupDeadline.TotalSeconds:0} s" : $"the sandbox could not be set up (exit {code})" + (why.Length > 0 ? ": " + why : " and said nothing on stderr");
         }
         return new SandboxRun
         {
