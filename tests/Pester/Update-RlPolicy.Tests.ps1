@@ -30,8 +30,7 @@ BeforeAll {
     }
 
     function Get-ParameterSums($Policy) {
-        $model = $Policy.GetType().GetProperty('Model', [Reflection.BindingFlags]'NonPublic, Instance').GetValue($Policy)
-        @($model.Module.parameters() | ForEach-Object { $_.abs().sum().item[float]() })
+        @((Get-RlPolicyModel $Policy).Module.parameters() | ForEach-Object { $_.abs().sum().item[float]() })
     }
 }
 
