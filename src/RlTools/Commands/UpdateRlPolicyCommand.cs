@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using RlTools.Core.Records;
+using RlTools.Torch;
 
 namespace RlTools.Commands;
 
@@ -21,7 +22,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     /// <summary>The policy to update (Import-RlPolicy / New-RlPolicy).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
-    public object Policy { get; set; } = null!;
+    public Policy Policy { get; set; } = null!;
 
     /// <summary>Rollouts with advantages.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -30,7 +31,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
 
     /// <summary>Frozen reference policy for the KL term.</summary>
     [Parameter]
-    public object? Reference { get; set; }
+    public Policy? Reference { get; set; }
 
     [Parameter]
     [ArgumentCompleter(typeof(PolicyLossCompleter))]
@@ -168,12 +169,8 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
 
     protected override void BeginProcessing()
     {
-        _policy = Unwrap(Policy)!;
-        _reference = Unwrap(Reference);
-        if (!UpdateEngine.IsPolicy(_policy))
-            ThrowRlError("NotAPolicy", ErrorCategory.InvalidArgument, Policy, $"-Policy must be a policy from Import-RlPolicy or New-RlPolicy, not a {_policy.GetType().Name}.");
-        if (_reference != null && !UpdateEngine.IsPolicy(_reference))
-            ThrowRlError("NotAPolicy", ErrorCategory.InvalidArgument, Reference, $"-Reference must be a policy from Import-RlPolicy, not a {_reference.GetType().Name}.");
+        _policy = Policy;
+        _reference = Reference;
         if (KLInReward.IsPresent)
             ThrowRlError("KLInRewardMoved", ErrorCategory.InvalidArgument, "KLInReward",
                 "Update-RlPolicy -KLInReward was removed: verl's use_kl_in_reward shapes the rewards before the advantage estimator, " +
@@ -225,6 +222,4 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     }
 
     protected override void StopProcessing() => _cancel.Cancel();
-
-    private static object? Unwrap(object? o) => o is PSObject ps ? ps.BaseObject : o;
 }
