@@ -29,7 +29,7 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         "10^{10^{10^{10}}}", "2^{2^{2^{2^{2}}}}", "9999999999999999999999", "\\emptyset", "\\mathbb{R}", "\\operatorname{", "**", "...",
         "<|im_end|>", "<|im_start|>user", ",5", "{,}", "3,25", "\\approx", "\\lim_{x\\to 0}", "la réponse est ", "答案：", " is ", "\\gt", "\\geqslant",
         "|w|", "a=2, b=5; ", "\\text{ and }", "\\(", "\\)", "\\[", "\\]", "$x_2 = ",
-        "\\begin{vmatrix}", "\\end{vmatrix}", "\\neq", "\\;", "\\:", "1 250,75", "so $", "b=5, a=2", "x \\neq 2", "\\mathbb{R} \\setminus \\{", "\\setminus",
+        "\\begin{vmatrix}", "\\end{vmatrix}", "\\neq", "\\;", "\\:", "1 250,75", "1.250,75", "1.234.567", "so $", "b=5, a=2", "x \\neq 2", "\\mathbb{R} \\setminus \\{", "\\setminus",
     ];
 
     private static string TokenSoup(Random rng, int tokens)
