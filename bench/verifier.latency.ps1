@@ -8,7 +8,9 @@
     one MathVerifier at its default parameters (TimeBudgetMs 25, the budget rollouts run under):
       - tests/RlTools.Core.Tests/Verifiers/golden-math.jsonl: the golden set the verifier is tuned on;
       - tests/RlTools.Core.Tests/Verifiers/heldout/heldout-math.jsonl: the held-out set, written before the issue #13
-        changes and never tuned on (see its README).
+        changes and never tuned on (see its README);
+      - tests/RlTools.Core.Tests/Verifiers/heldout/heldout2-math.jsonl: a second held-out set, written after the
+        second pass (653e323) and before it was run (see the README).
     Every check is timed on its own, wall clock (Stopwatch) and the thread's CPU time (the clock the budget counts),
     -Repeat passes after one warm-up pass, on one thread. Reports agreement with the labels (overall and per construct),
     p50/p99/max milliseconds per check on both clocks, the load average, and how many checks ran out of their time
@@ -38,6 +40,7 @@ $cpuIsThread = [bool] $clockType.GetProperty('IsCpuTime', [System.Reflection.Bin
 $sets = [ordered]@{
     golden  = Join-Path $root 'tests' 'RlTools.Core.Tests' 'Verifiers' 'golden-math.jsonl'
     heldout = Join-Path $root 'tests' 'RlTools.Core.Tests' 'Verifiers' 'heldout' 'heldout-math.jsonl'
+    heldout2 = Join-Path $root 'tests' 'RlTools.Core.Tests' 'Verifiers' 'heldout' 'heldout2-math.jsonl'
 }
 
 function Get-Percentile([double[]] $sorted, [double] $p) {

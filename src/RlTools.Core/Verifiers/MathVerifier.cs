@@ -241,6 +241,7 @@ public sealed class MathVerifier : IVerifier
         AnswerExtractor.Method.Whole => "whole completion",
         AnswerExtractor.Method.LastNumber => "last number of the completion",
         AnswerExtractor.Method.MathRegion => "last math region of the completion",
+        AnswerExtractor.Method.ProseRelation => "last relation in the prose of the completion",
         _ => "no answer",
     };
 }

@@ -29,7 +29,7 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         "10^{10^{10^{10}}}", "2^{2^{2^{2^{2}}}}", "9999999999999999999999", "\\emptyset", "\\mathbb{R}", "\\operatorname{", "**", "...",
         "<|im_end|>", "<|im_start|>user", ",5", "{,}", "3,25", "\\approx", "\\lim_{x\\to 0}", "la réponse est ", "答案：", " is ", "\\gt", "\\geqslant",
         "|w|", "a=2, b=5; ", "\\text{ and }", "\\(", "\\)", "\\[", "\\]", "$x_2 = ",
-        "\\begin{vmatrix}", "\\end{vmatrix}", "\\neq", "\\;", "\\:", "1 250,75", "so $", "b=5, a=2", "x \\neq 2",
+        "\\begin{vmatrix}", "\\end{vmatrix}", "\\neq", "\\;", "\\:", "1 250,75", "1.250,75", "1.234.567", "so $", "b=5, a=2", "x \\neq 2", "\\mathbb{R} \\setminus \\{", "\\setminus", " ≥ ", " < x < ", "hence t ≥ -3 is required", " because ",
     ];
 
     private static string TokenSoup(Random rng, int tokens)
@@ -112,7 +112,9 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         yield return ("\\boxed{\\begin{vmatrix}" + string.Join("\\\\", Enumerable.Repeat(string.Join("&", Enumerable.Repeat("\\begin{vmatrix}1&2\\\\3&4\\end{vmatrix}", 4)), 4)) + "\\end{vmatrix}}", "0");
         yield return ("so " + string.Concat(Enumerable.Repeat("$x \\neq 1$ ", 30_000)), "x \\neq 1");
         yield return ("\\boxed{" + string.Join(", ", Enumerable.Range(0, 10).Select(k => $"{(char)('j' - k)} = {k}")) + "}", string.Join(", ", Enumerable.Range(0, 10).Select(k => $"{(char)('a' + k)} = {9 - k}")));
-        int produced = 29;
+        yield return ("hence " + string.Concat(Enumerable.Repeat("x < ", 100_000)) + "3", "x < 3");
+        yield return (string.Concat(Enumerable.Repeat("since a ≥ 1 because ", 30_000)) + "b ≤ 2", "b \\le 2");
+        int produced = 31;
         while (produced < count)
         {
             produced++;

@@ -6,7 +6,8 @@ namespace RlTools.Core.Verifiers.Math;
 /// <c>math_reward.py</c>), the last <c>&lt;answer&gt;…&lt;/answer&gt;</c> (verl <c>search_r1</c>, TRL format rewards),
 /// the last <c>#### x</c> (GSM8K, verl <c>gsm8k.py</c>), the last "answer is x" / "Answer: x" (Minerva, verl
 /// <c>math_dapo.py</c>). Without a marker, a short text is taken whole; otherwise, when the fallback is on, the last
-/// inline math span or number of the last sentence (verl's gsm8k "flexible" mode).
+/// math region, an inequality written in plain prose ("hence t ≥ -3 is required"), or the last number (verl's gsm8k
+/// "flexible" mode), each only when no plain number follows it.
 /// Every search is linear (IndexOf/LastIndexOf), so megabyte inputs stay fast.
 /// </summary>
 public static class AnswerExtractor
@@ -22,7 +23,7 @@ public static class AnswerExtractor
     public const int TailLength = 20_000;
 
     /// <summary>How the answer was found.</summary>
-    public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LastNumber, MathRegion }
+    public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LastNumber, MathRegion, ProseRelation }
 
     /// <summary>Extracts the final answer; null when none is found.</summary>
     public static (string? Answer, Method How) Extract(string? text, bool fallback, bool isGold)
@@ -76,6 +77,9 @@ public static class AnswerExtractor
         var math = LastMathRegion(region, out int regionEnd);
         int numberAt = LastNumberPosition(region, regionEnd);
         if (math is not null && numberAt < 0) return (Clip(math), Method.MathRegion);
+        // "hence t ≥ -3 is required", "the solution set is -1 < x < 4.": a relation written in plain prose, when no number
+        // follows it, is the answer rather than its last number (issue #13 class 2)
+        if (ProseRelation(region, regionEnd) is { } rel) return (Clip(rel), Method.ProseRelation);
         if (LastNumber(text) is { } n) return (n, Method.LastNumber);
         return (null, Method.None);
     }
@@ -222,6 +226,55 @@ public static class AnswerExtractor
         return false;
     }
 
+    private static readonly string[] CommentaryWords = [" because ", " since ", " as there ", ", which ", " where ", " for all "];
+
+    private static readonly string[] InequalitySigns = ["≥", "≤", "≠", "⩾", "⩽", ">=", "<=", "!=", "<", ">"];
+
+    /// <summary>
+    /// The last inequality written in plain prose near the end of the text ("t ≥ -3", "-1 &lt; x &lt; 4"), after the last
+    /// math region: its sides hold a one-letter variable and a number, no plain number follows it; null otherwise.
+    /// </summary>
+    private static string? ProseRelation(string text, int after)
+    {
+        int from = System.Math.Max(System.Math.Max(0, after), text.Length - 300);
+        // a trailing "because 2x > 6" clause is commentary, not the answer
+        int limit = text.Length;
+        foreach (var w in CommentaryWords)
+        {
+            int k = text.IndexOf(w, from, StringComparison.OrdinalIgnoreCase);
+            if (k >= 0 && k < limit) limit = k;
+        }
+        int op = -1;
+        foreach (var sign in InequalitySigns)
+        {
+            if (limit - from < sign.Length) continue;
+            int k = text.LastIndexOf(sign, limit - 1, limit - from, StringComparison.Ordinal);
+            if (k >= from && k + sign.Length <= limit && k > op) op = k;
+        }
+        if (op < 0) return null;
+        static bool MathChar(char c) => char.IsDigit(c) || c is ' ' or '.' or '+' or '-' or '−' or '*' or '/' or '^' or '(' or ')' or '|'
+            or '<' or '>' or '=' or '!' or '≥' or '≤' or '≠' or '⩾' or '⩽' || (c < 128 && char.IsLetter(c));
+        bool WordAt(int i) => char.IsLetter(text[i]) && ((i > 0 && char.IsLetter(text[i - 1])) || (i + 1 < text.Length && char.IsLetter(text[i + 1])));
+        int l = op;
+        while (l > from && MathChar(text[l - 1]) && !WordAt(l - 1)) l--;
+        int r = op;
+        while (r < text.Length && MathChar(text[r]) && !WordAt(r) && !(text[r] == '.' && (r + 1 == text.Length || char.IsWhiteSpace(text[r + 1])))) r++;
+        string span = text[l..r].Trim().TrimEnd('.').Trim();
+        if (span.Length is < 3 or > 200) return null;
+        bool variable = false, digit = false;
+        for (int i = 0; i < span.Length; i++)
+        {
+            if (char.IsDigit(span[i])) digit = true;
+            else if (char.IsLetter(span[i]) && (i == 0 || !char.IsLetter(span[i - 1])) && (i + 1 == span.Length || !char.IsLetter(span[i + 1]))) variable = true;
+        }
+        if (!variable || !digit) return null;
+        // the relation must close the answer: no plain number after it (a trailing "because ..." clause is commentary)
+        int back = r;
+        while (back > l && char.IsWhiteSpace(text[back - 1])) back--;
+        if (LastNumberPosition(text, back) >= 0) return null;
+        return span;
+    }
+
     private static int LastUnescaped(string text, char c, int before)
     {
         for (int i = System.Math.Min(before, text.Length) - 1; i >= 0; i--)
@@ -245,7 +298,7 @@ public static class AnswerExtractor
     {
         if (from < 0) return -1;
         string after = text[from..];
-        foreach (var w in new[] { " because ", " since ", " as there ", ", which ", " where ", " for all " })
+        foreach (var w in CommentaryWords)
         {
             int k = after.IndexOf(w, StringComparison.OrdinalIgnoreCase);
             if (k >= 0) after = after[..k];

@@ -31,7 +31,7 @@ internal sealed record MathEquivalenceOptions
 /// (lhs − rhs) of one is a non-zero constant multiple of the other's ("y = 2x + 1" = "2x − y + 1 = 0").</item>
 /// <item>Inequalities in one variable become intervals ("x ≥ 3" = [3, ∞), "x &lt; −1 or x &gt; 2" = (−∞,−1) ∪ (2,∞)), also through
 /// a linear expression ("-2t \le 6" = "t \ge -3", dividing by a negative coefficient flips the sign) or an absolute value
-/// ("2 \le |w| \le 5" = [−5,−2] ∪ [2,5]); "x \neq c" is (−∞, c) ∪ (c, ∞) (Math-Verify turns a gold relation into its set,
+/// ("2 \le |w| \le 5" = [−5,−2] ∪ [2,5]); "x \neq c" and "\mathbb{R} \setminus \{c\}" are (−∞, c) ∪ (c, ∞) (Math-Verify turns a gold relation into its set,
 /// <c>as_set</c>, against a set). Two relations must constrain the same variable ("x &gt; 3" ≠ "y &gt; 3").</item>
 /// <item>Sets ignore order and repeats ("\{1, 2, 2\}" = "\{2, 1\}"); a set and a tuple with the same elements in the same order
 /// are equal; lists are order-insensitive multisets ("2, 3" = "3, 2"); a list of assignments is a tuple per solution

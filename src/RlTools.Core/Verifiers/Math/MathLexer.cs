@@ -366,6 +366,26 @@ internal static class MathLexer
                 if (sgroups > 0) { sb.Append(sg); i = jj; }
             }
         }
+        // Points as thousands separators with a decimal comma (German, Spanish, ...): "1.250,75", "1.234.567,8", and
+        // "1.234.567" (two points cannot be a decimal); "1.250" alone stays one and a quarter.
+        if (depth <= 0 && sb.Length is >= 1 and <= 3 && sb[0] != '0' && i == start + sb.Length && i < s.Length && s[i] == '.')
+        {
+            int j = i, dots = 0;
+            var g = new StringBuilder();
+            while (j + 3 < s.Length && s[j] == '.' && char.IsDigit(s[j + 1]) && char.IsDigit(s[j + 2]) && char.IsDigit(s[j + 3])
+                   && (j + 4 == s.Length || !char.IsDigit(s[j + 4])))
+            {
+                g.Append(s, j + 1, 3);
+                dots++;
+                j += 4;
+            }
+            bool commaAfter = j < s.Length && s[j] == ',' && DecimalComma(s, j) > 0;
+            if ((dots >= 1 && commaAfter) || (dots >= 2 && !(j < s.Length && s[j] == '.')))
+            {
+                sb.Append(g);
+                i = j;
+            }
+        }
         // Decimal comma (Math-Verify's number rule; French, German, ...): "3,5" and "1250,75" and "0,001" and "3{,}5" are
         // decimals, while "12,345" (a group of three after one to three digits) was read above as a thousands separator and
         // "12, 345" (comma and space) or "1,2,3" is a list. Only outside brackets: "(3,5)" is a pair.

@@ -137,6 +137,29 @@ internal sealed class MathParser
     private MathNode ParseUnion(string? close)
     {
         var parts = new List<MathNode> { ParseSum(close) };
+        // "\mathbb{R} \setminus \{2, 5\}": the real line without finitely many numbers, as open intervals
+        if (IsCmd("setminus") && parts[0] is TextNode { Text: "R" or "\\mathbb R" })
+        {
+            Next();
+            if (ParseSum(close) is not SetNode removed || removed.Items.Count is 0 or > 20) throw new MathParseException("\\setminus takes a finite set of numbers here");
+            var points = new List<(BigRational Value, MathNode Node)>();
+            foreach (var item in removed.Items)
+            {
+                if (item is NumberNode n) points.Add((n.Value, n));
+                else if (item is NegNode { Inner: NumberNode nn }) points.Add((BigRational.Zero - nn.Value, item));
+                else throw new MathParseException("\\setminus takes a finite set of numbers here");
+            }
+            points.Sort((a, b) => a.Value.CompareTo(b.Value));
+            var pieces = new List<MathNode>();
+            MathNode lo = new NegNode(new ConstNode(ConstKind.Infinity));
+            foreach (var (_, node) in points.DistinctBy(x => x.Value))
+            {
+                pieces.Add(new TupleNode([lo, node], '(', ')'));
+                lo = node;
+            }
+            pieces.Add(new TupleNode([lo, new ConstNode(ConstKind.Infinity)], '(', ')'));
+            return new UnionNode(pieces);
+        }
         while (IsCmd("cup") || (Peek.Kind == TokKind.Ident && Peek.Text == "U" && PeekAt(1).Kind == TokKind.Sym && PeekAt(1).Text is "(" or "["))
         {
             Next();
