@@ -30,6 +30,20 @@ Describe 'Invoke-RlRollout -Continue' {
         }
     }
 
+    It 'continues records read back from a JSONL file as it continues the originals' {
+        $path = Join-Path $TestDrive 'open.jsonl'
+        $Open | Export-RlRollout $path
+        $back = @(Import-RlRollout $path)
+        $a = @($Open | Invoke-RlRollout -Policy $Policy -Continue -MaxTokens 3 -Seed 12)
+        $b = @($back | Invoke-RlRollout -Policy $Policy -Continue -MaxTokens 3 -Seed 12)
+        $b.Count | Should -Be $a.Count
+        for ($i = 0; $i -lt $a.Count; $i++) {
+            ($b[$i].CompletionTokens -join ',') | Should -Be ($a[$i].CompletionTokens -join ',')
+            Assert-Near $a[$i].Logprobs $b[$i].Logprobs 1e-6
+            $b[$i].Metadata['max_tokens'] | Should -Be 5
+        }
+    }
+
     It 'returns a finished completion unchanged' {
         $done = $Open[0].Clone()
         $done.FinishReason = 'stop'
