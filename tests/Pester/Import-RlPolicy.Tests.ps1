@@ -187,3 +187,32 @@ Describe 'Import-RlPolicy -Resume' {
         $p.Dispose()
     }
 }
+
+Describe 'libtorch failures as the policy cmdlets report them' {
+    BeforeAll {
+        # The policy cmdlets' one translation of engine exceptions (PolicyEngine.Translate, internal), reached by reflection.
+        $script:Translate = [RlTools.Commands.ImportRlPolicyCommand].Assembly.GetType('RlTools.Commands.PolicyEngine').GetMethod('Translate', [Reflection.BindingFlags]'NonPublic,Static')
+        function Get-Inner($e) { while ($e -is [System.Management.Automation.MethodInvocationException] -and $e.InnerException) { $e = $e.InnerException }; $e }
+    }
+
+    It 'reports a real libtorch allocation failure as OutOfMemory in one line, without C++ stack frames' {
+        # issue #18 item 12: 2^62 bytes is more than any address space, so libtorch refuses it at once on every machine.
+        $torch = ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'TorchSharp' } | Select-Object -First 1).GetType('TorchSharp.torch')
+        $native = $null
+        try { $null = $torch::empty([long[]]@(1L -shl 60)) } catch { $native = Get-Inner $_.Exception }
+        $native | Should -BeOfType ([System.Runtime.InteropServices.ExternalException])
+        $native.Message | Should -Match 'frame #0' # what used to reach the user
+        $e = $Translate.Invoke($null, @($native))
+        $e.ErrorId | Should -Be 'OutOfMemory'
+        $e.Message | Should -Match "can't allocate memory"
+        $e.Message | Should -Match 'Lower -BatchSize'
+        $e.Message | Should -Not -Match 'frame #|enforce fail|\n'
+    }
+
+    It 'reports any other libtorch failure as TorchFailure with its first line only' {
+        $native = [System.Runtime.InteropServices.ExternalException]::new("shape mismatch: [2, 3] vs [4, 5]`nException raised from meta at LinearAlgebra.cpp:204 (most recent call first):`nframe #0: c10::Error::Error(...)")
+        $e = $Translate.Invoke($null, @($native))
+        $e.ErrorId | Should -Be 'TorchFailure'
+        $e.Message | Should -Be 'libtorch failed: shape mismatch: [2, 3] vs [4, 5]'
+    }
+}

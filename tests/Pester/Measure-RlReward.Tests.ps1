@@ -105,7 +105,8 @@ public sealed class RlTestWeightController : IRewardWeighting
     }
 
     It 'stops a script block that runs past -ScriptBlockTimeout and keeps going' {
-        # Runs in its own runspace with a generous wait, so a regression fails here instead of hanging the suite.
+        # Runs in its own runspace with a generous wait, so a regression fails here instead of hanging the suite. The endless
+        # record is stopped after 10 s; the quick one needs milliseconds of its own 10 s.
         $ps = [powershell]::Create()
         try {
             $manifest = Join-Path (Get-RlRepoRoot) 'RlTools.psd1'
@@ -113,7 +114,7 @@ public sealed class RlTestWeightController : IRewardWeighting
 Import-Module '$manifest'
 `$a = [RlTools.Core.Records.Rollout]::new(); `$a.PromptId = 'slow'; `$a.Completion = 'x'
 `$b = [RlTools.Core.Records.Rollout]::new(); `$b.PromptId = 'fast'; `$b.Completion = 'y'
-`$a, `$b | Measure-RlReward -ScriptBlock { if (`$_.PromptId -eq 'slow') { while (`$true) { } } else { 0.25 } } -ScriptBlockTimeout 5 -ErrorAction SilentlyContinue -ErrorVariable +script:ev
+`$a, `$b | Measure-RlReward -ScriptBlock { if (`$_.PromptId -eq 'slow') { while (`$true) { } } else { 0.25 } } -ScriptBlockTimeout 10 -ErrorAction SilentlyContinue -ErrorVariable +script:ev
 `$script:ev | ForEach-Object FullyQualifiedErrorId
 "@)
             $handle = $ps.BeginInvoke()

@@ -53,7 +53,9 @@ internal static class PolicyEngine
         string line = (nl < 0 ? message : message[..nl]).Trim();
         const string prefix = "Exception raised from";
         int at = line.IndexOf(prefix, StringComparison.Ordinal);
-        return at > 0 ? line[..at].Trim() : line;
+        if (at > 0) line = line[..at].Trim();
+        // "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: ..." -> "DefaultCPUAllocator: ..."
+        return System.Text.RegularExpressions.Regex.Replace(line, @"^\[enforce fail at [^\]]*\]\s*(?:[^.:]*==[^.:]*\.\s*)?", "");
     }
 
     internal static bool IsAllocationFailure(string message)
