@@ -15,7 +15,6 @@ public static class StepInputs
     {
         var c = r.CutPositions;
         int len = AdvantageMath.TokenCount(r);
-        if (CheckLossMask(r) is { } m) return m;
         if (r.IsProbe)
         {
             if (c is null || c.Length != 1) return ("InvalidCutPositions", "a probe record needs 'cut_positions' with exactly its one cut.");
@@ -32,16 +31,6 @@ public static class StepInputs
         }
         if (c.Length > 0 && string.IsNullOrEmpty(r.NodeId))
             return ("MissingInput", "a rollout with cut_positions needs a 'node_id' so its probe records can name it as parent.");
-        return null;
-    }
-
-    /// <summary>Checks that <c>loss_mask</c>, when present, has one finite value per completion token.</summary>
-    public static (string ErrorId, string Message)? CheckLossMask(Rollout r)
-    {
-        if (r.LossMask is not { } m) return null;
-        int len = AdvantageMath.TokenCount(r);
-        if (m.Length != len) return ("InputLengthMismatch", $"'loss_mask' has {m.Length} values but the completion has {len} tokens; they must align.");
-        foreach (var v in m) if (!float.IsFinite(v)) return ("NonFiniteInput", "'loss_mask' holds a non-finite value; use 1 (train) or 0 (do not).");
         return null;
     }
 
