@@ -10,6 +10,13 @@ namespace RlTools.Core.Advantages;
 /// </summary>
 public static class StepInputs
 {
+    /// <summary>
+    /// A teacher-forced answer probe (<c>Invoke-RlRollout -Probe -ProbeAnswer</c>: <c>node_id</c> ending in "/answer",
+    /// loss_mask 1 on the forced answer tokens only): nothing sampled, so it is no Monte-Carlo value; SPAE reads the
+    /// probability of the answer from it.
+    /// </summary>
+    public static bool IsAnswerProbe(Rollout r) => r.IsProbe && r.NodeId is { } id && id.EndsWith("/answer", StringComparison.Ordinal);
+
     /// <summary>Checks a rollout's <c>cut_positions</c>: ascending, inside [0, length); a probe has exactly one.</summary>
     public static (string ErrorId, string Message)? CheckCuts(Rollout r)
     {
@@ -62,7 +69,7 @@ public static class StepInputs
                 reject(i, "ProbeWithoutSource", $"probe cut {pc[0]} is not in the cut_positions of its source '{r.ParentId}'.");
                 continue;
             }
-            covered.Add((src, pc[0]));
+            if (!IsAnswerProbe(r)) covered.Add((src, pc[0]));
         }
         foreach (var ((_, _), i) in sources)
         {
@@ -70,13 +77,13 @@ public static class StepInputs
             foreach (var c in cuts)
                 if (!covered.Contains((i, c)))
                 {
-                    reject(i, "MissingProbe", $"cut {c} has no probe record in the batch, so its value is unknown; keep the probes (Invoke-RlRollout -Probe) with their source.");
+                    reject(i, "MissingProbe", $"cut {c} has no sampled probe record in the batch, so its value is unknown; keep the probes (Invoke-RlRollout -Probe) with their source.");
                     break;
                 }
         }
     }
 
-    /// <summary>The probes of one group's sources: for each source position (batch order), cut → probe positions.</summary>
+    /// <summary>The probes of one group's sources: for each source position (batch order), cut → probe positions (answer probes included).</summary>
     public static Dictionary<int, Dictionary<int, List<int>>> ProbesBySource(AdvantageBatch b, int s, int e)
     {
         var nodes = new Dictionary<string, int>(StringComparer.Ordinal);
