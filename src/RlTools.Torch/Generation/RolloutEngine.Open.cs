@@ -30,6 +30,11 @@ public sealed class ProbeRequest
     public int Samples { get; set; } = 4;
     /// <summary>Text forced after the prefix before sampling (SPAE: "**Final Answer**\n\\boxed{"); null: none.</summary>
     public string? Suffix { get; set; }
+    /// <summary>
+    /// Also one teacher-forced answer probe per cut: prefix + suffix + the record's answer tokens, nothing sampled
+    /// (SPAE's correctness, the mean probability of the ground-truth answer tokens, reads its log-probs where loss_mask is 1).
+    /// </summary>
+    public bool Answer { get; set; }
 }
 
 /// <summary>A segment tree per prompt (SPO-tree).</summary>
@@ -62,7 +67,7 @@ public static partial class RolloutEngine
         for (int i = 0; i < records.Count; i++)
         {
             Rollout r = records[i];
-            keyOf[i] = r.FinishReason == "stop" ? -1 : Row(rows, index, request.Dedup, r.PromptTokens!, r.CompletionTokens ?? [], [], 1);
+            keyOf[i] = r.FinishReason == "stop" ? -1 : Row(rows, index, request.Dedup, r.PromptTokens!, r.CompletionTokens ?? [], [], 1, null);
         }
         int next = 0;
         return Batches(policy, model, request, baseSeed, rows, results =>
@@ -78,8 +83,10 @@ public static partial class RolloutEngine
     /// Probes every record at its cut points (<see cref="ProbeRequest"/>): <see cref="ProbeRequest.Samples"/> continuations
     /// of up to <see cref="SamplingOptions.MaxNewTokens"/> new tokens from each prefix (plus the forced suffix). Each
     /// source record comes back first (a copy with <c>cut_positions</c> = its cuts and a <c>node_id</c> when it had none),
-    /// then its probe records (<c>is_probe</c>, <c>parent_id</c> = the source's node id, <c>cut_positions</c> = [c],
-    /// <c>loss_mask</c> 0 on prefix and suffix). Identical prefixes are sampled once and fanned out (SPO dedup).
+    /// then its probe records (<c>is_probe</c>, <c>parent_id</c> = the source's node id, <c>node_id</c> "parent/c&lt;cut&gt;/&lt;n&gt;",
+    /// <c>cut_positions</c> = [c], <c>loss_mask</c> 0 on prefix and suffix), and with <see cref="ProbeRequest.Answer"/> the
+    /// answer probe "parent/c&lt;cut&gt;/answer" (finish_reason length, loss_mask 1 on the answer tokens only). Identical
+    /// prefixes are sampled once and fanned out (SPO dedup).
     /// </summary>
     public static IEnumerable<RolloutBatch> Probe(Policy policy, IReadOnlyList<Rollout> records, RolloutRequest request, ProbeRequest probe)
     {
@@ -94,14 +101,20 @@ public static partial class RolloutEngine
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var cuts = new int[records.Count][];
         var first = new int[records.Count][];
+        var answerRow = new int[records.Count][];
         for (int i = 0; i < records.Count; i++)
         {
             Rollout r = records[i];
             int[] completion = r.CompletionTokens ?? [];
             cuts[i] = Cuts(policy, r, probe);
             first[i] = new int[cuts[i].Length];
+            answerRow[i] = new int[cuts[i].Length];
+            int[]? answer = probe.Answer && !string.IsNullOrEmpty(r.Answer) ? policy.Tokenizer.Encode(r.Answer, addSpecialTokens: false) : null;
             for (int k = 0; k < cuts[i].Length; k++)
-                first[i][k] = Row(rows, index, request.Dedup, r.PromptTokens!, completion[..cuts[i][k]], suffix, probe.Samples);
+            {
+                first[i][k] = Row(rows, index, request.Dedup, r.PromptTokens!, completion[..cuts[i][k]], suffix, probe.Samples, null);
+                answerRow[i][k] = answer is null ? -1 : Row(rows, index, request.Dedup, r.PromptTokens!, completion[..cuts[i][k]], [.. suffix, .. answer], 1, 0);
+            }
         }
         int next = 0;
         return Batches(policy, model, request, baseSeed, rows, results =>
@@ -110,29 +123,37 @@ public static partial class RolloutEngine
             for (; next < records.Count; next++)
             {
                 int i = next;
-                if (!first[i].All(f => Enumerable.Range(f, probe.Samples).All(x => results[x] is not null))) break;
+                if (!first[i].All(f => Enumerable.Range(f, probe.Samples).All(x => results[x] is not null))
+                    || !answerRow[i].All(a => a < 0 || results[a] is not null)) break;
                 Rollout src = records[i].Clone();
                 src.NodeId ??= $"{src.PromptId}/{src.SampleIndex}";
                 src.CutPositions = cuts[i];
                 ready.Add(src);
                 for (int k = 0; k < cuts[i].Length; k++)
+                {
                     for (int n = 0; n < probe.Samples; n++)
-                    {
-                        Completion c = results[first[i][k] + n]!;
-                        var pr = new Rollout
-                        {
-                            PromptId = src.PromptId, SampleIndex = src.SampleIndex, Prompt = src.Prompt, Answer = src.Answer,
-                            PromptTokens = (int[])src.PromptTokens!.Clone(), Step = src.Step,
-                            Metadata = RlTools.Core.IO.JsonValues.CloneMap(src.Metadata),
-                            IsProbe = true, ParentId = src.NodeId, NodeId = $"{src.NodeId}/c{cuts[i][k]}/{n}", CutPositions = [cuts[i][k]],
-                        };
-                        Fill(pr, c);
-                        pr.LossMask = Mask(c.Tokens.Length, c.ForcedCount);
-                        ready.Add(pr);
-                    }
+                        ready.Add(ProbeRecord(src, cuts[i][k], $"{n}", results[first[i][k] + n]!, c => c.ForcedCount));
+                    if (answerRow[i][k] >= 0)
+                        ready.Add(ProbeRecord(src, cuts[i][k], "answer", results[answerRow[i][k]]!, c => cuts[i][k] + suffix.Length));
+                }
             }
             return (ready, next, records.Count);
         });
+    }
+
+    /// <summary>A probe record of <paramref name="src"/> at <paramref name="cut"/>: loss_mask 0 before <paramref name="trained"/>'s position.</summary>
+    private static Rollout ProbeRecord(Rollout src, int cut, string name, Completion c, Func<Completion, int> trained)
+    {
+        var pr = new Rollout
+        {
+            PromptId = src.PromptId, SampleIndex = src.SampleIndex, Prompt = src.Prompt, Answer = src.Answer,
+            PromptTokens = (int[])src.PromptTokens!.Clone(), Step = src.Step,
+            Metadata = RlTools.Core.IO.JsonValues.CloneMap(src.Metadata),
+            IsProbe = true, ParentId = src.NodeId, NodeId = $"{src.NodeId}/c{cut}/{name}", CutPositions = [cut],
+        };
+        Fill(pr, c);
+        pr.LossMask = Mask(c.Tokens.Length, trained(c));
+        return pr;
     }
 
     /// <summary>The cut positions of <paramref name="r"/> under <paramref name="probe"/>, ascending and distinct, each in 0..length-1.</summary>
@@ -261,14 +282,14 @@ public static partial class RolloutEngine
     /// Adds the decode rows for (prompt, prefix + suffix) × <paramref name="samples"/> unless <paramref name="dedup"/> finds
     /// them already there; returns the index of the first of them.
     /// </summary>
-    private static int Row(List<DecodeRow> rows, Dictionary<string, int> index, bool dedup, int[] prompt, int[] prefix, int[] suffix, int samples)
+    private static int Row(List<DecodeRow> rows, Dictionary<string, int> index, bool dedup, int[] prompt, int[] prefix, int[] suffix, int samples, int? maxNew)
     {
-        string key = Key(prompt, prefix, suffix);
+        string key = Key(prompt, prefix, suffix) + "|" + maxNew;
         if (dedup && index.TryGetValue(key, out int at)) return at;
         at = rows.Count;
         if (dedup) index[key] = at;
         int[] forced = suffix.Length == 0 ? prefix : [.. prefix, .. suffix];
-        for (int n = 0; n < samples; n++) rows.Add(new DecodeRow { Prompt = prompt, Forced = forced });
+        for (int n = 0; n < samples; n++) rows.Add(new DecodeRow { Prompt = prompt, Forced = forced, MaxNewTokens = maxNew });
         return at;
     }
 

@@ -57,7 +57,7 @@ public static class TextGenerator
         var mask = new long[b * ctxLen];
         for (int r = 0; r < b; r++)
         {
-            int[] ctx = rows[r].Prompt.Length == 0 ? rows[r].Forced : rows[r].Prompt.Concat(rows[r].Forced).ToArray();
+            int[] ctx = [.. rows[r].Prompt, .. rows[r].Forced];
             int off = ctxLen - ctx.Length;
             for (int j = 0; j < off; j++) ids[r * ctxLen + j] = pad;
             for (int j = 0; j < ctx.Length; j++) { ids[r * ctxLen + off + j] = ctx[j]; mask[r * ctxLen + off + j] = 1; }
@@ -101,7 +101,7 @@ public static class TextGenerator
         using var decodeThreads = DecodeGemm.DecodeThreads(model);
 
         int d = (int)model.Config.HiddenSize;
-        for (int step = 0; open > 0; step++)
+        while (open > 0)
         {
             using var stepScope = NewDisposeScope();
             Tensor? t = adaptive?.Temperatures(logits, options.Temperature);

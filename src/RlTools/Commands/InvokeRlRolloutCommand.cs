@@ -135,6 +135,10 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     [Parameter]
     public string? ProbeSuffix { get; set; }
 
+    /// <summary>Add one teacher-forced answer probe per cut (prefix + suffix + the record's answer; SPAE's correctness).</summary>
+    [Parameter]
+    public SwitchParameter ProbeAnswer { get; set; }
+
     /// <summary>Roll out a segment tree per prompt with these branching factors per depth (SPO-tree: 6,6,6).</summary>
     [Parameter]
     [ValidateRange(1, 4096)]
@@ -226,7 +230,7 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
                 if (!on && Bound(n))
                     ThrowRlError("ParameterNeeds" + what.TrimStart('-'), ErrorCategory.InvalidArgument, n, $"-{n} only applies with {what}; add {what} or leave -{n} out.");
         }
-        Requires(Probe, "-Probe", nameof(CutAt), nameof(ProbeThreshold), nameof(ProbeInterval), nameof(StepDelimiter), nameof(CutPosition), nameof(ProbeSamples), nameof(ProbeSuffix));
+        Requires(Probe, "-Probe", nameof(CutAt), nameof(ProbeThreshold), nameof(ProbeInterval), nameof(StepDelimiter), nameof(CutPosition), nameof(ProbeSamples), nameof(ProbeSuffix), nameof(ProbeAnswer));
         Requires(Continue || Probe, "-Continue", nameof(NoDedup));
         Requires(Branching.Length > 0, "-Branching", nameof(SegmentTokens));
         Requires(Bound(nameof(HintRatio)), "-HintRatio", nameof(HintField), nameof(HintSamples), nameof(HintSchedule));
@@ -249,7 +253,7 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     {
         Mode = _mode, Dedup = !NoDedup,
         CutAt = CutAt, ProbeThreshold = ProbeThreshold, ProbeInterval = ProbeInterval, StepDelimiter = StepDelimiter,
-        CutPositions = CutPosition, ProbeSamples = ProbeSamples, ProbeSuffix = ProbeSuffix,
+        CutPositions = CutPosition, ProbeSamples = ProbeSamples, ProbeSuffix = ProbeSuffix, ProbeAnswer = ProbeAnswer,
         Branching = Branching, SegmentTokens = SegmentTokens,
         HintTexts = hintTexts, HintRatios = hintRatios, HintRatio = HintRatio,
         HintSamples = hintAll || !Bound(nameof(HintSamples)) ? null : HintSamples,
@@ -481,7 +485,10 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
                 if (scored is not null) Score(rollouts, scored);
                 foreach (Rollout r in rollouts)
                 {
-                    r.Metadata["max_tokens"] = MaxTokens; // the run constant of SeqMeanTokenSumNorm (Update-RlPolicy)
+                    // The run constant of SeqMeanTokenSumNorm (Update-RlPolicy), as a long (metadata's integer type, so it
+                    // round-trips exactly). Continued and probed records keep the one of the run that sampled them (and a
+                    // finished record passes through untouched).
+                    if (_mode is RolloutMode.Sample or RolloutMode.Tree) r.Metadata["max_tokens"] = (long)MaxTokens;
                     WriteObject(r);
                 }
                 long tokens = rollouts.Sum(r => (long)r.CompletionLength);

@@ -153,7 +153,7 @@ internal static class PolicyEngine
             RolloutMode.Probe => RolloutEngine.Probe(policy, records!, request, new ProbeRequest
             {
                 Mode = Enum.Parse<CutMode>(powers.CutAt, ignoreCase: true), Threshold = powers.ProbeThreshold, Interval = powers.ProbeInterval,
-                Delimiter = powers.StepDelimiter, Positions = powers.CutPositions, Samples = powers.ProbeSamples, Suffix = powers.ProbeSuffix,
+                Delimiter = powers.StepDelimiter, Positions = powers.CutPositions, Samples = powers.ProbeSamples, Suffix = powers.ProbeSuffix, Answer = powers.ProbeAnswer,
             }),
             RolloutMode.Tree => RolloutEngine.Tree(policy, prompts, request, new TreeRequest { Branching = powers.Branching, SegmentTokens = powers.SegmentTokens }),
             _ => RolloutEngine.Run(policy, prompts, request),

@@ -19,6 +19,7 @@ internal sealed class RolloutPowers
     public int[] CutPositions { get; init; } = [];
     public int ProbeSamples { get; init; } = 4;
     public string? ProbeSuffix { get; init; }
+    public bool ProbeAnswer { get; init; }
 
     // Tree
     public int[] Branching { get; init; } = [];

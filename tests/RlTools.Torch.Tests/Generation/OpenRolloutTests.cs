@@ -180,6 +180,28 @@ public class OpenRolloutTests
     }
 
     [Fact]
+    public void An_answer_probe_teacher_forces_the_answer_after_the_suffix()
+    {
+        using Policy policy = NewPolicy();
+        List<Rollout> src = Sample(policy, 6).Where(r => r.PromptId == "a").ToList(); // answer "2"
+        src[0].Answer = "42";
+        var probe = new ProbeRequest { Mode = CutMode.Positions, Positions = [2], Samples = 1, Suffix = "=", Answer = true };
+        var outp = RolloutEngine.Probe(policy, [src[0]], Request(3, seed: 2), probe).SelectMany(b => b.Rollouts).ToList();
+        Assert.Equal(3, outp.Count);
+        Rollout a = outp[2];
+        Assert.EndsWith("/c2/answer", a.NodeId);
+        Assert.True(a.IsProbe);
+        Assert.Equal([.. src[0].CompletionTokens![..2], .. Bytes.Encode("=42", false)], a.CompletionTokens!);
+        Assert.Equal("length", a.FinishReason);
+        Assert.Equal([0f, 0f, 0f, 1f, 1f], a.LossMask!);
+        var (lp, _) = Recompute(policy, [a]);
+        Near(lp[0], a.Logprobs!);
+        // Without an answer there is no answer probe.
+        src[0].Answer = null;
+        Assert.Equal(2, RolloutEngine.Probe(policy, [src[0]], Request(3, seed: 2), probe).SelectMany(b => b.Rollouts).Count());
+    }
+
+    [Fact]
     public void Probing_a_duplicate_record_reuses_its_samples()
     {
         using Policy policy = NewPolicy();
