@@ -19,13 +19,17 @@
 
     Syntax, parameter types, positions, pipeline input and mandatory flags come from the
     imported module's own metadata (Get-Command), so they cannot drift from the code.
-    Also converts module/en-US/about_*.md to about_*.help.txt.
+    Also converts module/en-US/about_*.md to about_*.help.txt; in about_RlTools_Estimators the marker
+    line '<!-- estimators: ... -->' becomes one section per registered estimator, written from its
+    doc comment in -CoreDocs (so adding an estimator needs no hand-written help).
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
     [Parameter(Mandatory)] [string] $Source,
-    [Parameter(Mandatory)] [string] $Destination
+    [Parameter(Mandatory)] [string] $Destination,
+    # RlTools.Core's XML documentation: the estimators' doc comments fill about_RlTools_Estimators.
+    [string] $CoreDocs
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -193,7 +197,52 @@ $w.Dispose()
 Move-Item $temp $target -Force
 if ($missing) { Write-Warning "No help source for: $($missing -join ', '). Add module/en-US/<Cmdlet>.md." }
 
+# A doc-comment node as plain text: <c>/<see> inline, <para> and list items as their own lines.
+function ConvertFrom-DocNode([System.Xml.XmlNode] $Node) {
+    $sb = [System.Text.StringBuilder]::new()
+    foreach ($n in $Node.ChildNodes) {
+        if ($n.NodeType -eq 'Text' -or $n.NodeType -eq 'CDATA') { $null = $sb.Append(($n.Value -replace '\s+', ' ')); continue }
+        if ($n.NodeType -ne 'Element') { continue }
+        switch ($n.Name) {
+            'para' { $null = $sb.Append("`n").Append((ConvertFrom-DocNode $n).Trim()).Append("`n") }
+            'item' { $null = $sb.Append("`n- ").Append((ConvertFrom-DocNode $n).Trim()) }
+            'see' {
+                $ref = $n.GetAttribute('cref'); if (-not $ref) { $ref = $n.GetAttribute('langword') }
+                $null = $sb.Append(($ref -replace '^[A-Z]:', '' -split '\.')[-1])
+            }
+            default { $null = $sb.Append((ConvertFrom-DocNode $n)) }
+        }
+    }
+    $sb.ToString()
+}
+
+function Get-EstimatorSections([string] $DocsPath) {
+    [xml] $docs = Get-Content $DocsPath -Raw
+    $members = @{}
+    foreach ($m in $docs.doc.members.member) { $members[$m.name] = $m }
+    $registry = [RlTools.Core.Advantages.AdvantageEstimatorRegistry]
+    $out = [System.Collections.Generic.List[string]]::new()
+    foreach ($name in $registry::Names) {
+        $estimator = $registry::Create($name)
+        $member = $members['T:' + $estimator.GetType().FullName]
+        if (-not $member) { throw "No doc comment for estimator $name ($($estimator.GetType().FullName)) in $DocsPath; document the class." }
+        $text = (ConvertFrom-DocNode $member.summary) -split "`n" | ForEach-Object { $_.Trim() } | Where-Object { $_ }
+        $out.Add("### $name ($($estimator.Level) level; arXiv $($estimator.ArxivId))")
+        foreach ($line in $text) { $out.Add($line) }
+        $parameters = @($estimator.Parameters | ForEach-Object { $_.ToString() })
+        if ($parameters) { $out.Add('Parameters: ' + ($parameters -join ', ') + '.') }
+        $out.Add('')
+    }
+    $out -join "`n"
+}
+
 # about_ topics: plain text, as PowerShell expects.
 foreach ($about in Get-ChildItem $Source -Filter 'about_*.md') {
-    Copy-Item $about.FullName (Join-Path $Destination ($about.BaseName + '.help.txt'))
+    $text = Get-Content $about.FullName -Raw
+    if ($text -match '<!-- estimators:[^>]*-->') {
+        if (-not $CoreDocs) { throw "$($about.Name) asks for the generated estimator sections; pass -CoreDocs (RlTools.Core.xml)." }
+        $generated = Get-EstimatorSections $CoreDocs
+        $text = $text -replace '<!-- estimators:[^>]*-->', { $generated }
+    }
+    Set-Content -LiteralPath (Join-Path $Destination ($about.BaseName + '.help.txt')) -Value $text -NoNewline -Encoding utf8
 }

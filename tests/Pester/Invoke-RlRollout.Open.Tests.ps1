@@ -38,6 +38,21 @@ Describe 'Invoke-RlRollout -Continue' {
         $c[0].Logprobs | Should -Be $done.Logprobs
     }
 
+    It 'returns a completion that ends with EOS unchanged, whatever its finish reason' {
+        $eos = $Open[0].Clone()
+        $eos.CompletionTokens = @($eos.CompletionTokens) + 257   # the byte tokenizer's EOS
+        $eos.FinishReason = 'length'
+        $c = @($eos | Invoke-RlRollout -Policy $Policy -Continue -MaxTokens 4)
+        $c[0].CompletionTokens | Should -Be $eos.CompletionTokens
+        $c[0].FinishReason | Should -Be 'length'
+    }
+
+    It 'refuses a record with completion text but no completion_tokens' {
+        $bare = $Open[0].Clone()
+        $bare.CompletionTokens = $null
+        { $bare | Invoke-RlRollout -Policy $Policy -Continue -MaxTokens 2 -ErrorAction Stop } | Should -Throw -ErrorId 'RolloutTokensMissing,RlTools.Commands.InvokeRlRolloutCommand'
+    }
+
     It 'decodes identical prefixes once (or apart with -NoDedup)' {
         $twice = @($Open[0], $Open[0].Clone(), $Open[1])
         $c = @($twice | Invoke-RlRollout -Policy $Policy -Continue -MaxTokens 6 -Seed 3)

@@ -50,7 +50,8 @@ public static partial class RolloutEngine
 {
     /// <summary>
     /// Continues every record from its <c>completion_tokens</c> by up to <see cref="SamplingOptions.MaxNewTokens"/> new
-    /// tokens (records that finished with <c>stop</c> come back unchanged, the same objects). The prefix is
+    /// tokens (a whole completion, one that finished with <c>stop</c> or ends with a stop token, comes back unchanged,
+    /// the same object). The prefix is
     /// teacher-forced, so log-probs and entropies cover the whole completion exactly as sampling it in one go would.
     /// With <see cref="RolloutRequest.Dedup"/>, records with identical prompt and completion tokens are decoded once and
     /// each gets a copy of that continuation. Records come back in input order; stale scores (reward, rewards, advantage,
@@ -67,7 +68,7 @@ public static partial class RolloutEngine
         for (int i = 0; i < records.Count; i++)
         {
             Rollout r = records[i];
-            keyOf[i] = r.FinishReason == "stop" ? -1 : Row(rows, index, request.Dedup, r.PromptTokens!, r.CompletionTokens ?? [], [], 1, null);
+            keyOf[i] = Finished(policy, request, r) ? -1 : Row(rows, index, request.Dedup, r.PromptTokens!, r.CompletionTokens ?? [], [], 1, null);
         }
         int next = 0;
         return Batches(policy, model, request, baseSeed, rows, results =>
@@ -331,11 +332,26 @@ public static partial class RolloutEngine
         return r;
     }
 
+    /// <summary>
+    /// True when <paramref name="r"/> is a whole completion: it finished with <c>stop</c>, or its last token is one the
+    /// sampler stops on (EOS unless ignored, the request's and the policy's stop ids), whatever its finish_reason says.
+    /// </summary>
+    private static bool Finished(Policy policy, RolloutRequest request, Rollout r)
+    {
+        if (r.FinishReason == "stop") return true;
+        if (r.CompletionTokens is not { Length: > 0 } t) return false;
+        int last = t[^1];
+        return (!request.Sampling.IgnoreEos && policy.Tokenizer.EosTokenId == last)
+            || request.Sampling.StopTokenIds.Contains(last) || policy.StopTokenIds.Contains(last);
+    }
+
     /// <summary>Checks that a record carries what continuing or probing needs.</summary>
     private static void Tokens(Rollout r)
     {
         if (r.PromptTokens is not { Length: > 0 })
-            throw new PromptException(r.PromptId, $"Rollout '{r.PromptId}' #{r.SampleIndex} has no prompt_tokens; continue or probe rollouts that Invoke-RlRollout produced (they carry their tokens).");
+            throw new PromptException(r.PromptId, $"Rollout '{r.PromptId}' #{r.SampleIndex} has no prompt_tokens; continue or probe rollouts that Invoke-RlRollout produced (they carry their tokens).", "RolloutTokensMissing");
+        if (r.CompletionTokens is null && !string.IsNullOrEmpty(r.Completion))
+            throw new PromptException(r.PromptId, $"Rollout '{r.PromptId}' #{r.SampleIndex} has completion text but no completion_tokens, so its prefix is unknown; continue or probe rollouts that Invoke-RlRollout produced (they carry their tokens).", "RolloutTokensMissing");
     }
 
     private static string Key(int[] prompt, int[] completion, int[] suffix)

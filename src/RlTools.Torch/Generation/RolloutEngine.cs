@@ -233,12 +233,15 @@ public static partial class RolloutEngine
     private static SamplingOptions Copy(SamplingOptions o) => new()
     {
         MaxNewTokens = o.MaxNewTokens, Temperature = o.Temperature, TopK = o.TopK, TopP = o.TopP, MinP = o.MinP,
-        StopStrings = o.StopStrings, StopTokenIds = o.StopTokenIds, IgnoreEos = o.IgnoreEos, Seed = o.Seed,
+        StopStrings = o.StopStrings, StopTokenIds = o.StopTokenIds, IgnoreEos = o.IgnoreEos, Seed = o.Seed, Cancellation = o.Cancellation,
     };
 }
 
-/// <summary>A prompt that cannot be rolled out (e.g. it encodes to no tokens).</summary>
-public sealed class PromptException(string promptId, string message) : Exception(message)
+/// <summary>A prompt (or rollout record) that cannot be rolled out (e.g. it encodes to no tokens).</summary>
+public sealed class PromptException(string promptId, string message, string errorId = "PromptHasNoTokens") : Exception(message)
 {
     public string PromptId { get; } = promptId;
+
+    /// <summary>The error id the cmdlets report (PromptHasNoTokens, RolloutTokensMissing).</summary>
+    public string ErrorId { get; } = errorId;
 }

@@ -103,6 +103,7 @@ public static class TextGenerator
         int d = (int)model.Config.HiddenSize;
         while (open > 0)
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
             Tensor? t = adaptive?.Temperatures(logits, options.Temperature);
             var (tok, lp, ent) = Sample(logits, options, gen, t);

@@ -121,10 +121,8 @@ internal static class ComparisonRollouts
     private static void Score(List<Rollout> rollouts, IVerifier verifier, CancellationToken cancel)
     {
         VerificationResult[][] scores = RewardScorer.Verify(rollouts, new[] { verifier }, 0, cancel);
-        for (int i = 0; i < rollouts.Count; i++)
-        {
-            rollouts[i].Rewards = new Dictionary<string, double?>(StringComparer.Ordinal) { [verifier.Name] = scores[i][0].Score };
-            rollouts[i].Reward = scores[i][0].Score ?? 0.0;
-        }
+        // The reward step of Measure-RlReward: a verifier that does not apply leaves the reward null, so the
+        // estimator leaves that group out (it is not scored as 0).
+        for (int i = 0; i < rollouts.Count; i++) RewardScorer.Apply(rollouts[i], [verifier.Name], [scores[i][0].Score], [1.0]);
     }
 }

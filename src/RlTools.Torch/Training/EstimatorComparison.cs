@@ -122,7 +122,7 @@ public static class EstimatorComparison
     {
         List<Rollout> rows = Sample(policy, s.Test, 1, s.MaxTokens, 0.0, s.Seed);
         VerificationResult[][] scores = RewardScorer.Verify(rows, new[] { verifier }, 0);
-        EvaluationResult e = PolicyEvaluation.Summarize(rows, scores.Select(x => x[0].IsCorrect ?? x[0].Score is >= 1.0).ToArray(),
+        EvaluationResult e = PolicyEvaluation.Summarize(rows, scores.Select(x => x[0].Correct).ToArray(),
             scores.Select(x => x[0].Score).ToArray(), new[] { 1 }, verifier.Name, greedy: true);
         meanLength = e.MeanLength;
         return e.PassAt1;

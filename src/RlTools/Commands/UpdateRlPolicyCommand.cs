@@ -14,7 +14,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
 {
     private readonly List<Rollout> _rollouts = new();
     private readonly CancellationTokenSource _cancel = new();
-    private UpdateRequest _request = new();
+    private object _options = null!; // RlTools.Torch UpdateOptions, built once by UpdateEngine.Options
     private object _policy = null!;
     private object? _reference;
 
@@ -85,6 +85,11 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     [ValidateRange(0.0, 1000.0)]
     public double ExpertCoefficient { get; set; }
 
+    /// <summary>-Objective CalibRL: a reward above this counts as a pass (default 0.1).</summary>
+    [Parameter]
+    [ValidateRange(-1e9, 1e9)]
+    public double PassThreshold { get; set; } = 0.1;
+
     [Parameter]
     [ValidateRange(1, 10000)]
     public int Epochs { get; set; } = 1;
@@ -120,6 +125,16 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     [Parameter]
     [ValidateRange(0.0, 1.0)]
     public double Momentum { get; set; }
+
+    /// <summary>AdamW/AdamP β₁ (first-moment decay); default 0.9 or the saved state's.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 0.999999)]
+    public double Beta1 { get; set; }
+
+    /// <summary>AdamW/AdamP β₂ (second-moment decay); default 0.999 or the saved state's.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 0.999999999)]
+    public double Beta2 { get; set; }
 
     [Parameter]
     [ValidateSet("Constant", "Linear", "Cosine", IgnoreCase = true)]
@@ -170,28 +185,13 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
             ThrowRlError("UnknownLoss", ErrorCategory.InvalidArgument, Loss, $"Unknown loss '{Loss}'. Get-RlPolicyLoss lists them: {string.Join(", ", UpdateEngine.LossNames().Select(n => n.Name))}.");
         var table = LossParameterTable.Convert(LossParameter, out string? problem);
         if (problem != null) ThrowRlError("LossParameterInvalid", ErrorCategory.InvalidArgument, LossParameter, problem);
-        var bound = MyInvocation.BoundParameters;
-        double? D(string name, double v) => bound.ContainsKey(name) ? v : null;
-        _request = new UpdateRequest
-        {
-            Loss = Loss, LossParameters = table, ClipLow = D(nameof(ClipLow), ClipLow), ClipHigh = D(nameof(ClipHigh), ClipHigh), DualClip = D(nameof(DualClip), DualClip),
-            KLCoefficient = KLCoefficient, KLEstimator = KLEstimator, EntropyCoefficient = EntropyCoefficient,
-            Aggregation = LossAggregation, LossScaleFactor = D(nameof(LossScaleFactor), LossScaleFactor), Objective = Objective,
-            ExpertCoefficient = D(nameof(ExpertCoefficient), ExpertCoefficient), Epochs = Epochs,
-            MiniBatchSize = bound.ContainsKey(nameof(MiniBatchSize)) ? MiniBatchSize : null,
-            MicroBatchSize = bound.ContainsKey(nameof(MicroBatchSize)) ? MicroBatchSize : null,
-            LearningRate = D(nameof(LearningRate), LearningRate), MaxGradNorm = MaxGradNorm, Temperature = Temperature,
-            Optimizer = Optimizer, WeightDecay = D(nameof(WeightDecay), WeightDecay), Momentum = D(nameof(Momentum), Momentum),
-            Schedule = Schedule, WarmupSteps = bound.ContainsKey(nameof(WarmupSteps)) ? WarmupSteps : null,
-            TotalSteps = bound.ContainsKey(nameof(TotalSteps)) ? TotalSteps : null, MinLearningRate = D(nameof(MinLearningRate), MinLearningRate),
-            Lift = SparseMask.IsPresent ? SparseMaskSetting : null, Seed = Seed, ResetOptimizer = ResetOptimizer.IsPresent,
-        };
+        _options = UpdateEngine.Options(this, table);
     }
 
     protected override void ProcessRecord()
     {
         if (InputObject is null) return;
-        if (UpdateEngine.Check(_policy, InputObject, _request) is { } problem)
+        if (UpdateEngine.Check(_policy, InputObject, _options) is { } problem)
         {
             WriteRlError(problem.Id, ErrorCategory.InvalidData, InputObject, problem.Message);
             return;
@@ -209,7 +209,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
         if (!ShouldProcess($"policy ({_rollouts.Count} rollouts, loss {Loss})", "Update")) return;
         try
         {
-            var error = UpdateEngine.Run(_policy, _reference, _rollouts, _request, r =>
+            var error = UpdateEngine.Run(_policy, _reference, _rollouts, _options, r =>
             {
                 if (r.Skipped) WriteWarning($"Step {r.Step + 1} was skipped: {r.SkipReason}.");
                 WriteObject(r);

@@ -91,6 +91,85 @@ public class OpenRolloutTests
     }
 
     [Fact]
+    public void Continuing_under_a_temperature_and_truncation_keeps_the_parity_with_the_full_recomputation()
+    {
+        using Policy policy = NewPolicy();
+        RolloutRequest Tempered(int maxNew, long seed)
+        {
+            RolloutRequest q = Request(maxNew, seed, temperature: 0.7);
+            q.Sampling.TopK = 40; q.Sampling.TopP = 0.9;
+            return q;
+        }
+        List<Rollout> first = RolloutEngine.Run(policy, Prompts(), Tempered(4, 11)).SelectMany(b => b.Rollouts).ToList();
+        List<Rollout> cont = RolloutEngine.Continue(policy, first, Tempered(5, 12)).SelectMany(b => b.Rollouts).ToList();
+        // The sampler's numbers are those of softmax(logits / 0.7) before truncation: Measure-RlLogProb -Temperature 0.7.
+        var (lp, ent) = Recompute(policy, cont, 0.7);
+        for (int i = 0; i < cont.Count; i++)
+        {
+            Assert.Equal(9, cont[i].CompletionTokens!.Length);
+            Assert.Equal(first[i].CompletionTokens, cont[i].CompletionTokens![..4]);
+            Near(lp[i], cont[i].Logprobs!);
+            Near(ent[i], cont[i].Entropies!);
+        }
+    }
+
+    [Fact]
+    public void Continuing_from_an_empty_prefix_is_sampling_in_one_go()
+    {
+        // Same seed, same batch layout: the continuation draws exactly what one-go sampling draws.
+        using Policy policy = NewPolicy();
+        List<Rollout> whole = Sample(policy, 6, seed: 21);
+        var empty = whole.Select(r => new Rollout
+        {
+            PromptId = r.PromptId, SampleIndex = r.SampleIndex, Prompt = r.Prompt, PromptTokens = r.PromptTokens,
+            CompletionTokens = [], Completion = "", FinishReason = "length",
+        }).ToList();
+        List<Rollout> cont = RolloutEngine.Continue(policy, empty, Request(6, seed: 21)).SelectMany(b => b.Rollouts).ToList();
+        for (int i = 0; i < whole.Count; i++)
+        {
+            Assert.Equal(whole[i].CompletionTokens, cont[i].CompletionTokens);
+            Assert.Equal(whole[i].Logprobs, cont[i].Logprobs);
+            Assert.Equal(whole[i].Completion, cont[i].Completion);
+        }
+    }
+
+    [Fact]
+    public void A_completion_that_ends_with_a_stop_token_is_whole_whatever_its_finish_reason()
+    {
+        using Policy policy = NewPolicy();
+        List<Rollout> first = Sample(policy, 3);
+        Rollout eos = first[0].Clone();
+        eos.CompletionTokens = [.. eos.CompletionTokens!, ByteTokenizer.Eos];
+        eos.FinishReason = null;
+        Rollout stopId = first[1].Clone();
+        stopId.CompletionTokens = [.. stopId.CompletionTokens![..2], 33];
+        var req = Request(4);
+        req.Sampling.IgnoreEos = false;
+        req.Sampling.StopTokenIds = [33];
+        var cont = RolloutEngine.Continue(policy, [eos, stopId, first[1]], req).SelectMany(b => b.Rollouts).ToList();
+        Assert.Same(eos, cont[0]);
+        Assert.Same(stopId, cont[1]);
+        Assert.NotSame(first[1], cont[2]);
+        Assert.Equal(first[1].CompletionTokens, cont[2].CompletionTokens![..3]);
+        // With EOS ignored, a trailing EOS is an ordinary token and the completion goes on.
+        var ignoring = Request(4);
+        var goesOn = RolloutEngine.Continue(policy, [eos], ignoring).SelectMany(b => b.Rollouts).Single();
+        Assert.Equal(eos.CompletionTokens!.Length + 4, goesOn.CompletionTokens!.Length);
+    }
+
+    [Fact]
+    public void Continuing_a_record_with_text_but_no_completion_tokens_is_refused()
+    {
+        using Policy policy = NewPolicy();
+        Rollout r = Sample(policy, 3)[0];
+        r.CompletionTokens = null;
+        var e = Assert.Throws<PromptException>(() => RolloutEngine.Continue(policy, [r], Request(3)).ToList());
+        Assert.Equal("RolloutTokensMissing", e.ErrorId);
+        Assert.Contains("completion_tokens", e.Message);
+        Assert.Throws<PromptException>(() => RolloutEngine.Probe(policy, [r], Request(3), new ProbeRequest { Mode = CutMode.Positions, Positions = [0] }).ToList());
+    }
+
+    [Fact]
     public void Identical_prefixes_are_decoded_once_and_fanned_out()
     {
         using Policy policy = NewPolicy();
