@@ -59,6 +59,15 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
 
     public nn.Module Module => this;
 
+    /// <inheritdoc/>
+    public string DeviceName => Device.ToString();
+
+    /// <inheritdoc/>
+    public string DTypeName => Checkpoints.DTypes.Name(DType);
+
+    /// <summary>A decoder of width ≤ 256 on the CPU: its matrices are too small to split across threads.</summary>
+    public bool PrefersOneThread => Config.HiddenSize <= 256 && Device.type == DeviceType.CPU;
+
     /// <summary>Moves the weights (and future activations) to <paramref name="device"/> / <paramref name="dtype"/>.</summary>
     public void MoveTo(Device device, ScalarType dtype)
     {
