@@ -7,7 +7,8 @@
     Starts from the SFT checkpoint of the demo (examples/train-arithmetic.ps1 is run with no RL steps
     to make one when -Checkpoint is not given), then runs Compare-RlAdvantageEstimator over the
     estimators, and writes runs/<name>/metrics.csv, summary.csv (one row per estimator: final and best
-    held-out accuracy, mean reward and entropy over the last 10 steps) and two plots:
+    held-out accuracy, mean reward and entropy over the last 10 steps, tokens sampled per step, seconds)
+    and two plots:
     heldout_accuracy.png and entropy.png, one line per estimator.
 
 .PARAMETER Tiny
@@ -15,6 +16,10 @@
 
 .EXAMPLE
     dotnet pwsh ./examples/compare-estimators.ps1 -Estimator GRPO, RLOO, DrGRPO -Steps 80
+
+.EXAMPLE
+    dotnet pwsh ./examples/compare-estimators.ps1 -Name stepmethods -Estimator GRPO, SPO, SPOTree, SPAE, ADHint, VERLER, HAPO
+    The methods built on the open rollout stage beside GRPO (probes, trees, hints, effective rank, adaptive temperature).
 #>
 [CmdletBinding()]
 param(
@@ -47,7 +52,7 @@ if (-not $Checkpoint) {
     $Checkpoint = Join-Path $sftRun 'sft'
 }
 
-$train = @(New-RlDataset -Task ArithmeticFixed -Count 4000 -Seed $Seed -Split Train)
+$train = @(New-RlDataset -Task ArithmeticFixed -Count 4000 -Seed $Seed -Split Train -WithSolution)   # solutions: ADHint's hints
 $test = @(New-RlDataset -Task ArithmeticFixed -Count $evalCount -Seed ($Seed + 1000) -Split Test)
 $rows = @(Compare-RlAdvantageEstimator -Path $Checkpoint -Estimator $Estimator -TrainSet $train -TestSet $test -Steps $Steps `
         -PromptsPerStep $PromptsPerStep -GroupSize $GroupSize -MaxTokens 5 -EvalEvery $EvalEvery -LearningRate $LearningRate -Seed $Seed)
@@ -62,6 +67,7 @@ $summary = foreach ($g in $rows | Group-Object Estimator) {
         best_accuracy       = ($g.Group | Measure-Object HeldoutAccuracy -Maximum).Maximum
         reward_last10       = [math]::Round(($last | Measure-Object Reward -Average).Average, 4)
         entropy_last10      = [math]::Round(($last | Measure-Object Entropy -Average).Average, 4)
+        sampled_tokens_step = [math]::Round(($g.Group | Where-Object Step -GT 0 | Measure-Object SampledTokens -Average).Average, 0)
         seconds             = [math]::Round(($g.Group | Select-Object -Last 1).Seconds, 1)
     }
 }

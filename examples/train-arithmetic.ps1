@@ -20,6 +20,10 @@
     Ctrl+C stops between steps; metrics.csv is appended per step and the last checkpoint is
     written atomically, so both stay intact.
 
+.PARAMETER Estimator
+    The advantage estimator of the RL phase (GRPO). HAPO brings its whole method: adaptive sampling
+    temperature from the previous step's entropies (Invoke-RlRollout -AdaptiveTemperature) and its loss.
+
 .PARAMETER Tiny
     A smoke run in seconds (few steps, small evaluation); used by the Pester suite.
 
@@ -99,16 +103,23 @@ $heldOut = $sft.PassAt1
 $rlStart = $clock.Elapsed.TotalSeconds
 [pscustomobject]@{ step = 0; phase = 'sft'; reward = $null; heldout_accuracy = $sft.PassAt1; entropy = $null; kl = $null; response_length = $sft.MeanLength; loss = $null; grad_norm = $null; seconds = [math]::Round($clock.Elapsed.TotalSeconds, 1) } |
     Export-Csv $metricsPath -Append
+# HAPO is one flag: -Estimator HAPO also samples at its adaptive temperature (statistics of the previous step's
+# entropies; plain T on the first step) and trains with its loss (entropy-adaptive clip and advantage redistribution).
+$hapo = $Estimator -eq 'HAPO'
+$rlLoss = if ($hapo) { 'HAPO' } else { 'PPO' }
+$previous = @()
 try {
     for ($step = 1; $step -le $RlSteps; $step++) {
         $prompts = foreach ($i in 1..$PromptsPerStep) { $train[$rlRng.Next($train.Count)] }
+        $adaptive = if ($hapo) { @{ AdaptiveTemperature = $true; EntropyBaseline = $previous } } else { @{} }
         $rollouts = @($prompts |
-                Invoke-RlRollout -Policy $policy -GroupSize $GroupSize -MaxTokens 5 -Temperature 1.0 -Seed ($Seed * 100003 + $step) |
+                Invoke-RlRollout -Policy $policy -GroupSize $GroupSize -MaxTokens 5 -Temperature 1.0 -Seed ($Seed * 100003 + $step) @adaptive |
                 Measure-RlReward -Verifier Math |
                 Measure-RlAdvantage -Estimator $Estimator)
         # RL starts a fresh optimizer (new moments, constant learning rate) rather than continuing SFT's schedule.
         $fresh = @{ ResetOptimizer = ($step -eq 1) }
-        $update = @($rollouts | Update-RlPolicy -Policy $policy -Reference $reference -Loss PPO -KLCoefficient $KLCoefficient -LearningRate $RlLearningRate -Schedule Constant @fresh)[-1]
+        $update = @($rollouts | Update-RlPolicy -Policy $policy -Reference $reference -Loss $rlLoss -KLCoefficient $KLCoefficient -LearningRate $RlLearningRate -Schedule Constant @fresh)[-1]
+        $previous = $rollouts
 
         $reward = ($rollouts | Measure-Object Reward -Average).Average
         $length = ($rollouts | Measure-Object CompletionLength -Average).Average

@@ -29,6 +29,22 @@ Describe 'Compare-RlAdvantageEstimator' {
         ($rows | Where-Object Step -EQ 1)[0].Reward | Should -Be ($rows | Where-Object Step -EQ 1)[1].Reward
     }
 
+    It 'runs the methods of the open rollout stage beside GRPO and counts what they sample' {
+        $c = $Common.Clone(); $c.TrainSet = @(New-RlDataset -Task ArithmeticFixed -Count 20 -Seed 1 -WithSolution)
+        $rows = @(Compare-RlAdvantageEstimator @c -Estimator GRPO, SPO, SPOTree, SPAE, ADHint, VERLER, HAPO -ErrorAction Stop)
+        $rows.Count | Should -Be 21
+        foreach ($r in $rows | Where-Object Step -GT 0) {
+            [double]::IsFinite($r.Reward) | Should -BeTrue
+            $r.SampledTokens | Should -BeGreaterThan 0
+        }
+        $step1 = @{}; $rows | Where-Object Step -EQ 1 | ForEach-Object { $step1[$_.Estimator] = $_ }
+        # probes are extra sampling on top of the same G completions; hints add continuations
+        $step1['SPO'].SampledTokens | Should -BeGreaterThan $step1['GRPO'].SampledTokens
+        $step1['SPAE'].SampledTokens | Should -Be $step1['SPO'].SampledTokens
+        $step1['ADHint'].SampledTokens | Should -BeGreaterOrEqual $step1['GRPO'].SampledTokens
+        $step1['VERLER'].Reward | Should -Be $step1['GRPO'].Reward   # same completions; only the advantage differs
+    }
+
     It 'is reproducible with the same seed' {
         $a = Compare-RlAdvantageEstimator @Common -Estimator GRPO -Seed 5
         $b = Compare-RlAdvantageEstimator @Common -Estimator GRPO -Seed 5

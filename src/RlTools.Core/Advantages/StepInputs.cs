@@ -10,12 +10,18 @@ namespace RlTools.Core.Advantages;
 /// </summary>
 public static class StepInputs
 {
+    /// <summary>
+    /// A teacher-forced answer probe (<c>Invoke-RlRollout -Probe -ProbeAnswer</c>: <c>node_id</c> ending in "/answer",
+    /// loss_mask 1 on the forced answer tokens only): nothing sampled, so it is no Monte-Carlo value; SPAE reads the
+    /// probability of the answer from it.
+    /// </summary>
+    public static bool IsAnswerProbe(Rollout r) => r.IsProbe && r.NodeId is { } id && id.EndsWith("/answer", StringComparison.Ordinal);
+
     /// <summary>Checks a rollout's <c>cut_positions</c>: ascending, inside [0, length); a probe has exactly one.</summary>
     public static (string ErrorId, string Message)? CheckCuts(Rollout r)
     {
         var c = r.CutPositions;
         int len = AdvantageMath.TokenCount(r);
-        if (CheckLossMask(r) is { } m) return m;
         if (r.IsProbe)
         {
             if (c is null || c.Length != 1) return ("InvalidCutPositions", "a probe record needs 'cut_positions' with exactly its one cut.");
@@ -32,16 +38,6 @@ public static class StepInputs
         }
         if (c.Length > 0 && string.IsNullOrEmpty(r.NodeId))
             return ("MissingInput", "a rollout with cut_positions needs a 'node_id' so its probe records can name it as parent.");
-        return null;
-    }
-
-    /// <summary>Checks that <c>loss_mask</c>, when present, has one finite value per completion token.</summary>
-    public static (string ErrorId, string Message)? CheckLossMask(Rollout r)
-    {
-        if (r.LossMask is not { } m) return null;
-        int len = AdvantageMath.TokenCount(r);
-        if (m.Length != len) return ("InputLengthMismatch", $"'loss_mask' has {m.Length} values but the completion has {len} tokens; they must align.");
-        foreach (var v in m) if (!float.IsFinite(v)) return ("NonFiniteInput", "'loss_mask' holds a non-finite value; use 1 (train) or 0 (do not).");
         return null;
     }
 
@@ -73,7 +69,7 @@ public static class StepInputs
                 reject(i, "ProbeWithoutSource", $"probe cut {pc[0]} is not in the cut_positions of its source '{r.ParentId}'.");
                 continue;
             }
-            covered.Add((src, pc[0]));
+            if (!IsAnswerProbe(r)) covered.Add((src, pc[0]));
         }
         foreach (var ((_, _), i) in sources)
         {
@@ -81,13 +77,13 @@ public static class StepInputs
             foreach (var c in cuts)
                 if (!covered.Contains((i, c)))
                 {
-                    reject(i, "MissingProbe", $"cut {c} has no probe record in the batch, so its value is unknown; keep the probes (Invoke-RlRollout -Probe) with their source.");
+                    reject(i, "MissingProbe", $"cut {c} has no sampled probe record in the batch, so its value is unknown; keep the probes (Invoke-RlRollout -Probe) with their source.");
                     break;
                 }
         }
     }
 
-    /// <summary>The probes of one group's sources: for each source position (batch order), cut → probe positions.</summary>
+    /// <summary>The probes of one group's sources: for each source position (batch order), cut → probe positions (answer probes included).</summary>
     public static Dictionary<int, Dictionary<int, List<int>>> ProbesBySource(AdvantageBatch b, int s, int e)
     {
         var nodes = new Dictionary<string, int>(StringComparer.Ordinal);

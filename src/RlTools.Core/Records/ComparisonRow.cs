@@ -15,6 +15,8 @@ public sealed class ComparisonRow
     public double? Kl { get; set; }
     /// <summary>Mean completion length in tokens.</summary>
     public double ResponseLength { get; set; }
+    /// <summary>Tokens the sampler produced this step for training and values (probes, hinted continuations, tree segments included; 0 at step 0).</summary>
+    public long SampledTokens { get; set; }
     /// <summary>Seconds since this estimator's run started.</summary>
     public double Seconds { get; set; }
 }

@@ -1,4 +1,4 @@
-using RlTools.Core.Advantages;
+using RlTools.Core.Advantages.Estimators;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +12,7 @@ namespace RlTools.Torch.Generation;
 /// intent; the released code's sign slip that makes ĥ ≥ 0 is not reproduced). pivot (the <c>EntropyPivot</c>-quantile,
 /// nearest), s = √mean((e − pivot)²) and the two scales come from the PREVIOUS step's rollout entropies, as in the
 /// released vLLM sampler; with no previous step every ĥ is 0 and T_t = T.
-/// The statistics are the same as <see cref="RlTools.Core.Advantages.Estimators.HapoEstimator.NormalizedEntropy"/>'s.
+/// The statistics are <see cref="HapoEstimator.Statistics"/>, the estimator's own.
 /// </summary>
 public sealed class AdaptiveTemperature
 {
@@ -35,26 +35,10 @@ public sealed class AdaptiveTemperature
     {
         if (!(tau >= 0) || double.IsInfinity(tau)) throw new ArgumentException($"Tau must be a finite number >= 0, not {tau}.", nameof(tau));
         if (!(pivotQuantile >= 0 && pivotQuantile <= 1)) throw new ArgumentException($"The entropy pivot is a quantile in [0, 1], not {pivotQuantile}.", nameof(pivotQuantile));
-        var e = new List<double>();
-        foreach (float[] t in entropies)
-            foreach (float h in t)
-                if (float.IsFinite(h)) e.Add(Math.Log(Math.Max(h, 1e-8)));
-        if (e.Count == 0) return new AdaptiveTemperature(tau, 0, 0, 1, 1, false);
-        var sorted = e.ToArray();
-        Array.Sort(sorted);
-        double pivot = AdvantageMath.QuantileNearest(sorted, pivotQuantile);
-        double ss = 0;
-        foreach (double x in e) ss += (x - pivot) * (x - pivot);
-        double scale = Math.Sqrt(ss / e.Count);
-        double pos = 1e-6, neg = 1e-6;
-        if (scale > 0)
-            foreach (double x in e)
-            {
-                double h = (x - pivot) / scale;
-                if (h > pos) pos = h;
-                if (-h > neg) neg = -h;
-            }
-        return new AdaptiveTemperature(tau, pivot, scale, pos, neg, scale > 0);
+        // the estimator's statistics (one definition of ĥ for sampler and estimator), over the finite entropies
+        var st = HapoEstimator.Statistics(entropies.Select(t => Array.FindAll(t, float.IsFinite)).ToList(), pivotQuantile);
+        if (st is null || st.Scale == 0) return new AdaptiveTemperature(tau, 0, 0, 1, 1, false);
+        return new AdaptiveTemperature(tau, st.Pivot, st.Scale, st.PositiveMax, -st.NegativeMin, true);
     }
 
     /// <summary>ĥ for an entropy <paramref name="entropy"/> (nats) under these statistics, in [−1, 1].</summary>

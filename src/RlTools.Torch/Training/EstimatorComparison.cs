@@ -28,6 +28,8 @@ public sealed class ComparisonSettings
     public double LearningRate { get; set; } = 3e-4;
     public double KLCoefficient { get; set; } = 0.001;
     public string Verifier { get; set; } = "Math";
+    /// <summary>Probe continuations per cut for SPO and SPAE (the Monte-Carlo N; paper 4–9).</summary>
+    public int ProbeSamples { get; set; } = 4;
     public IDictionary? VerifierParameters { get; set; }
 }
 
@@ -60,40 +62,47 @@ public static class EstimatorComparison
             var clock = Stopwatch.StartNew();
             var rng = new Random(unchecked((int)s.Seed));
             double heldOut = Evaluate(policy, s, verifier, out double length0);
+            List<Rollout>? previous = null;
             yield return new ComparisonRow { Estimator = estimator.Name, Step = 0, HeldoutAccuracy = heldOut, ResponseLength = length0, Seconds = clock.Elapsed.TotalSeconds };
             for (int step = 1; step <= s.Steps; step++)
             {
                 cancel.ThrowIfCancellationRequested();
                 var prompts = new PromptRecord[s.PromptsPerStep];
                 for (int i = 0; i < prompts.Length; i++) prompts[i] = s.Train[rng.Next(s.Train.Count)];
-                List<Rollout> rollouts = Sample(policy, prompts, s.GroupSize, s.MaxTokens, s.Temperature, s.Seed * 100003 + step);
-                VerificationResult[][] scores = RewardScorer.Verify(rollouts, new[] { verifier }, 0, cancel);
-                // The reward step of Measure-RlReward: a verifier that does not apply leaves the reward null, so the
-                // estimator leaves that group out (it is not scored as 0).
-                for (int i = 0; i < rollouts.Count; i++) RewardScorer.Apply(rollouts[i], [verifier.Name], [scores[i][0].Score], [1.0]);
+                List<Rollout> rollouts = ComparisonRollouts.Sample(estimator.Name, policy, prompts, s, s.Seed * 100003 + step, verifier, previous, cancel);
+                previous = rollouts;
                 estimator.Estimate(rollouts);
-                var usable = rollouts.Where(r => r.Advantage is not null).ToList();
+                var usable = rollouts.Where(r => r.Advantage is not null && !r.IsProbe).ToList();
                 double kl = 0;
                 if (usable.Count > 0)
                 {
-                    var options = new UpdateOptions { Loss = s.Loss, LearningRate = s.LearningRate, KLCoefficient = s.KLCoefficient, Temperature = s.Temperature, Seed = (ulong)(s.Seed + step) };
+                    var options = new UpdateOptions { Loss = ComparisonRollouts.Loss(estimator.Name, s.Loss), LearningRate = s.LearningRate, KLCoefficient = s.KLCoefficient, Temperature = s.Temperature, Seed = (ulong)(s.Seed + step) };
                     List<UpdateResult> results = PolicyUpdater.Update(policy, usable, options, s.KLCoefficient != 0 ? reference : null);
                     if (results.Count > 0) kl = results[^1].Kl;
                 }
+                var responses = Responses(rollouts);
                 if (step % s.EvalEvery == 0 || step == s.Steps) heldOut = Evaluate(policy, s, verifier, out _);
                 yield return new ComparisonRow
                 {
                     Estimator = estimator.Name,
                     Step = step,
-                    Reward = rollouts.Average(r => r.Reward ?? 0.0),
+                    Reward = responses.Average(r => r.Reward ?? 0.0),
                     HeldoutAccuracy = heldOut,
-                    Entropy = rollouts.SelectMany(r => r.Entropies ?? Array.Empty<float>()).DefaultIfEmpty().Average(x => (double)x),
+                    Entropy = responses.SelectMany(r => r.Entropies ?? Array.Empty<float>()).DefaultIfEmpty().Average(x => (double)x),
                     Kl = kl,
-                    ResponseLength = rollouts.Average(r => (double)r.CompletionLength),
+                    ResponseLength = responses.Average(r => (double)r.CompletionLength),
+                    SampledTokens = ComparisonRollouts.SampledTokens(rollouts),
                     Seconds = clock.Elapsed.TotalSeconds,
                 };
             }
         }
+    }
+
+    /// <summary>The complete responses of a step: no probes, and of a tree only its leaves.</summary>
+    private static List<Rollout> Responses(List<Rollout> rollouts)
+    {
+        var parents = new HashSet<string>(rollouts.Where(r => r.ParentId is not null && !r.IsProbe).Select(r => r.PromptId + "\n" + r.ParentId), StringComparer.Ordinal);
+        return rollouts.Where(r => !r.IsProbe && !(r.NodeId is not null && parents.Contains(r.PromptId + "\n" + r.NodeId))).ToList();
     }
 
     private static List<Rollout> Sample(Policy policy, IReadOnlyList<PromptRecord> prompts, int groupSize, int maxTokens, double temperature, long seed)

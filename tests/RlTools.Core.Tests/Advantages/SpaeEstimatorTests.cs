@@ -47,6 +47,21 @@ public class SpaeEstimatorTests
     }
 
     [Fact]
+    public void A_teacher_forced_answer_probe_gives_the_papers_correctness()
+    {
+        var b = Batch();
+        var answer = StepRecords.Probe(b[0], 2, 1, 0, 2, 5f);
+        answer.NodeId = "q/0/c2/answer";
+        answer.Logprobs = new[] { -3f, -3f, (float)Math.Log(0.8), (float)Math.Log(0.4) };   // answer tokens: mean probability 0.6
+        b.Add(answer);
+        Assert.Empty(Run("SPAE", b, ("Whiten", false)).Issues);
+        // cut 2: Acc = 0.6 (not the probes' mean reward 0.5), Conf = 3/4 from the sampled probes only → Φ₁ = 0.225; Φ₂ = 1
+        double gain = A0 + 0.5 * (1 - 0.225);
+        TokenReference.CloseTokens(new[] { A0, A0, gain, gain, gain, A0 * 0.5, A0 * 0.5 }, b[0].TokenAdvantages);
+        Close(0.225, SpaeEstimator.StepPotential(0.6, 0.75), 1e-12);
+    }
+
+    [Fact]
     public void Batch_whitening_over_the_trained_tokens_of_the_samples()
     {
         var b = Batch();

@@ -58,6 +58,15 @@ public class SpoEstimatorTests
         TokenReference.CloseTokens(new[] { 1.0 / 6, 0, 0, 1.0 / 3, 0, 0 }, src.TokenAdvantages);
         Close((1.0 / 6 + 1.0 / 3) / 6, src.Advantage, 1e-6);
         foreach (var p in b.Skip(1)) { Assert.Equal(0, p.Advantage); Assert.All(p.TokenAdvantages!, t => Assert.Equal(0f, t)); }
+        // a teacher-forced answer probe (-ProbeAnswer) is no Monte-Carlo sample: values unchanged
+        var answer = StepRecords.Probe(src, 0, 1, 9);
+        answer.NodeId = "q/0/c0/answer";
+        Run("SPO", new List<Rollout>(b) { answer }, ("Whiten", false));
+        TokenReference.CloseTokens(new[] { 1.0 / 6, 0, 0, 1.0 / 3, 0, 0 }, src.TokenAdvantages);
+        // an answer probe alone does not give a cut its value
+        var lone = StepRecords.Source("lone", 0, 1, P6, new[] { 0 });
+        var onlyAnswer = StepRecords.Probe(lone, 0, 1); onlyAnswer.NodeId = "lone/0/c0/answer";
+        Assert.Equal("MissingProbe", Assert.Single(Run("SPO", new List<Rollout> { lone, onlyAnswer }).Issues).ErrorId);
         // mask off: every token of a segment carries its advantage
         Run("SPO", b, ("Whiten", false), ("ProbabilityMask", 0.0));
         TokenReference.CloseTokens(new[] { 1.0 / 6, 1.0 / 6, 1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 3 }, src.TokenAdvantages);

@@ -88,7 +88,6 @@ public sealed class AdHintEstimator : AdvantageEstimatorBase
 
     protected override (string ErrorId, string Message)? CheckRollout(Rollout r)
     {
-        if (StepInputs.CheckLossMask(r) is { } m) return m;
         if (r.IsHint && HintTokens == "modulate" && HintLength(r) > 0 && (r.Logprobs is null || r.Logprobs.Length != AdvantageMath.TokenCount(r)))
             return ("MissingInput", "HintTokens=modulate needs the hint tokens' 'logprobs' (teacher-forced by Invoke-RlRollout -Hint).");
         return null;

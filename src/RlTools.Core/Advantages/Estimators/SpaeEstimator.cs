@@ -10,14 +10,17 @@ namespace RlTools.Core.Advantages.Estimators;
 /// records (<c>Invoke-RlRollout -Probe -CutAt Step -ProbeSuffix "**Final Answer**\n\\boxed{"</c>) scored by
 /// <c>Measure-RlReward</c>. For the k-th boundary c_k (k = 1..m):</para>
 /// <para>Conf_k = (1/N) Σ_n exp(−mean of the probe's entropies over its continuation tokens) (paper formula);
-/// Acc_k = mean reward of the N probes (ASSUMPTION A1); Φ_k = 1.5·Acc_k·Conf_k + 0.5·Acc_k − Conf_k ∈ [−1, 1]
+/// Acc_k = the mean probability of the ground-truth answer tokens, read from the teacher-forced answer probe
+/// (<c>-ProbeAnswer</c>: mean exp(logprob) over its loss_mask-1 tokens; paper formula, one forced answer instead
+/// of one per sampled probe since teacher forcing does not depend on the sample), else the mean reward of the
+/// N probes (ASSUMPTION A1); Φ_k = 1.5·Acc_k·Conf_k + 0.5·Acc_k − Conf_k ∈ [−1, 1]
 /// (code: −1 confident and wrong, 1 confident and right); ΔΦ_1 = 0, ΔΦ_k = Φ_k − Φ_{k−1}.</para>
 /// <para>Â_{i,j} = Â^Group_i·f + ξ·g(ΔΦ_{M(j)}), with Â^Group the GRPO advantage over the group's
 /// non-probe rollouts, M(j) = k for tokens j ∈ [c_{k−1}, c_k) (c_0 = 0) and the tokens after the last
 /// boundary an unprobed final step (ΔΦ = 0). The result is whitened over the batch's trained tokens
 /// ("Batch Norm" in the paper's overview) and optimised with a token-mean loss.</para>
 /// <para>The paper does not publish f, g or the saturation rule; the ASSUMPTIONS (all in <see cref="Assumptions"/>):
-/// A1 Acc = mean probe reward, a Monte-Carlo estimate of reaching the ground truth from the prefix (the paper
+/// A1 without answer probes, Acc = mean probe reward, a Monte-Carlo estimate of reaching the ground truth from the prefix (the paper
 /// averages the teacher-forced probability of the answer tokens, which a sampled probe does not give);
 /// A2 a step is saturated when an earlier boundary of the rollout reached Φ ≥ <c>SaturationThreshold</c> (0.9,
 /// the example script's "reached the solution" mark); A3 f = 1 − α for a positive and 1 + α for a negative
@@ -33,7 +36,7 @@ public sealed class SpaeEstimator : AdvantageEstimatorBase
     public override AdvantageLevel Level => AdvantageLevel.Token;
     public override AdvantageInputs Inputs => AdvantageInputs.Reward | AdvantageInputs.Probes;
     public override string? Assumptions =>
-        "Not published: f, g and the saturation rule. A1 Acc = mean probe reward (paper: mean teacher-forced probability of the answer tokens). " +
+        "Not published: f, g and the saturation rule. A1 without answer probes (-ProbeAnswer), Acc = mean probe reward (paper: mean teacher-forced probability of the answer tokens, used when the answer probe is there). " +
         "A2 a step is saturated once an earlier boundary reached Phi >= SaturationThreshold (0.9). " +
         "A3 f = 1 - alpha on saturated steps when the group advantage is positive, 1 + alpha when negative, else 1. " +
         "A4 g(dPhi) = dPhi. Tokens after the last boundary: an unprobed final step (dPhi = 0, saturated if any boundary was).";
@@ -64,8 +67,10 @@ public sealed class SpaeEstimator : AdvantageEstimatorBase
 
     protected override (string ErrorId, string Message)? CheckRollout(Rollout r)
     {
-        if (r.IsProbe && (r.Entropies is null || r.Entropies.Length != AdvantageMath.TokenCount(r)))
+        if (r.IsProbe && !StepInputs.IsAnswerProbe(r) && (r.Entropies is null || r.Entropies.Length != AdvantageMath.TokenCount(r)))
             return ("MissingInput", "an SPAE probe needs one entropy per completion token (its confidence is read from them).");
+        if (StepInputs.IsAnswerProbe(r) && (r.Logprobs is null || r.Logprobs.Length != AdvantageMath.TokenCount(r)))
+            return ("MissingInput", "an SPAE answer probe needs one log-prob per completion token (its answer probability is read from them).");
         return StepInputs.CheckCuts(r);
     }
 
@@ -86,6 +91,16 @@ public sealed class SpaeEstimator : AdvantageEstimatorBase
     {
         double m = StepInputs.MaskedMean(probe.Entropies!, probe);
         return double.IsNaN(m) ? 0 : Math.Exp(-m);
+    }
+
+    /// <summary>The paper's correctness from a teacher-forced answer probe: mean exp(logprob) over its answer tokens (loss_mask 1); 0 when it has none.</summary>
+    public static double AnswerProbability(Rollout probe)
+    {
+        if (probe.Logprobs is null) return 0;
+        var p = new float[probe.Logprobs.Length];
+        for (int j = 0; j < p.Length; j++) p[j] = MathF.Exp(probe.Logprobs[j]);
+        double m = StepInputs.MaskedMean(p, probe);
+        return double.IsNaN(m) ? 0 : m;
     }
 
     /// <summary>
@@ -135,10 +150,14 @@ public sealed class SpaeEstimator : AdvantageEstimatorBase
                 var phi = new double[cuts.Length];
                 for (int k = 0; k < cuts.Length; k++)
                 {
-                    var ps = probes[i][cuts[k]];
-                    double acc = 0, conf = 0;
-                    foreach (int p in ps) { acc += b.Rewards[p]; conf += ProbeConfidence(b.Rollouts[p]); }
-                    phi[k] = StepPotential(acc / ps.Count, conf / ps.Count);
+                    double acc = 0, conf = 0, answer = 0; int sampled = 0, answers = 0;
+                    foreach (int p in probes[i][cuts[k]])
+                    {
+                        var pr = b.Rollouts[p];
+                        if (StepInputs.IsAnswerProbe(pr)) { answer += AnswerProbability(pr); answers++; }
+                        else { acc += b.Rewards[p]; conf += ProbeConfidence(pr); sampled++; }
+                    }
+                    phi[k] = StepPotential(answers > 0 ? answer / answers : acc / sampled, conf / sampled);
                 }
                 tok[i] = TokenAdvantages(len, cuts, phi, (b.Rewards[i] - mean) * inv, Alpha, Xi, SaturationThreshold, r.LossMask);
                 for (int j = 0; j < len; j++) trained[i][j] = r.LossMask is null || r.LossMask[j] != 0;

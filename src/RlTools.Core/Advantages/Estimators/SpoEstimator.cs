@@ -117,12 +117,12 @@ public sealed class SpoEstimator : AdvantageEstimatorBase
         return n == 0 ? 0 : s / n;
     }
 
-    /// <summary>V̂ = mean reward of the given probe records.</summary>
+    /// <summary>V̂ = mean reward of the given sampled probe records (teacher-forced answer probes are no samples and are skipped).</summary>
     internal static double MeanReward(AdvantageBatch b, List<int> probes)
     {
-        double s = 0;
-        foreach (int p in probes) s += b.Rewards[p];
-        return s / probes.Count;
+        double s = 0; int n = 0;
+        foreach (int p in probes) if (!StepInputs.IsAnswerProbe(b.Rollouts[p])) { s += b.Rewards[p]; n++; }
+        return s / n;
     }
 
     protected override void Compute(AdvantageBatch b)

@@ -60,7 +60,7 @@ public sealed class SpoTreeEstimator : AdvantageEstimatorBase
         if (d < 0) return ("InvalidTree", $"depth {d} is negative.");
         if (ProbabilityMask > 0 && r.Logprobs is { } lp && lp.Length != AdvantageMath.TokenCount(r))
             return ("InputLengthMismatch", $"'logprobs' has {lp.Length} values but the completion has {AdvantageMath.TokenCount(r)} tokens.");
-        return StepInputs.CheckLossMask(r);
+        return null;   // loss_mask is checked by the base
     }
 
     protected override void CheckGroups(IReadOnlyList<Rollout> batch, int[] gid, List<int> counts, Action<int, string, string> reject)

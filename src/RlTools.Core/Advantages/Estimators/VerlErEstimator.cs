@@ -104,7 +104,7 @@ public sealed class VerlErEstimator : AdvantageEstimatorBase
             if (v is not { } x) return ("MissingInput", $"VERLER needs '{name}' (Invoke-RlRollout -EffectiveRank).");
             if (!double.IsFinite(x)) return ("NonFiniteInput", $"'{name}' is {x}; it must be finite.");
         }
-        return StepInputs.CheckLossMask(r);
+        return null;   // loss_mask is checked by the base
     }
 
     /// <summary>
