@@ -77,9 +77,18 @@ Describe 'Update-RlPolicy' {
         try {
             $r = New-TestRollout | Update-RlPolicy -Policy $Policy -Reference $reference -KLCoefficient 0.1 -KLEstimator 'k3+'
             $r.Kl | Should -BeGreaterThan 0
-            $r.Metrics['kl_loss'] | Should -BeGreaterThan 0
+            $r.KlLoss | Should -BeGreaterThan 0
         }
         finally { $reference.Dispose() }
+    }
+
+    It "carries the batch's reward statistics on every result" {
+        # New-TestRollout: rewards 0,1,0,1,0,1,0,1 and completion lengths 4,5,6,7,8,4,5,6 (4 + i % 5).
+        $r = @(New-TestRollout | Update-RlPolicy -Policy $Policy -MiniBatchSize 4)
+        $r.Count | Should -Be 2
+        $r.Reward | Should -Be @(0.5, 0.5)
+        $r.Accuracy | Should -Be @(0.5, 0.5)
+        $r.ResponseLength | Should -Be @(5.625, 5.625)
     }
 
     It 'runs the SFT objective without advantages' {

@@ -27,7 +27,7 @@ public sealed class MathVerifier : IVerifier
         "Final math answer (\\boxed{}, ####, 'the answer is', <answer>, last number) equals the gold answer: exact rationals, symbolic-numeric expressions, sets, tuples, intervals, matrices, equations, percent, degrees, units. 1 or 0; null without a gold answer.",
         "MATH (arXiv:2103.03874), GSM8K (arXiv:2110.14168), Minerva (arXiv:2206.14858); verl reward_score/math_*, Math-Verify",
         [
-            new VerifierParameter("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion."),
+            new VerifierParameter("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion. Turn it off when the prompt asks for a marked answer (\\boxed{}, ####) or the policy is weak: it rewards text that merely ends in the right number."),
             new VerifierParameter("AcceptRounding", typeof(bool), true, "Accept rounded decimals under the documented rules (gold 0.3333 vs 1/3)."),
             new VerifierParameter("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
             new VerifierParameter("CorrectScore", typeof(double), 1.0, "Score of a correct answer."),
@@ -106,7 +106,7 @@ public sealed class MathVerifier : IVerifier
     private VerificationResult CheckCore(string? completion, string? gold)
     {
         var (goldAnswer, _) = AnswerExtractor.Extract(gold, fallback: false, isGold: true);
-        if (goldAnswer is null || goldAnswer.Length == 0) return VerificationResult.NotApplicable("no gold answer");
+        if (goldAnswer is null || goldAnswer.Length == 0) return VerificationResult.NoGoldAnswer("no gold answer");
         var (pred, how) = AnswerExtractor.Extract(completion, _fallback, isGold: false);
         if (pred is null || pred.Length == 0)
             return new VerificationResult { Score = _incorrect, IsCorrect = false, ExtractedAnswer = goldAnswer, Reason = "no answer found in the completion" };
@@ -156,6 +156,7 @@ public sealed class MathVerifier : IVerifier
             NormalizedCompletion = pNorm,
             NormalizedAnswer = gNorm,
             Reason = reason,
+            FromFallback = how == AnswerExtractor.Method.LastNumber,
         };
     }
 

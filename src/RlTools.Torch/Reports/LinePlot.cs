@@ -28,7 +28,11 @@ public static class LinePlot
             plot.Title(title);
             plot.XLabel(xLabel);
             plot.YLabel(yLabel);
-            if (series.Count > 1) plot.ShowLegend();
+            // Steps are whole numbers: no 2.5 ticks on a short run.
+            if (series.All(s => s.X.All(x => !double.IsFinite(x) || x == Math.Floor(x))))
+                plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+            // The legend sits beside the data area, so it never hides the last points.
+            if (series.Count > 1) plot.ShowLegend(ScottPlot.Edge.Right);
             byte[] png = plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png);
             AtomicFile.Write(path, stream => stream.Write(png));
         }

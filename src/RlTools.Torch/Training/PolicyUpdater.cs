@@ -432,7 +432,7 @@ public static class PolicyUpdater
             double mm = Math.Max(main, 1);
             r.Loss = loss; r.PgLoss = pg; r.Kl = klSum / mm; r.Entropy = entSum / Math.Max(entTok, 1);
             r.ClipFrac = clip / mm; r.ClipFracLower = lower / mm; r.ApproxKl = approx / mm;
-            r.Metrics["kl_loss"] = klLoss; r.Metrics["entropy_loss"] = entLoss; r.Metrics["expert_loss"] = expLoss;
+            r.KlLoss = klLoss; r.EntropyLoss = entLoss; r.ExpertLoss = expLoss;
         }
     }
 

@@ -356,8 +356,8 @@ public class TrainerTests
         rollouts[1].Advantage = null;
         var before = PolicyUpdater.ComputeLogProbs(policy.Model, new[] { rollouts[1] }, ByteTokenizer.Pad, 1.0, 1)[0];
         var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { Objective = UpdateObjective.Hybrid, ExpertCoefficient = 0.5, LearningRate = 1e-3 })[0];
-        Assert.Equal(-before.Average(), r.Metrics["expert_loss"], 5);
-        Assert.Equal(r.PgLoss + 0.5 * r.Metrics["expert_loss"], r.Loss, 5);
+        Assert.Equal(-before.Average(), r.ExpertLoss, 5);
+        Assert.Equal(r.PgLoss + 0.5 * r.ExpertLoss, r.Loss, 5);
         Assert.Equal(rollouts.Sum(x => x.CompletionLength), r.Tokens);
     }
 
@@ -384,8 +384,8 @@ public class TrainerTests
             }
         }
         var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { Objective = UpdateObjective.CalibRL, LearningRate = 1e-3 })[0];
-        Assert.Equal(sum / n, r.Metrics["expert_loss"], 5);
-        Assert.Equal(r.PgLoss + 0.1 * r.Metrics["expert_loss"], r.Loss, 5);
+        Assert.Equal(sum / n, r.ExpertLoss, 5);
+        Assert.Equal(r.PgLoss + 0.1 * r.ExpertLoss, r.Loss, 5);
     }
 
     [Fact]
@@ -445,7 +445,7 @@ public class TrainerTests
         using var other = NewPolicy(seed: 5);
         var r2 = PolicyUpdater.Update(policy, NewRollouts(), new UpdateOptions { KLCoefficient = 0.5, KLEstimator = "k3" }, other)[0];
         Assert.True(r2.Kl > 0);
-        Assert.Equal(r2.PgLoss + 0.5 * r2.Metrics["kl_loss"], r2.Loss, 6);
+        Assert.Equal(r2.PgLoss + 0.5 * r2.KlLoss, r2.Loss, 6);
     }
 }
 
