@@ -26,6 +26,17 @@ function New-FullRollout {
     $r.TokenAdvantages = [float[]](0.5, -0.5)
     $r.LossMask = [float[]](1, 0, 0.25)
     $r.IsExpert = $true
+    $r.Temperatures = [float[]](1.05, 0.95)
+    $r.NodeId = 'gsm8k:7/0/"1"'
+    $r.ParentId = 'gsm8k:7/0'
+    $r.Depth = 1
+    $r.CutPositions = [int[]](0, 3)
+    $r.IsProbe = $true
+    $r.IsHint = $true
+    $r.HintRatio = 0.25
+    $r.EffectiveRank = 3.5
+    $r.EffectiveRankVelocity = -0.0
+    $r.EffectiveRankAcceleration = [double]::NaN
     $r.Step = 12
     $nested = [System.Collections.Generic.Dictionary[string, object]]::new()
     $nested['deep'] = $true

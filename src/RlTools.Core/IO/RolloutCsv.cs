@@ -15,7 +15,9 @@ namespace RlTools.Core.IO;
 /// starts with a double quote, is written as a JSON string literal (<c>""</c>, <c>"\"x"</c>) so both
 /// read back exactly.</item>
 /// <item>Numbers in the shortest round-trip form; <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>; an
-/// empty cell is null. <c>is_expert</c> is <c>true</c>/<c>false</c>.</item>
+/// empty cell is null. <c>is_expert</c> is <c>true</c>/<c>false</c>; <c>is_probe</c>/<c>is_hint</c> are <c>true</c> or empty.</item>
+/// <item>The open rollout stage's fields (<see cref="RolloutFields.Optional"/>) are columns of every new file; a file
+/// written before they existed is appended to as long as the records leave them empty.</item>
 /// <item>Arrays (<c>prompt_tokens</c>, <c>logprobs</c>, …) and maps (<c>rewards</c>, <c>metadata</c>)
 /// as JSON in the cell; an empty cell is null.</item>
 /// <item>Unknown fields (<see cref="Rollout.Extra"/>): one column each, named by the first record;
@@ -252,14 +254,18 @@ public sealed class RolloutCsvReader : IRecordReader<Rollout>
                 case RolloutFields.Advantage: r.Advantage = ParseDouble(f, c); break;
                 case RolloutFields.TokenAdvantages: r.TokenAdvantages = Floats(f, c); break;
                 case RolloutFields.LossMask: r.LossMask = Floats(f, c); break;
-                case RolloutFields.IsExpert:
-                    r.IsExpert = c switch
-                    {
-                        "true" or "True" or "TRUE" or "1" => true,
-                        "false" or "False" or "FALSE" or "0" or "" => false,
-                        _ => throw new FieldException(f, $"must be true or false; found '{Clip(c)}'."),
-                    };
-                    break;
+                case RolloutFields.IsExpert: r.IsExpert = ParseBool(f, c); break;
+                case RolloutFields.Temperatures: r.Temperatures = Floats(f, c); break;
+                case RolloutFields.NodeId: r.NodeId = RolloutCsv.DecodeNullableText(c, f); break;
+                case RolloutFields.ParentId: r.ParentId = RolloutCsv.DecodeNullableText(c, f); break;
+                case RolloutFields.Depth: r.Depth = c.Length == 0 ? null : ParseInt(f, c); break;
+                case RolloutFields.CutPositions: r.CutPositions = Ints(f, c); break;
+                case RolloutFields.IsProbe: r.IsProbe = ParseBool(f, c); break;
+                case RolloutFields.IsHint: r.IsHint = ParseBool(f, c); break;
+                case RolloutFields.HintRatio: r.HintRatio = ParseDouble(f, c); break;
+                case RolloutFields.EffectiveRank: r.EffectiveRank = ParseDouble(f, c); break;
+                case RolloutFields.EffectiveRankVelocity: r.EffectiveRankVelocity = ParseDouble(f, c); break;
+                case RolloutFields.EffectiveRankAcceleration: r.EffectiveRankAcceleration = ParseDouble(f, c); break;
                 case RolloutFields.Step: r.Step = c.Length == 0 ? null : ParseInt(f, c); break;
                 case RolloutFields.Metadata:
                     if (c.Length == 0) break;
@@ -275,6 +281,13 @@ public sealed class RolloutCsvReader : IRecordReader<Rollout>
 
     private int[]? Ints(string f, string c) => c.Length == 0 ? null : _values.ParseCell(f, c, _values.ReadInts);
     private float[]? Floats(string f, string c) => c.Length == 0 ? null : _values.ParseCell(f, c, _values.ReadFloats);
+
+    private static bool ParseBool(string f, string c) => c switch
+    {
+        "true" or "True" or "TRUE" or "1" => true,
+        "false" or "False" or "FALSE" or "0" or "" => false,
+        _ => throw new FieldException(f, $"must be true or false; found '{Clip(c)}'."),
+    };
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
@@ -316,7 +329,7 @@ public sealed class RolloutCsvWriter : IRecordWriter<Rollout>
     {
         if (existingHeader is not null)
         {
-            var missing = RolloutFields.All.Where(f => Array.IndexOf(existingHeader, f) < 0).ToList();
+            var missing = RolloutFields.All.Except(RolloutFields.Optional).Where(f => Array.IndexOf(existingHeader, f) < 0).ToList();
             if (missing.Count > 0)
                 throw new InvalidDataException("The existing CSV is not a rollout file written by RlTools: it lacks the column(s) " +
                     string.Join(", ", missing) + ". Append to a file written by Export-RlRollout, or write a new file.");
@@ -395,6 +408,17 @@ public sealed class RolloutCsvWriter : IRecordWriter<Rollout>
         cells[ix[RolloutFields.TokenAdvantages]] = RolloutCsv.FormatFloats(r.TokenAdvantages);
         cells[ix[RolloutFields.LossMask]] = RolloutCsv.FormatFloats(r.LossMask);
         cells[ix[RolloutFields.IsExpert]] = r.IsExpert ? "true" : "false";
+        Optional(cells, RolloutFields.Temperatures, RolloutCsv.FormatFloats(r.Temperatures));
+        Optional(cells, RolloutFields.NodeId, RolloutCsv.EncodeNullableText(r.NodeId));
+        Optional(cells, RolloutFields.ParentId, RolloutCsv.EncodeNullableText(r.ParentId));
+        Optional(cells, RolloutFields.Depth, r.Depth?.ToString(inv) ?? "");
+        Optional(cells, RolloutFields.CutPositions, RolloutCsv.FormatInts(r.CutPositions));
+        Optional(cells, RolloutFields.IsProbe, r.IsProbe ? "true" : "");
+        Optional(cells, RolloutFields.IsHint, r.IsHint ? "true" : "");
+        Optional(cells, RolloutFields.HintRatio, RolloutCsv.FormatDouble(r.HintRatio));
+        Optional(cells, RolloutFields.EffectiveRank, RolloutCsv.FormatDouble(r.EffectiveRank));
+        Optional(cells, RolloutFields.EffectiveRankVelocity, RolloutCsv.FormatDouble(r.EffectiveRankVelocity));
+        Optional(cells, RolloutFields.EffectiveRankAcceleration, RolloutCsv.FormatDouble(r.EffectiveRankAcceleration));
         cells[ix[RolloutFields.Step]] = r.Step?.ToString(inv) ?? "";
         cells[ix[RolloutFields.Metadata]] = JsonValues.ToJson(r.Metadata ?? new Dictionary<string, object?>(), ForeignValue);
         for (int i = 0; i < cells.Length; i++) cells[i] ??= "";
@@ -406,6 +430,17 @@ public sealed class RolloutCsvWriter : IRecordWriter<Rollout>
         }
         foreach (string c in cells)
             if (!JsonValues.IsWellFormed(c)) throw new ArgumentException("a text field holds an unpaired UTF-16 surrogate, which UTF-8 cannot store.");
+    }
+
+    /// <summary>
+    /// Puts an open-stage field (<see cref="RolloutFields.Optional"/>) in its column; a file written before the field
+    /// existed has no such column, which is fine while the value is absent (an empty cell).
+    /// </summary>
+    private void Optional(string[] cells, string field, string cell)
+    {
+        if (_index!.TryGetValue(field, out int i)) cells[i] = cell;
+        else if (cell.Length > 0)
+            throw new ArgumentException($"it has the field '{field}', which this CSV file has no column for (it was written before the field existed). Export to a new file, or to JSONL or Parquet.");
     }
 
     public void Complete()

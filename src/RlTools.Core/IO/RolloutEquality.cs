@@ -32,6 +32,17 @@ public static class RolloutEquality
         if (!SameFloats(a.TokenAdvantages, b.TokenAdvantages)) return RolloutFields.TokenAdvantages + " differ";
         if (!SameFloats(a.LossMask, b.LossMask)) return RolloutFields.LossMask + " differ";
         if (a.IsExpert != b.IsExpert) return Show(RolloutFields.IsExpert, a.IsExpert, b.IsExpert);
+        if (!SameFloats(a.Temperatures, b.Temperatures)) return RolloutFields.Temperatures + " differ";
+        if (a.NodeId != b.NodeId) return Show(RolloutFields.NodeId, a.NodeId, b.NodeId);
+        if (a.ParentId != b.ParentId) return Show(RolloutFields.ParentId, a.ParentId, b.ParentId);
+        if (a.Depth != b.Depth) return Show(RolloutFields.Depth, a.Depth, b.Depth);
+        if (!SameInts(a.CutPositions, b.CutPositions)) return RolloutFields.CutPositions + " differ";
+        if (a.IsProbe != b.IsProbe) return Show(RolloutFields.IsProbe, a.IsProbe, b.IsProbe);
+        if (a.IsHint != b.IsHint) return Show(RolloutFields.IsHint, a.IsHint, b.IsHint);
+        if (!SameDouble(a.HintRatio, b.HintRatio)) return Show(RolloutFields.HintRatio, a.HintRatio, b.HintRatio);
+        if (!SameDouble(a.EffectiveRank, b.EffectiveRank)) return Show(RolloutFields.EffectiveRank, a.EffectiveRank, b.EffectiveRank);
+        if (!SameDouble(a.EffectiveRankVelocity, b.EffectiveRankVelocity)) return Show(RolloutFields.EffectiveRankVelocity, a.EffectiveRankVelocity, b.EffectiveRankVelocity);
+        if (!SameDouble(a.EffectiveRankAcceleration, b.EffectiveRankAcceleration)) return Show(RolloutFields.EffectiveRankAcceleration, a.EffectiveRankAcceleration, b.EffectiveRankAcceleration);
         if (a.Step != b.Step) return Show(RolloutFields.Step, a.Step, b.Step);
         if (!JsonValues.DeepEquals(a.Metadata, b.Metadata)) return Show(RolloutFields.Metadata, JsonValues.ToJson(a.Metadata), JsonValues.ToJson(b.Metadata));
         if (!JsonValues.DeepEquals(a.Extra, b.Extra)) return Show("extra", JsonValues.ToJson(a.Extra), JsonValues.ToJson(b.Extra));

@@ -23,6 +23,17 @@ public static class RolloutFields
     public const string TokenAdvantages = "token_advantages";
     public const string LossMask = "loss_mask";
     public const string IsExpert = "is_expert";
+    public const string Temperatures = "temperatures";
+    public const string NodeId = "node_id";
+    public const string ParentId = "parent_id";
+    public const string Depth = "depth";
+    public const string CutPositions = "cut_positions";
+    public const string IsProbe = "is_probe";
+    public const string IsHint = "is_hint";
+    public const string HintRatio = "hint_ratio";
+    public const string EffectiveRank = "effective_rank";
+    public const string EffectiveRankVelocity = "effective_rank_velocity";
+    public const string EffectiveRankAcceleration = "effective_rank_acceleration";
     public const string Step = "step";
     public const string Metadata = "metadata";
 
@@ -31,7 +42,18 @@ public static class RolloutFields
     {
         PromptId, SampleIndex, Prompt, Answer, Completion, FinishReason, PromptTokens, CompletionTokens,
         Logprobs, Entropies, RefLogprobs, PromptLogprobs, Values, Reward, Rewards, BaselineReward, Advantage,
-        TokenAdvantages, LossMask, IsExpert, Step, Metadata,
+        TokenAdvantages, LossMask, IsExpert, Temperatures, NodeId, ParentId, Depth, CutPositions, IsProbe, IsHint, HintRatio,
+        EffectiveRank, EffectiveRankVelocity, EffectiveRankAcceleration, Step, Metadata,
+    };
+
+    /// <summary>
+    /// The fields of the open rollout stage (DESIGN.md, round 2). JSONL omits them when absent (null or false), and a
+    /// CSV file written before they existed may lack their columns: they are optional there.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Optional = new[]
+    {
+        Temperatures, NodeId, ParentId, Depth, CutPositions, IsProbe, IsHint, HintRatio,
+        EffectiveRank, EffectiveRankVelocity, EffectiveRankAcceleration,
     };
 
     private static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);

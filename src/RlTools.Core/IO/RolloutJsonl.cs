@@ -103,6 +103,17 @@ public sealed class RolloutJsonlReader : IRecordReader<Rollout>
             else if (r.ValueTextEquals("token_advantages"u8)) { field = RolloutFields.TokenAdvantages; r.Read(); ro.TokenAdvantages = _values.ReadFloats(ref r, field); }
             else if (r.ValueTextEquals("loss_mask"u8)) { field = RolloutFields.LossMask; r.Read(); ro.LossMask = _values.ReadFloats(ref r, field); }
             else if (r.ValueTextEquals("is_expert"u8)) { field = RolloutFields.IsExpert; r.Read(); ro.IsExpert = RolloutValueReader.ReadBool(ref r, field); }
+            else if (r.ValueTextEquals("temperatures"u8)) { field = RolloutFields.Temperatures; r.Read(); ro.Temperatures = _values.ReadFloats(ref r, field); }
+            else if (r.ValueTextEquals("node_id"u8)) { field = RolloutFields.NodeId; r.Read(); ro.NodeId = RolloutValueReader.ReadString(ref r, field, nullable: true); }
+            else if (r.ValueTextEquals("parent_id"u8)) { field = RolloutFields.ParentId; r.Read(); ro.ParentId = RolloutValueReader.ReadString(ref r, field, nullable: true); }
+            else if (r.ValueTextEquals("depth"u8)) { field = RolloutFields.Depth; r.Read(); ro.Depth = RolloutValueReader.ReadNullableInt(ref r, field); }
+            else if (r.ValueTextEquals("cut_positions"u8)) { field = RolloutFields.CutPositions; r.Read(); ro.CutPositions = _values.ReadInts(ref r, field); }
+            else if (r.ValueTextEquals("is_probe"u8)) { field = RolloutFields.IsProbe; r.Read(); ro.IsProbe = RolloutValueReader.ReadBool(ref r, field); }
+            else if (r.ValueTextEquals("is_hint"u8)) { field = RolloutFields.IsHint; r.Read(); ro.IsHint = RolloutValueReader.ReadBool(ref r, field); }
+            else if (r.ValueTextEquals("hint_ratio"u8)) { field = RolloutFields.HintRatio; r.Read(); ro.HintRatio = RolloutValueReader.ReadDouble(ref r, field); }
+            else if (r.ValueTextEquals("effective_rank"u8)) { field = RolloutFields.EffectiveRank; r.Read(); ro.EffectiveRank = RolloutValueReader.ReadDouble(ref r, field); }
+            else if (r.ValueTextEquals("effective_rank_velocity"u8)) { field = RolloutFields.EffectiveRankVelocity; r.Read(); ro.EffectiveRankVelocity = RolloutValueReader.ReadDouble(ref r, field); }
+            else if (r.ValueTextEquals("effective_rank_acceleration"u8)) { field = RolloutFields.EffectiveRankAcceleration; r.Read(); ro.EffectiveRankAcceleration = RolloutValueReader.ReadDouble(ref r, field); }
             else if (r.ValueTextEquals("step"u8)) { field = RolloutFields.Step; r.Read(); ro.Step = RolloutValueReader.ReadNullableInt(ref r, field); }
             else if (r.ValueTextEquals("metadata"u8))
             {
@@ -205,6 +216,18 @@ public sealed class RolloutJsonlWriter : IRecordWriter<Rollout>
         WriteFloats("token_advantages"u8, r.TokenAdvantages);
         WriteFloats("loss_mask"u8, r.LossMask);
         w.WriteBoolean("is_expert"u8, r.IsExpert);
+        // The open rollout stage's fields: written only when present, so plain rollouts keep their shape.
+        if (r.Temperatures is not null) WriteFloats("temperatures"u8, r.Temperatures);
+        if (r.NodeId is not null) w.WriteString("node_id"u8, r.NodeId);
+        if (r.ParentId is not null) w.WriteString("parent_id"u8, r.ParentId);
+        if (r.Depth is int depth) w.WriteNumber("depth"u8, depth);
+        if (r.CutPositions is not null) WriteInts("cut_positions"u8, r.CutPositions);
+        if (r.IsProbe) w.WriteBoolean("is_probe"u8, true);
+        if (r.IsHint) w.WriteBoolean("is_hint"u8, true);
+        if (r.HintRatio is not null) WriteDouble("hint_ratio"u8, r.HintRatio);
+        if (r.EffectiveRank is not null) WriteDouble("effective_rank"u8, r.EffectiveRank);
+        if (r.EffectiveRankVelocity is not null) WriteDouble("effective_rank_velocity"u8, r.EffectiveRankVelocity);
+        if (r.EffectiveRankAcceleration is not null) WriteDouble("effective_rank_acceleration"u8, r.EffectiveRankAcceleration);
         w.WritePropertyName("step"u8);
         if (r.Step is int s) w.WriteNumberValue(s); else w.WriteNullValue();
         w.WritePropertyName("metadata"u8);

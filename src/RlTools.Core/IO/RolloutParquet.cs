@@ -44,6 +44,17 @@ public static class RolloutParquet
         new ListField(RolloutFields.TokenAdvantages, new DataField<float>("element")),
         new ListField(RolloutFields.LossMask, new DataField<float>("element")),
         new DataField<bool>(RolloutFields.IsExpert),
+        new ListField(RolloutFields.Temperatures, new DataField<float>("element")),
+        new DataField<string>(RolloutFields.NodeId, true),
+        new DataField<string>(RolloutFields.ParentId, true),
+        new DataField<int?>(RolloutFields.Depth),
+        new ListField(RolloutFields.CutPositions, new DataField<int>("element")),
+        new DataField<bool>(RolloutFields.IsProbe),
+        new DataField<bool>(RolloutFields.IsHint),
+        new DataField<double?>(RolloutFields.HintRatio),
+        new DataField<double?>(RolloutFields.EffectiveRank),
+        new DataField<double?>(RolloutFields.EffectiveRankVelocity),
+        new DataField<double?>(RolloutFields.EffectiveRankAcceleration),
         new DataField<int?>(RolloutFields.Step),
         new DataField<string>(RolloutFields.Metadata, true),
         new DataField<string>(ExtraColumn, true));
@@ -137,7 +148,18 @@ public sealed class RolloutParquetReader : IRecordReader<Rollout>
                 case RolloutFields.Advantage: r.Advantage = ToDouble(f, v); break;
                 case RolloutFields.TokenAdvantages: r.TokenAdvantages = Floats(f, v); break;
                 case RolloutFields.LossMask: r.LossMask = Floats(f, v); break;
-                case RolloutFields.IsExpert: r.IsExpert = v switch { null => false, bool b => b, _ => throw new FieldException(f, "must be a boolean column.") }; break;
+                case RolloutFields.IsExpert: r.IsExpert = Bool(f, v); break;
+                case RolloutFields.Temperatures: r.Temperatures = Floats(f, v); break;
+                case RolloutFields.NodeId: r.NodeId = Text(f, v); break;
+                case RolloutFields.ParentId: r.ParentId = Text(f, v); break;
+                case RolloutFields.Depth: r.Depth = ToInt(f, v); break;
+                case RolloutFields.CutPositions: r.CutPositions = Ints(f, v); break;
+                case RolloutFields.IsProbe: r.IsProbe = Bool(f, v); break;
+                case RolloutFields.IsHint: r.IsHint = Bool(f, v); break;
+                case RolloutFields.HintRatio: r.HintRatio = ToDouble(f, v); break;
+                case RolloutFields.EffectiveRank: r.EffectiveRank = ToDouble(f, v); break;
+                case RolloutFields.EffectiveRankVelocity: r.EffectiveRankVelocity = ToDouble(f, v); break;
+                case RolloutFields.EffectiveRankAcceleration: r.EffectiveRankAcceleration = ToDouble(f, v); break;
                 case RolloutFields.Step: r.Step = ToInt(f, v); break;
                 case RolloutFields.Metadata: r.Metadata = Map(f, v) ?? new(StringComparer.Ordinal); break;
                 case RolloutParquet.ExtraColumn when ours:
@@ -148,6 +170,8 @@ public sealed class RolloutParquetReader : IRecordReader<Rollout>
         }
         return r;
     }
+
+    private static bool Bool(string f, object? v) => v switch { null => false, bool b => b, _ => throw new FieldException(f, "must be a boolean column.") };
 
     private static string? Text(string f, object? v) => v switch
     {
@@ -298,7 +322,7 @@ public sealed class RolloutParquetWriter : IRecordWriter<Rollout>
         {
             foreach (string k in r.Extra.Keys)
                 if (RolloutFields.IsKnown(k)) throw new ArgumentException($"Extra holds '{k}', which is a rollout field; set the property instead.");
-            row = new Dictionary<string, object?>(21, StringComparer.Ordinal)
+            row = new Dictionary<string, object?>(34, StringComparer.Ordinal)
             {
                 [RolloutFields.PromptId] = Checked(r.PromptId),
                 [RolloutFields.SampleIndex] = r.SampleIndex,
@@ -320,6 +344,17 @@ public sealed class RolloutParquetWriter : IRecordWriter<Rollout>
                 [RolloutFields.TokenAdvantages] = r.TokenAdvantages,
                 [RolloutFields.LossMask] = r.LossMask,
                 [RolloutFields.IsExpert] = r.IsExpert,
+                [RolloutFields.Temperatures] = r.Temperatures,
+                [RolloutFields.NodeId] = Checked(r.NodeId),
+                [RolloutFields.ParentId] = Checked(r.ParentId),
+                [RolloutFields.Depth] = r.Depth,
+                [RolloutFields.CutPositions] = r.CutPositions,
+                [RolloutFields.IsProbe] = r.IsProbe,
+                [RolloutFields.IsHint] = r.IsHint,
+                [RolloutFields.HintRatio] = r.HintRatio,
+                [RolloutFields.EffectiveRank] = r.EffectiveRank,
+                [RolloutFields.EffectiveRankVelocity] = r.EffectiveRankVelocity,
+                [RolloutFields.EffectiveRankAcceleration] = r.EffectiveRankAcceleration,
                 [RolloutFields.Step] = r.Step,
                 [RolloutFields.Metadata] = Checked(JsonValues.ToJson(r.Metadata ?? new Dictionary<string, object?>(), ForeignValue)),
                 [RolloutParquet.ExtraColumn] = r.Extra.Count == 0 ? null : Checked(JsonValues.ToJson(r.Extra, ForeignValue)),
@@ -332,7 +367,7 @@ public sealed class RolloutParquetWriter : IRecordWriter<Rollout>
         _batch.Add(row);
         _values += (r.PromptTokens?.Length ?? 0) + (r.CompletionTokens?.Length ?? 0) + (r.Logprobs?.Length ?? 0) + (r.Entropies?.Length ?? 0)
             + (r.RefLogprobs?.Length ?? 0) + (r.PromptLogprobs?.Length ?? 0) + (r.Values?.Length ?? 0)
-            + (r.TokenAdvantages?.Length ?? 0) + (r.LossMask?.Length ?? 0)
+            + (r.TokenAdvantages?.Length ?? 0) + (r.LossMask?.Length ?? 0) + (r.Temperatures?.Length ?? 0) + (r.CutPositions?.Length ?? 0)
             + (r.Prompt.Length + r.Completion.Length) / 4;
         if (_batch.Count >= MaxRows || _values >= MaxValues) Flush();
     }

@@ -75,6 +75,42 @@ public sealed class Rollout
     /// <summary><c>is_expert</c>: an expert/demonstration completion (hybrid objectives), not an on-policy sample.</summary>
     public bool IsExpert { get; set; }
 
+    /// <summary><c>temperatures</c>: per completion token, the temperature the sampler divided the logits by (HAPO adaptive temperature); <see cref="Logprobs"/> and <see cref="Entropies"/> are then under that per-token distribution.</summary>
+    public float[]? Temperatures { get; set; }
+
+    /// <summary><c>node_id</c>: id of a tree node, probe or continued record within a run (opaque text).</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary><c>parent_id</c>: <see cref="NodeId"/> of the parent node (tree) or of the probed source rollout (probe); null at a tree's first level.</summary>
+    public string? ParentId { get; set; }
+
+    /// <summary><c>depth</c>: depth of a tree node (0 = first segment).</summary>
+    public int? Depth { get; set; }
+
+    /// <summary>
+    /// <c>cut_positions</c>: positions in <see cref="CompletionTokens"/> where a prefix ends (a cut at c keeps tokens
+    /// 0..c-1): a tree node's segment starts, a probe's cut, or every cut probed on a source rollout.
+    /// </summary>
+    public int[]? CutPositions { get; set; }
+
+    /// <summary><c>is_probe</c>: a Monte-Carlo probe continuation from a cut point of another rollout (see <see cref="ParentId"/>), not an on-policy sample of the prompt.</summary>
+    public bool IsProbe { get; set; }
+
+    /// <summary><c>is_hint</c>: the completion starts with forced hint tokens (a prefix of a reference solution), marked by <see cref="LossMask"/> zeros.</summary>
+    public bool IsHint { get; set; }
+
+    /// <summary><c>hint_ratio</c>: the fraction of the reference solution's tokens given as the hint (hinted rollouts only).</summary>
+    public double? HintRatio { get; set; }
+
+    /// <summary><c>effective_rank</c>: effective rank of the completion's final-norm hidden states (VERL's ER).</summary>
+    public double? EffectiveRank { get; set; }
+
+    /// <summary><c>effective_rank_velocity</c>: mean first difference of the prefix effective ranks (VERL's ERV).</summary>
+    public double? EffectiveRankVelocity { get; set; }
+
+    /// <summary><c>effective_rank_acceleration</c>: mean second difference of the prefix effective ranks (VERL's ERA).</summary>
+    public double? EffectiveRankAcceleration { get; set; }
+
     /// <summary><c>step</c>: training step that produced this rollout.</summary>
     public int? Step { get; set; }
 
@@ -104,6 +140,8 @@ public sealed class Rollout
         c.PromptLogprobs = (float[]?)PromptLogprobs?.Clone();
         c.TokenAdvantages = (float[]?)TokenAdvantages?.Clone();
         c.LossMask = (float[]?)LossMask?.Clone();
+        c.Temperatures = (float[]?)Temperatures?.Clone();
+        c.CutPositions = (int[]?)CutPositions?.Clone();
         c.Rewards = Rewards is null ? null : new Dictionary<string, double?>(Rewards, StringComparer.Ordinal);
         c.Metadata = RlTools.Core.IO.JsonValues.CloneMap(Metadata);
         c.Extra = RlTools.Core.IO.JsonValues.CloneMap(Extra);

@@ -10,8 +10,11 @@ namespace RlTools.Core.Verifiers;
 /// Extraction (<see cref="AnswerExtractor"/>): last <c>\boxed{}</c>/<c>\fbox{}</c> (Hendrycks et al., MATH,
 /// arXiv:2103.03874; verl <c>math_reward.py</c>), <c>&lt;answer&gt;</c> tags, GSM8K's <c>#### x</c>
 /// (Cobbe et al., arXiv:2110.14168; verl <c>gsm8k.py</c>), "the answer is x" (Minerva, Lewkowycz et al.,
-/// arXiv:2206.14858; verl <c>math_dapo.py</c>), and a last-number fallback (verl gsm8k "flexible"). The gold answer
-/// may itself be a full solution and goes through the same extraction (without the fallback).
+/// arXiv:2206.14858; verl <c>math_dapo.py</c>; also in French, German, Spanish, Portuguese, Italian, Russian, Chinese and
+/// Japanese), and without a marker the last math region (<c>$…$</c>, <c>\(…\)</c>, <c>\[…\]</c>; Math-Verify's unanchored
+/// LaTeX match) or, when a plain number follows it, the last number (verl gsm8k "flexible"). Chat-template tokens end the
+/// completion. The gold answer may itself be a full solution and goes through the same extraction (without the fallback).
+/// Answers are compared whole; one longer than <see cref="AnswerExtractor.MaxAnswerLength"/> characters is refused with a reason.
 /// </para>
 /// <para>
 /// Equivalence (<see cref="MathEquivalence"/>): our own LaTeX/plain-math parser, exact rational arithmetic where
@@ -28,11 +31,12 @@ public sealed class MathVerifier : IVerifier
         "MATH (arXiv:2103.03874), GSM8K (arXiv:2110.14168), Minerva (arXiv:2206.14858); verl reward_score/math_*, Math-Verify",
         [
             new VerifierParameter("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion. Turn it off when the prompt asks for a marked answer (\\boxed{}, ####) or the policy is weak: it rewards text that merely ends in the right number."),
-            new VerifierParameter("AcceptRounding", typeof(bool), true, "Accept rounded decimals under the documented rules (gold 0.3333 vs 1/3)."),
+            new VerifierParameter("FloatRounding", typeof(int), 6, "Decimal places both numbers are rounded to when either is a decimal (Math-Verify's float_rounding): 0.1428571 = 0.14285713, 3.14 ≠ 3.141."),
+            new VerifierParameter("AcceptRounding", typeof(bool), false, "Also accept the lenient rounding rules (gold 0.3333 vs 1/3, gold 3.14 vs 3.141); off by the graders' convention."),
             new VerifierParameter("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
             new VerifierParameter("CorrectScore", typeof(double), 1.0, "Score of a correct answer."),
             new VerifierParameter("IncorrectScore", typeof(double), 0.0, "Score of a wrong or missing answer."),
-            new VerifierParameter("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds once it has done real work (a hard stop applies at 40 ms, or at this budget when it is larger); a check that runs out is scored as incorrect."),
+            new VerifierParameter("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds of the checking thread's CPU time (waiting for a core does not count), once it has done real work (a hard stop applies at 40 ms, or at this budget when it is larger); a check that runs out is scored as incorrect."),
         ],
         s => new MathVerifier(s));
 
@@ -46,7 +50,11 @@ public sealed class MathVerifier : IVerifier
     private MathVerifier(VerifierSettings settings, bool warm)
     {
         _fallback = settings.GetBool("Fallback");
-        _options = new MathEquivalenceOptions { AcceptRounding = settings.GetBool("AcceptRounding"), RelativeTolerance = settings.GetDouble("RelativeTolerance") };
+        _options = new MathEquivalenceOptions
+        {
+            AcceptRounding = settings.GetBool("AcceptRounding"), RelativeTolerance = settings.GetDouble("RelativeTolerance"), FloatRounding = settings.GetInt("FloatRounding"),
+        };
+        if (_options.FloatRounding is < 0 or > 15) throw new ArgumentException("The Math verifier's FloatRounding must be between 0 and 15 decimal places.");
         _correct = settings.GetDouble("CorrectScore");
         _incorrect = settings.GetDouble("IncorrectScore");
         double ms = settings.GetDouble("TimeBudgetMs");
@@ -74,6 +82,10 @@ public sealed class MathVerifier : IVerifier
             ["\\boxed{\\sqrt[3]{-8} + \\sin 30^\\circ + \\log_2 8 + 3!}", "\\binom{4}{2}"], ["\\boxed{\\{1, 2\\}}", "2, 1"], ["\\boxed{y = 2x + 1}", "2x - y + 1 = 0"],
             ["\\boxed{\\text{Monday}}", "Monday"], ["\\boxed{25\\%}", "0.25"], ["\\boxed{1 \\pm \\sqrt{2}}", "1+\\sqrt2, 1-\\sqrt2"], ["\\boxed{3+4i}", "|3+4i|"],
             ["\\boxed{0.333}", "\\frac13"], ["so she has 18 eggs left", "18"],
+            ["La réponse est 3,5.<|im_end|>", "3.5"], ["hence $-2t \\le 6$ is required", "t \\ge -3"], ["\\boxed{2 \\le |w| \\le 5}", "[-5,-2] \\cup [2,5]"],
+            ["\\boxed{m = 2+3 = 5 \\approx 5.0}", "5"], ["\\boxed{\\lim_{t\\to 0}\\frac{\\tan t}{t} = 1}", "1"], ["\\boxed{a=2, b=5; a=4, b=1}", "(2,5),(4,1)"],
+            ["$x_1 = \\boxed{-1}$ and $x_2 = \\boxed{3}$", "\\{-1, 3\\}"], ["\\boxed{-\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}}", "\\begin{pmatrix}-1&0\\\\0&-1\\end{pmatrix}"],
+            ["答案：12", "12"], ["\\text{The sequence diverges}", "\\text{The sequence diverges}"], ["\\boxed{b + 2c = 0}", "0"],
         ];
         foreach (var p in pairs) v.Check(p[0], p[1]);
     }
@@ -110,6 +122,13 @@ public sealed class MathVerifier : IVerifier
         var (pred, how) = AnswerExtractor.Extract(completion, _fallback, isGold: false);
         if (pred is null || pred.Length == 0)
             return new VerificationResult { Score = _incorrect, IsCorrect = false, ExtractedAnswer = goldAnswer, Reason = "no answer found in the completion" };
+        // Answers are compared whole or not at all: never a prefix of them (issue #18).
+        if (pred.Length > AnswerExtractor.MaxAnswerLength || goldAnswer.Length > AnswerExtractor.MaxAnswerLength)
+            return new VerificationResult
+            {
+                Score = _incorrect, IsCorrect = false,
+                Reason = $"not verified: the {(goldAnswer.Length > AnswerExtractor.MaxAnswerLength ? "gold" : "extracted")} answer is longer than {AnswerExtractor.MaxAnswerLength} characters, the longest compared ({Describe(how)})",
+            };
 
         // Multiple choice with content: "(B) 12" against "B" compares letters, against "12" compares contents.
         bool predOption = AnswerExtractor.TrySplitOption(pred, out char pl, out string pc);
@@ -131,8 +150,21 @@ public sealed class MathVerifier : IVerifier
         {
             if (g is not null && p is not null)
             {
-                equal = new MathEquivalence(budget, _options).Equal(g, p);
-                reason = equal ? $"equivalent ({Describe(how)})" : $"not equivalent ({Describe(how)})";
+                var eq = new MathEquivalence(budget, _options);
+                equal = eq.Equal(g, p);
+                string rule = eq.Rule;
+                // "3,5" is 3.5 (decimal comma), unless the other side is several values: then it is the list 3, 5.
+                if (!equal && IsSeveral(g) != IsSeveral(p) && (IsSeveral(g) ? DecimalCommaIn(pred) : DecimalCommaIn(goldAnswer)))
+                {
+                    try
+                    {
+                        var g2 = IsSeveral(g) ? g : MathParser.Parse(goldAnswer, budget, decimalComma: false);
+                        var p2 = IsSeveral(g) ? MathParser.Parse(pred, budget, decimalComma: false) : p;
+                        if (eq.Equal(g2, p2)) { equal = true; rule = "a comma between digits read as a list separator, as the other side is several values; " + eq.Rule; }
+                    }
+                    catch (MathParseException) { }
+                }
+                reason = (equal ? "equivalent" : "not equivalent") + $" by rule: {rule} ({Describe(how)})";
             }
             else
             {
@@ -160,6 +192,15 @@ public sealed class MathVerifier : IVerifier
         };
     }
 
+    private static bool IsSeveral(MathNode n) => n is ListNode or SetNode { Items.Count: >= 2 } or TupleNode;
+
+    private static bool DecimalCommaIn(string s)
+    {
+        for (int i = 1; i + 1 < s.Length; i++)
+            if (s[i] == ',' && char.IsDigit(s[i - 1]) && char.IsDigit(s[i + 1])) return true;
+        return false;
+    }
+
     private static string Describe(AnswerExtractor.Method how) => how switch
     {
         AnswerExtractor.Method.Boxed => "answer from \\boxed{}",
@@ -168,6 +209,7 @@ public sealed class MathVerifier : IVerifier
         AnswerExtractor.Method.Phrase => "answer after 'the answer is'",
         AnswerExtractor.Method.Whole => "whole completion",
         AnswerExtractor.Method.LastNumber => "last number of the completion",
+        AnswerExtractor.Method.MathRegion => "last math region of the completion",
         _ => "no answer",
     };
 }

@@ -50,7 +50,8 @@ public class RolloutCsvTests
         string text = Encoding.UTF8.GetString(Write([r]));
         string[] lines = text.Split('\n');
         Assert.StartsWith("prompt_id,sample_index,prompt,answer,completion,finish_reason,prompt_tokens,", lines[0]);
-        Assert.Equal("a,0,p,,c,,,,\"[-0.5,NaN]\",,,,,1.0,,,,,,false,,\"{\"\"k\"\":1}\"", lines[1]);
+        // is_expert false, then the open stage's eleven columns and step, all empty.
+        Assert.Equal("a,0,p,,c,,,,\"[-0.5,NaN]\",,,,,1.0,,,,,,false" + new string(',', 13) + "\"{\"\"k\"\":1}\"", lines[1]);
     }
 
     [Fact]
@@ -135,5 +136,44 @@ public class RolloutCsvTests
         var back = Read(ms.ToArray());
         Assert.Equal(2, back.Count);
         Assert.All(back, x => Assert.Null(RolloutEquality.Difference(RolloutSamples.Full(), x.Record!)));
+    }
+
+    [Fact]
+    public void Appends_to_a_file_written_before_the_open_stage_fields_while_they_stay_empty()
+    {
+        string[] oldHeader = RolloutFields.All.Except(RolloutFields.Optional).ToArray();
+        byte[] first = Encoding.UTF8.GetBytes(string.Join(",", oldHeader) + "\n");
+        var ms = new MemoryStream();
+        ms.Write(first);
+        using (var w = new RolloutCsvWriter(ms, oldHeader))
+        {
+            w.Write(RolloutSamples.Minimal("a", 0));
+            var tree = RolloutSamples.Minimal("b", 0);
+            tree.NodeId = "b/0";
+            var e = Assert.Throws<ArgumentException>(() => w.Write(tree));
+            Assert.Contains("'node_id'", e.Message);
+            var probe = RolloutSamples.Minimal("c", 0);
+            probe.IsProbe = true;
+            Assert.Throws<ArgumentException>(() => w.Write(probe));
+            w.Complete();
+        }
+        var back = Read(ms.ToArray());
+        Assert.Equal(["a"], back.Select(x => x.Record!.PromptId));
+        Assert.Null(RolloutEquality.Difference(RolloutSamples.Minimal("a", 0), back[0].Record!));
+    }
+
+    [Fact]
+    public void Reads_the_open_stage_fields_from_hand_written_cells()
+    {
+        var r = Assert.Single(Read("prompt_id,node_id,parent_id,depth,cut_positions,is_probe,is_hint,hint_ratio,temperatures\nq,q/1/0,q/1,1,\"[4,9]\",TRUE,0,0.25,\"[0.5,1]\"\n")).Record!;
+        Assert.Equal("q/1/0", r.NodeId);
+        Assert.Equal("q/1", r.ParentId);
+        Assert.Equal(1, r.Depth);
+        Assert.Equal([4, 9], r.CutPositions!);
+        Assert.True(r.IsProbe);
+        Assert.False(r.IsHint);
+        Assert.Equal(0.25, r.HintRatio);
+        Assert.Equal([0.5f, 1f], r.Temperatures!);
+        Assert.Contains("true or false", Assert.Single(Read("prompt_id,is_hint\nq,yes\n")).Error!.Message);
     }
 }

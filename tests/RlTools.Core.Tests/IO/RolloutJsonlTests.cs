@@ -45,6 +45,24 @@ public class RolloutJsonlTests
     }
 
     [Fact]
+    public void Writes_the_open_stage_fields_only_when_present_before_step()
+    {
+        var r = RolloutSamples.Minimal("a", 1);
+        r.NodeId = "a/0/1";
+        r.ParentId = "a/0";
+        r.Depth = 1;
+        r.CutPositions = [5];
+        r.IsHint = true;
+        r.HintRatio = 0.5;
+        r.Temperatures = [1f, 1.05f];
+        string line = Encoding.UTF8.GetString(Write([r])).TrimEnd('\n');
+        Assert.Contains("""is_expert":false,"temperatures":[1,1.05],"node_id":"a/0/1","parent_id":"a/0","depth":1,"cut_positions":[5],"is_hint":true,"hint_ratio":0.5,"step":null""", line);
+        Assert.DoesNotContain("is_probe", line);
+        Assert.DoesNotContain("effective_rank", line);
+        Assert.Null(RolloutEquality.Difference(r, Assert.Single(Read(Encoding.UTF8.GetBytes(line))).Record!));
+    }
+
+    [Fact]
     public void Reads_what_Python_json_dumps_writes()
     {
         // json.dumps({...}) with default separators, NaN and -inf floats and non-ASCII escaped (ensure_ascii=True).

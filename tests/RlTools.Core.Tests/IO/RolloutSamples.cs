@@ -27,6 +27,17 @@ internal static class RolloutSamples
         TokenAdvantages = [0.5f, -0.5f],
         LossMask = [1f, 0f, 0.25f],
         IsExpert = true,
+        Temperatures = [1.05f, 0.95f, float.NaN],
+        NodeId = "p/0/\"1\"",
+        ParentId = "",
+        Depth = 0,
+        CutPositions = [0, 3, int.MaxValue],
+        IsProbe = true,
+        IsHint = true,
+        HintRatio = 0.1 + 0.2,
+        EffectiveRank = double.NaN,
+        EffectiveRankVelocity = -0.0,
+        EffectiveRankAcceleration = double.PositiveInfinity,
         Step = -1,
         Metadata = new(StringComparer.Ordinal)
         {

@@ -50,7 +50,30 @@ public static class RolloutArbitraries
     private static Gen<T?> OrNull<T>(Gen<T> g) where T : struct => Gen.Frequency((1, Gen.Constant<T?>(null)), (3, g.Select(x => (T?)x)));
     private static Gen<string?> TextOrNull() => Gen.Frequency((1, Gen.Constant<string?>(null)), (3, Text().Select(s => (string?)s)));
 
+    /// <summary>The open rollout stage's fields (DESIGN.md round 2), generated apart and set on a base rollout.</summary>
+    private static Gen<Action<Rollout>> OpenFields() =>
+        from temperatures in ArrayOrNull(Float())
+        from node in TextOrNull()
+        from parent in TextOrNull()
+        from depth in OrNull(Gen.Choose(int.MinValue, int.MaxValue))
+        from cuts in ArrayOrNull(Gen.Choose(int.MinValue, int.MaxValue))
+        from probe in Gen.Elements(true, false)
+        from hint in Gen.Elements(true, false)
+        from hintRatio in OrNull(Double())
+        from er in OrNull(Double())
+        from erv in OrNull(Double())
+        from era in OrNull(Double())
+        select (Action<Rollout>)(r =>
+        {
+            r.Temperatures = temperatures; r.NodeId = node; r.ParentId = parent; r.Depth = depth; r.CutPositions = cuts;
+            r.IsProbe = probe; r.IsHint = hint; r.HintRatio = hintRatio;
+            r.EffectiveRank = er; r.EffectiveRankVelocity = erv; r.EffectiveRankAcceleration = era;
+        });
+
     public static Gen<Rollout> RolloutGen() =>
+        Gen.Zip(BaseRollout(), OpenFields()).Select(t => { t.Item2(t.Item1); return t.Item1; });
+
+    private static Gen<Rollout> BaseRollout() =>
         from id in Text()
         from index in Gen.Choose(int.MinValue, int.MaxValue)
         from prompt in Text()

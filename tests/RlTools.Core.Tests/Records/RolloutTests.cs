@@ -35,6 +35,19 @@ public class RolloutTests
     }
 
     [Fact]
+    public void Clone_copies_the_open_stage_arrays()
+    {
+        var r = new Rollout { Temperatures = [1f, 0.9f], CutPositions = [3], NodeId = "p/0", IsProbe = true };
+        var c = r.Clone();
+        c.Temperatures![0] = 2f;
+        c.CutPositions![0] = 7;
+        Assert.Equal([1f, 0.9f], r.Temperatures);
+        Assert.Equal([3], r.CutPositions);
+        Assert.Equal("p/0", c.NodeId);
+        Assert.True(c.IsProbe);
+    }
+
+    [Fact]
     public void Completion_length_counts_completion_tokens()
     {
         Assert.Equal(0, new Rollout().CompletionLength);

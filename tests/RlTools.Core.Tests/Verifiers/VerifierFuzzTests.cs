@@ -8,9 +8,10 @@ namespace RlTools.Core.Tests.Verifiers;
 
 /// <summary>
 /// Robustness contract: 100,000 random and mutated inputs (random bytes, LaTeX token soup, mutations of the golden
-/// set, deep nesting, huge powers, long completions) — no exception, and no call over 50 ms. The per-call time is
-/// measured inside the test; a call over a quarter of the limit is re-run three times and the fastest of the four runs counts, so a
-/// scheduler hiccup on a loaded machine is not mistaken for a slow input, while a slow input still fails.
+/// set, deep nesting, huge powers, long completions) — no exception, and no call over 50 ms. The per-call cost is the
+/// calling thread's CPU time (the verifier's budget counts the same clock), so waiting for a core on a loaded machine does not
+/// count; a call over a quarter of the limit is re-run three times and the fastest of the four runs counts, so a GC pause is not
+/// mistaken for a slow input, while a slow input still fails.
 /// </summary>
 [Collection("MathVerifierTiming")]
 public sealed class VerifierFuzzTests(ITestOutputHelper output)
@@ -26,6 +27,8 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{bmatrix}", "&", "\\\\", "\\{", "\\}", "\\cup", "\\in", "\\sin", "\\log_", "\\ln", "\\exp",
         "|", "\\lfloor", "\\rfloor", "\\binom", "\\langle", "\\rangle", "$", "$$", "\\(", "\\)", "\\,", "~", " ", "\n", "\\alpha", "\\theta", "'",
         "10^{10^{10^{10}}}", "2^{2^{2^{2^{2}}}}", "9999999999999999999999", "\\emptyset", "\\mathbb{R}", "\\operatorname{", "**", "...",
+        "<|im_end|>", "<|im_start|>user", ",5", "{,}", "3,25", "\\approx", "\\lim_{x\\to 0}", "la réponse est ", "答案：", " is ", "\\gt", "\\geqslant",
+        "|w|", "a=2, b=5; ", "\\text{ and }", "\\(", "\\)", "\\[", "\\]", "$x_2 = ",
     ];
 
     private static string TokenSoup(Random rng, int tokens)
@@ -92,7 +95,18 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         yield return (new string('x', 1 << 20) + "\\boxed{5}", "5");
         yield return (string.Concat(Enumerable.Repeat("The answer is 5. ", 60_000)), "5");
         yield return (string.Concat(Enumerable.Repeat("\\boxed{", 100_000)), "5");
-        int produced = 15;
+        // the paths of the graders' conventions (issue #13): chat tokens, math regions, decimal commas, relations, phrases
+        yield return (string.Concat(Enumerable.Repeat("<|im_end|>", 100_000)) + "5", "5");
+        yield return (string.Concat(Enumerable.Repeat(" <|im_start|>assistant\n", 40_000)) + "so 5", "5");
+        yield return (new string('$', 200_000), "5");
+        yield return (string.Concat(Enumerable.Repeat("we have $x = 1$ and ", 20_000)) + "done", "1");
+        yield return (string.Concat(Enumerable.Repeat("\\[1\\] ", 50_000)), "1");
+        yield return ("\\boxed{" + string.Join(",", Enumerable.Repeat("1", 2000)) + "}", "1.1");
+        yield return ("\\boxed{" + string.Join(" < ", Enumerable.Repeat("|x|", 30)) + "}", "[1, 2]");
+        yield return ("Final Answer: " + string.Concat(Enumerable.Repeat("the value is ", 20_000)) + "7", "7");
+        yield return ("\\boxed{" + string.Join(", ", Enumerable.Range(0, 300).Select(k => $"a_{k % 7} = {k}")) + "}", "(1, 2)");
+        yield return ("\\boxed{x = " + string.Join(" = ", Enumerable.Repeat("1 \\approx 1.0", 20)) + "}", "1");
+        int produced = 25;
         while (produced < count)
         {
             produced++;
@@ -141,14 +155,15 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         return (n, max, worst);
     }
 
+    /// <summary>The call's cost in the calling thread's CPU time (wall clock where the OS gives no thread clock), in ms.</summary>
     private static double Time(IVerifier verifier, Rollout rollout, Stopwatch sw)
     {
-        sw.Restart();
+        double start = RlTools.Core.Verifiers.Math.ThreadClock.NowSeconds();
         var r = verifier.Verify(rollout); // must not throw: an exception fails the test
-        sw.Stop();
+        double ms = (RlTools.Core.Verifiers.Math.ThreadClock.NowSeconds() - start) * 1000;
         Assert.NotNull(r);
         if (r.Score is { } s) Assert.True(double.IsFinite(s));
-        return sw.Elapsed.TotalMilliseconds;
+        return ms;
     }
 
     [Fact]

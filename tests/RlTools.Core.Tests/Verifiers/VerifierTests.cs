@@ -204,12 +204,63 @@ public sealed class VerifierTests
     }
 
     [Fact]
-    public void MathScoresAreConfigurableAndRoundingCanBeTurnedOff()
+    public void MathScoresAreConfigurableAndLenientRoundingIsOptIn()
     {
-        var v = Make("Math", new Hashtable { ["CorrectScore"] = 1.0, ["IncorrectScore"] = -1.0, ["AcceptRounding"] = false });
+        var v = Make("Math", new Hashtable { ["CorrectScore"] = 1.0, ["IncorrectScore"] = -1.0 });
+        // the graders' convention: both sides rounded to 6 places, so 0.3333 is not 1/3 ...
         Assert.Equal(-1.0, v.Verify(R("\\boxed{\\frac13}", "0.3333")).Score);
+        Assert.Equal(1.0, v.Verify(R("\\boxed{\\frac13}", "0.333333")).Score);
         Assert.Equal(1.0, v.Verify(R("\\boxed{\\frac13}", "\\frac{2}{6}")).Score);
         Assert.Equal(-1.0, v.Verify(R("nothing", "3")).Score);
+        // ... unless the lenient rules are asked for
+        var lenient = Make("Math", new Hashtable { ["AcceptRounding"] = true });
+        Assert.Equal(1.0, lenient.Verify(R("\\boxed{\\frac13}", "0.3333")).Score);
+        // FloatRounding moves the rounding place; out of range is refused
+        Assert.Equal(1.0, Make("Math", new Hashtable { ["FloatRounding"] = 2 }).Verify(R("\\boxed{3.141}", "3.14")).Score);
+        Assert.Equal(0.0, Make("Math").Verify(R("\\boxed{3.141}", "3.14")).Score);
+        Assert.Throws<ArgumentException>(() => Make("Math", new Hashtable { ["FloatRounding"] = 16 }));
+    }
+
+    [Fact]
+    public void MathComparesLongAnswersWholeOrRefusesThem()
+    {
+        // issue #18: 1,500 sevens against 1,499 sevens and a 6 was judged correct (only 1,000 characters were compared)
+        string gold = new('7', 1500), near = new string('7', 1499) + "6";
+        var v = Make("Math");
+        Assert.Equal(0.0, v.Verify(R("\\boxed{" + near + "}", gold)).Score);
+        Assert.Equal(1.0, v.Verify(R("\\boxed{" + gold + "}", gold)).Score);
+        Assert.Equal(0.0, v.Verify(R("The result is " + near, gold)).Score);      // last number, not its last 300 digits
+        Assert.Equal(1.0, v.Verify(R("The result is " + gold, gold)).Score);
+        // longer than the longest answer compared: refused with a reason, never compared in part
+        string huge = new('7', 6000);
+        var r = v.Verify(R("\\boxed{" + huge + "}", huge));
+        Assert.Equal(0.0, r.Score);
+        Assert.Contains("longer than", r.Reason);
+    }
+
+    [Fact]
+    public void MathBudgetClockCountsTheThreadsOwnWork()
+    {
+        // The budget's clock is the thread's CPU time where the OS has one (probed), else the wall clock: a sleeping
+        // thread spends no CPU, so 200 ms of sleep moves a CPU clock by (almost) nothing and a wall clock by 200 ms or more.
+        double start = RlTools.Core.Verifiers.Math.ThreadClock.NowSeconds();
+        Thread.Sleep(200);
+        double moved = RlTools.Core.Verifiers.Math.ThreadClock.NowSeconds() - start;
+        if (RlTools.Core.Verifiers.Math.ThreadClock.IsCpuTime) Assert.True(moved < 0.1, $"the CPU clock moved {moved:0.000} s during a sleep");
+        else Assert.True(moved >= 0.19, $"the wall clock moved only {moved:0.000} s during a 200 ms sleep");
+        Assert.Equal(OperatingSystem.IsLinux() || OperatingSystem.IsWindows(), RlTools.Core.Verifiers.Math.ThreadClock.IsCpuTime);
+    }
+
+    [Fact]
+    public void MathReasonNamesTheRuleThatDecided()
+    {
+        var v = Make("Math");
+        Assert.Contains("rounding to 6 decimal places", v.Verify(R("\\boxed{0.14285713}", "0.1428571")).Reason);
+        Assert.Contains("definition", v.Verify(R("\\boxed{k = 4}", "4")).Reason);
+        Assert.Contains("never equals a value", v.Verify(R("\\boxed{b + 2c = 0}", "0")).Reason);
+        Assert.Contains("intervals", v.Verify(R("\\boxed{-2t \\le 6}", "t \\ge -3")).Reason);
+        Assert.Contains("sets", v.Verify(R("\\boxed{\\{2, 1, 2\\}}", "\\{1, 2\\}")).Reason);
+        Assert.Contains("last math region", v.Verify(R("Hence $t \\geq -3$ is required.", "t \\ge -3")).Reason);
     }
 
     [Fact]

@@ -11,18 +11,24 @@ namespace RlTools.Core.Verifiers.Math;
 /// </summary>
 public static class AnswerExtractor
 {
-    /// <summary>Longest answer kept (characters); longer extractions are cut.</summary>
-    public const int MaxAnswerLength = 1000;
+    /// <summary>
+    /// Longest answer compared (characters). Answers are never cut: a longer extraction is returned whole (up to one
+    /// character more, so the caller can tell) and the verifier refuses it with a reason (issue #18: a clipped
+    /// comparison judged 1,500 sevens equal to 1,499 sevens and a 6).
+    /// </summary>
+    public const int MaxAnswerLength = 5000;
 
     /// <summary>Characters at the end of a text searched for answer phrases and &lt;answer&gt; tags.</summary>
     public const int TailLength = 20_000;
 
     /// <summary>How the answer was found.</summary>
-    public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LastNumber }
+    public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LastNumber, MathRegion }
 
     /// <summary>Extracts the final answer; null when none is found.</summary>
     public static (string? Answer, Method How) Extract(string? text, bool fallback, bool isGold)
     {
+        if (string.IsNullOrWhiteSpace(text)) return (null, Method.None);
+        text = StripChatTokens(text);
         if (string.IsNullOrWhiteSpace(text)) return (null, Method.None);
         // A reasoning block is not the answer: look after the last </think> first (TRL reasoning_accuracy_reward).
         int think = isGold ? -1 : text.LastIndexOf("</think>", StringComparison.Ordinal);
@@ -54,9 +60,160 @@ public static class AnswerExtractor
         string trimmed = text.Trim();
         // a gold written as prose ("Since x = 2, the sum is 5") stands for its last number
         if (isGold && LooksLikeSentence(trimmed) && trimmed.Length > 40 && LastNumber(trimmed) is { } gn) return (gn, Method.LastNumber);
-        if (isGold || (trimmed.Length <= MaxAnswerLength && !trimmed.Contains('\n') && !LooksLikeSentence(trimmed))) return (Clip(StripDelimiters(trimmed)), Method.Whole);
-        if (fallback && LastNumber(text) is { } n) return (n, Method.LastNumber);
+        if (isGold || (trimmed.Length <= MaxAnswerLength && !trimmed.Contains('\n') && (!LooksLikeSentence(trimmed) || IsOneTextGroup(trimmed))))
+            return (Clip(StripDelimiters(trimmed)), Method.Whole);
+        if (!fallback) return (null, Method.None);
+        // Without a marker: the last math region ($…$, \(…\), \[…\]) that holds math, unless a plain number follows it
+        // in the prose (Math-Verify's unanchored LaTeX and number patterns: the later match wins); a number in a trailing
+        // "because …" clause is commentary.
+        string region = tail;
+        var math = LastMathRegion(region, out int regionEnd);
+        int numberAt = LastNumberPosition(region, regionEnd);
+        if (math is not null && numberAt < 0) return (Clip(math), Method.MathRegion);
+        if (LastNumber(text) is { } n) return (n, Method.LastNumber);
         return (null, Method.None);
+    }
+
+    /// <summary>
+    /// Chat-template tokens are not part of the answer: the text is cut at the first turn marker that follows some
+    /// content (<c>&lt;|im_start|&gt;user …</c>, <c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, <c>&lt;|endoftext|&gt;</c>, <c>&lt;/s&gt;</c>),
+    /// so a new question the model goes on to write is never read as its answer.
+    /// </summary>
+    internal static string StripChatTokens(string text)
+    {
+        // skip leading whitespace and chat tokens (one linear pass), then cut at the first token after the content
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            if (char.IsWhiteSpace(text[pos])) { pos++; continue; }
+            if (string.CompareOrdinal(text, pos, "<|im_start|>assistant", 0, 21) == 0) { pos += 21; continue; }
+            int len = 0;
+            foreach (var tok in ChatTokens)
+                if (string.CompareOrdinal(text, pos, tok, 0, tok.Length) == 0) { len = tok.Length; break; }
+            if (len == 0) break;
+            pos += len;
+        }
+        if (pos >= text.Length) return "";
+        int cut = text.Length;
+        foreach (var tok in ChatTokens)
+        {
+            int i = text.IndexOf(tok, pos, StringComparison.Ordinal);
+            if (i >= 0 && i < cut) cut = i;
+        }
+        return text[pos..cut];
+    }
+
+    private static readonly string[] ChatTokens = ["<|im_end|>", "<|im_start|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>", "</s>", "<|end|>"];
+
+    /// <summary>A completion that is one \text{…} group (or \textbf, \mathrm): a text answer, not prose around an answer.</summary>
+    private static bool IsOneTextGroup(string s)
+    {
+        s = StripDelimiters(s);
+        foreach (var cmd in new[] { "\\text{", "\\textbf{", "\\mathrm{", "\\textit{" })
+        {
+            if (!s.StartsWith(cmd, StringComparison.Ordinal)) continue;
+            int close = LatexBraces.MatchingClose(s, cmd.Length - 1, s.Length);
+            return close == s.Length - 1;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Content of the last math region of the text that holds math (a digit, a relation, a LaTeX command or an operator;
+    /// not a lone name such as <c>$x$</c> or <c>$ABCD$</c>), with its end position; null when there is none.
+    /// </summary>
+    private static string? LastMathRegion(string text, out int end)
+    {
+        end = -1;
+        int searchEnd = text.Length;
+        for (int tries = 0; tries < 20 && searchEnd > 0; tries++)
+        {
+            int best = -1, bestClose = -1, bestOpenLen = 0;
+            // \[ … \] and \( … \)
+            foreach (var (open, close) in new[] { ("\\[", "\\]"), ("\\(", "\\)") })
+            {
+                int c = text.LastIndexOf(close, searchEnd - 1, StringComparison.Ordinal);
+                if (c < 0) continue;
+                int o = text.LastIndexOf(open, c, StringComparison.Ordinal);
+                if (o < 0 || c + close.Length <= bestClose) continue;
+                best = o; bestClose = c + close.Length; bestOpenLen = open.Length;
+            }
+            // $ … $ and $$ … $$ (unescaped dollars)
+            int d2 = LastUnescaped(text, '$', searchEnd);
+            if (d2 >= 0 && d2 + 1 > bestClose)
+            {
+                bool dbl = d2 > 0 && text[d2 - 1] == '$' && !(d2 > 1 && text[d2 - 2] == '\\');
+                int closeStart = dbl ? d2 - 1 : d2;
+                int d1 = LastUnescaped(text, '$', closeStart);
+                if (dbl)
+                {
+                    while (d1 >= 1 && !(text[d1 - 1] == '$')) d1 = LastUnescaped(text, '$', d1);
+                    if (d1 >= 1) { best = d1 - 1; bestClose = d2 + 1; bestOpenLen = 2; }
+                }
+                else if (d1 >= 0) { best = d1; bestClose = d2 + 1; bestOpenLen = 1; }
+            }
+            if (best < 0) return null;
+            string inner = text[(best + bestOpenLen)..(bestClose - bestOpenLen)].Trim().TrimEnd('.', ',', ';').Trim();
+            if (HoldsMath(inner))
+            {
+                end = bestClose;
+                // regions joined by "and", "or" or commas are one answer ("the roots are $x = 2$ and $x = 3$"), as Math-Verify joins them
+                var parts = new List<string> { inner };
+                int before = best;
+                while (parts.Count < 6)
+                {
+                    int k = before;
+                    while (k > 0 && text[k - 1] is ' ' or ',') k--;
+                    if (k >= 3 && string.CompareOrdinal(text, k - 3, "and", 0, 3) == 0) k -= 3;
+                    else if (k >= 2 && string.CompareOrdinal(text, k - 2, "or", 0, 2) == 0) k -= 2;
+                    else if (k == before || !text[k..before].Contains(',')) break;
+                    while (k > 0 && text[k - 1] is ' ' or ',') k--;
+                    if (k < 2 || text[k - 1] != '$' || (k >= 2 && text[k - 2] == '$')) break;
+                    int open = LastUnescaped(text, '$', k - 1);
+                    if (open < 0) break;
+                    string prev = text[(open + 1)..(k - 1)].Trim();
+                    if (!HoldsMath(prev)) break;
+                    parts.Insert(0, prev);
+                    before = open;
+                }
+                return parts.Count == 1 ? inner : string.Join(", ", parts);
+            }
+            searchEnd = best;
+        }
+        return null;
+    }
+
+    private static int LastUnescaped(string text, char c, int before)
+    {
+        for (int i = System.Math.Min(before, text.Length) - 1; i >= 0; i--)
+            if (text[i] == c && (i == 0 || text[i - 1] != '\\')) return i;
+        return -1;
+    }
+
+    private static bool HoldsMath(string s)
+    {
+        if (s.Length == 0 || s.Length > MaxAnswerLength) return false;
+        foreach (char c in s)
+            if (char.IsDigit(c) || c is '\\' or '=' or '<' or '>' or '+' or '^' or '/' or '(' or '[' or '≤' or '≥' or '−' or '-' or '*' or ',' or '∞' or 'π') return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Position of the last plain number of the text after <paramref name="from"/>, outside math regions, ignoring a trailing
+    /// clause that gives a reason ("because there are 6 faces"); −1 when there is none.
+    /// </summary>
+    private static int LastNumberPosition(string text, int from)
+    {
+        if (from < 0) return -1;
+        string after = text[from..];
+        foreach (var w in new[] { " because ", " since ", " as there ", ", which ", " where ", " for all " })
+        {
+            int k = after.IndexOf(w, StringComparison.OrdinalIgnoreCase);
+            if (k >= 0) after = after[..k];
+        }
+        for (int i = 0; i < after.Length; i++)
+            if (char.IsDigit(after[i])) return from + i;
+        return -1;
     }
 
     /// <summary>
@@ -103,7 +260,7 @@ public static class AnswerExtractor
     private static string Clip(string s)
     {
         s = s.Trim();
-        return s.Length > MaxAnswerLength ? s[..MaxAnswerLength] : s;
+        return s.Length > MaxAnswerLength + 1 ? s[..(MaxAnswerLength + 1)] : s;
     }
 
     /// <summary>
@@ -125,10 +282,15 @@ public static class AnswerExtractor
         return parts.Count == 1 ? last : string.Join(", ", parts);
     }
 
+    private static readonly System.Text.RegularExpressions.Regex NameBeforeBox = new(@"[A-Za-z](_\{?[A-Za-z0-9]{1,3}\}?)?\s*=\s*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     private static bool OnlySeparators(string text, int from, int to)
     {
-        if (to - from > 24 || to < from) return false;
+        if (to - from > 40 || to < from) return false;
         string between = text[from..to].Replace("\\text", "", StringComparison.Ordinal).Replace("\\quad", "", StringComparison.Ordinal);
+        // "$x_1 = \boxed{-1}$ and $x_2 = \boxed{3}$": a name and '=' in front of the next box belong to it (Math-Verify joins
+        // math regions linked by "and", "or" or commas, and reads "x_2 = 3" as its right side)
+        between = NameBeforeBox.Replace(between, "");
         foreach (var w in between.Split([' ', ',', ';', '$', '{', '}', '\\', '(', ')', '\n'], StringSplitOptions.RemoveEmptyEntries))
             if (w is not ("and" or "or" or "&")) return false;
         return true;
@@ -168,7 +330,7 @@ public static class AnswerExtractor
         int close = LatexBraces.MatchingClose(text, i, start + 100_000);
         if (close >= 0) { boxEnd = close + 1; return text[start..close]; }
         boxEnd = text.Length;
-        return text[start..System.Math.Min(text.Length, start + MaxAnswerLength)];
+        return text[start..System.Math.Min(text.Length, start + MaxAnswerLength + 1)];
     }
 
     private static string? AnswerTag(string text)
@@ -196,6 +358,11 @@ public static class AnswerExtractor
     private static readonly string[] Phrases =
     [
         "final answer is", "the answer is", "answer is", "final answer:", "answer:", "final answer", "answer =",
+        // other languages (issue #13 class 11): French, Spanish, Portuguese, German, Italian, Russian, Chinese, Japanese
+        "réponse finale est", "la réponse est", "réponse est", "réponse :", "réponse:", "respuesta final es", "la respuesta es", "respuesta es", "respuesta:",
+        "resposta final é", "a resposta é", "resposta é", "resposta:", "die antwort ist", "antwort ist", "antwort:", "die lösung ist", "lösung ist", "lösung:",
+        "ergebnis ist", "ergebnis:", "la risposta è", "risposta:", "ответ:", "ответ —", "ответ", "最终答案是", "最终答案为", "最终答案：", "最终答案:", "答案是", "答案为",
+        "答案：", "答案:", "答え：", "答え:", "答えは",
     ];
 
     private static string? Phrase(string text)
@@ -209,7 +376,7 @@ public static class AnswerExtractor
         if (best < 0) return null;
         int start = best + bestLen;
         // "The final answer is: $5$", "Answer: (B)"
-        while (start < text.Length && (text[start] is ':' or ' ' or '\t' or '*')) start++;
+        while (start < text.Length && (text[start] is ':' or ' ' or '\t' or '*' or '：' or '\u3000')) start++;
         if (start >= text.Length) return null;
         string rest = text[start..];
         if (rest.Length > 4 * MaxAnswerLength) rest = rest[..(4 * MaxAnswerLength)];
@@ -247,11 +414,31 @@ public static class AnswerExtractor
             if (close > 2) return trimmed[2..close];
         }
         var cut = CutSentence(trimmed);
+        // "Final Answer: the smallest k is 12": a description before "is" names the answer, it is not part of it
+        cut = AfterDescription(cut);
         // "12 (since 3 * 4 = 12)": drop a trailing remark in parentheses that starts with a word
         int paren = cut.IndexOf(" (", StringComparison.Ordinal);
         if (paren > 0 && paren + 5 < cut.Length && char.IsLetter(cut[paren + 2]) && char.IsLetter(cut[paren + 3]) && char.IsLetter(cut[paren + 4]))
             cut = cut[..paren].TrimEnd();
         return cut.Length == 0 ? null : cut;
+    }
+
+    /// <summary>"the smallest k is 12" → "12"; "the volume of ABCD is $120$" → "120". Only when a plain word precedes the verb.</summary>
+    private static string AfterDescription(string s)
+    {
+        int best = -1, len = 0;
+        foreach (var verb in new[] { " is ", " are ", " equals ", " was ", " est ", " es ", " ist ", " é ", " è " })
+        {
+            int k = s.LastIndexOf(verb, StringComparison.OrdinalIgnoreCase);
+            if (k > best) { best = k; len = verb.Length; }
+        }
+        if (best <= 0) return s;
+        string head = s[..best];
+        // the words before the verb must be prose (letters and spaces, maybe a $name$), not math
+        if (head.Any(c => char.IsDigit(c) || c is '=' or '\\' or '{' or '}' or '^')) return s;
+        if (!head.Any(char.IsLetter) || !head.TrimStart().Contains(' ')) return s;
+        string rest = s[(best + len)..].Trim();
+        return rest.Length == 0 ? s : StripDelimiters(rest);
     }
 
     private static int UnescapedDollar(string s, int from, bool dbl)
@@ -273,6 +460,11 @@ public static class AnswerExtractor
             char c = s[i];
             if (c is '{' or '(' or '[') depth++;
             else if (c is '}' or ')' or ']') depth--;
+            else if (depth <= 0 && c is '。' or '！' or '？')
+            {
+                s = s[..i];
+                break;
+            }
             else if (depth <= 0 && (c is '.' or '!' or '?') && (i + 1 == s.Length || char.IsWhiteSpace(s[i + 1])) && !(c == '.' && i > 0 && s[i - 1] == '\\'))
             {
                 s = s[..i];
@@ -347,6 +539,14 @@ public static class AnswerExtractor
                 while (start > 0 && char.IsDigit(tail[start - 1])) start--;
             }
             if (start > 0 && tail[start - 1] == '-') start--;
+            if (start == 0 && tail.Length < text.Length)
+            {
+                // a number longer than the searched tail is read whole (never a cut-off piece of it), up to one character
+                // past the longest answer compared, so that the verifier refuses it rather than compares a part
+                int offset = text.Length - tail.Length, s0 = offset;
+                while (s0 > 0 && offset - s0 <= MaxAnswerLength && (char.IsDigit(text[s0 - 1]) || text[s0 - 1] is '.' or ',')) s0--;
+                return text[s0..(offset + end)].Trim('.', ',', ' ');
+            }
             return tail[start..end].Trim('.', ',', ' ');
         }
         return null;

@@ -10,7 +10,10 @@ internal sealed record MathEquivalenceOptions
     public double RelativeTolerance { get; init; } = 1e-9;
 
     /// <summary>Accept rounded decimals under the documented rounding rules.</summary>
-    public bool AcceptRounding { get; init; } = true;
+    public bool AcceptRounding { get; init; }
+
+    /// <summary>Decimal places both values are rounded to when either side holds a decimal literal (Math-Verify's float_rounding).</summary>
+    public int FloatRounding { get; init; } = 6;
 
     /// <summary>Minimum decimal places of a predicted decimal to stand for an exact non-terminating gold value.</summary>
     public int MinPredictedPlaces { get; init; } = 3;
@@ -20,26 +23,37 @@ internal sealed record MathEquivalenceOptions
 /// Decides whether a predicted answer equals a gold answer, both parsed to <see cref="MathNode"/>.
 /// Rules, in order:
 /// <list type="number">
-/// <item>Equations and memberships: against an answer that is not a relation, "x = 3", "f(x) = x^2" or "2 \times 5 = 10" stand
-/// for their last side and "x \in S" for S; two equations are equal when both sides are pairwise equal (either order), or when
+/// <item>Equations and memberships (Math-Verify's assignment rule, <c>is_assignment_relation</c>): against an answer that is not a
+/// relation, an equation whose left side is made of names only ("k = 4", "f(x) = x^2", "(x, y) = (1, 2)", "a + b = 8", "|z| = 5")
+/// or a computation without free variables ("2 \times 5 = 10", "\lim_{t\to 0} \frac{\tan t}{t} = 1") stands for its last side,
+/// after an \approx tail is dropped ("m = 2 + 3 = 5 \approx 5.0" is 5); any other equation ("3 = 2b + d", "b + 2c = 0") never
+/// equals a value; "x \in S" stands for S. Two equations are equal when both sides are pairwise equal (either order), or when
 /// (lhs − rhs) of one is a non-zero constant multiple of the other's ("y = 2x + 1" = "2x − y + 1 = 0").</item>
-/// <item>Inequalities in one variable become intervals ("x ≥ 3" = [3, ∞), "x &lt; −1 or x &gt; 2" = (−∞,−1) ∪ (2,∞)).</item>
-/// <item>Lists and sets are order-insensitive multisets ("2, 3" = "\{3, 2\}"); a ± b is the set {a + b, a − b}; a list against a
-/// tuple is ordered; tuples and intervals compare item by item with the same brackets; a column or row vector equals a tuple.</item>
+/// <item>Inequalities in one variable become intervals ("x ≥ 3" = [3, ∞), "x &lt; −1 or x &gt; 2" = (−∞,−1) ∪ (2,∞)), also through
+/// a linear expression ("-2t \le 6" = "t \ge -3", dividing by a negative coefficient flips the sign) or an absolute value
+/// ("2 \le |w| \le 5" = [−5,−2] ∪ [2,5]).</item>
+/// <item>Sets ignore order and repeats ("\{1, 2, 2\}" = "\{2, 1\}"); a set and a tuple with the same elements in the same order
+/// are equal; lists are order-insensitive multisets ("2, 3" = "3, 2"); a list of assignments is a tuple per solution
+/// ("a=2, b=5; a=4, b=1" = "(2,5), (4,1)"); a ± b is the set {a + b, a − b}; a list against a tuple is ordered; tuples and
+/// intervals compare item by item with the same brackets; a column or row vector equals a tuple.</item>
 /// <item>Matrices compare shape and cells; unions compare their parts as a multiset.</item>
-/// <item>Scalars: exact rational equality when both sides evaluate exactly (BigInteger); otherwise complex-double evaluation at
-/// six fixed points for the free variables (every defined point must agree, at least two must be defined), with
-/// <see cref="MathEquivalenceOptions.RelativeTolerance"/>.</item>
+/// <item>Scalars: exact rational equality when both sides evaluate exactly (BigInteger); when either side holds a decimal literal,
+/// both values are rounded to <see cref="MathEquivalenceOptions.FloatRounding"/> places (6, Math-Verify's <c>float_rounding</c>)
+/// and compared: 0.1428571 = 0.14285713 = 1/7, but 3.14 ≠ 3.141 and 0.3333 ≠ 1/3. Without decimals, complex-double evaluation
+/// (at six fixed points for the free variables; every defined point must agree, at least two must be defined) with
+/// <see cref="MathEquivalenceOptions.RelativeTolerance"/> stands in for symbolic equality.</item>
 /// <item>Percent and degrees: "25\%" equals 25 and 0.25; "30^\circ" equals 30 and \pi/6.</item>
-/// <item>Rounding (when <see cref="MathEquivalenceOptions.AcceptRounding"/>): (a) a decimal gold with d places accepts any prediction
+/// <item>Lenient rounding, off by default (<see cref="MathEquivalenceOptions.AcceptRounding"/>): (a) a decimal gold with d places accepts any prediction
 /// within half a unit of its last place (gold 0.3333 vs 1/3, gold 3.14 vs \pi), except a decimal prediction with d or fewer places,
 /// which must match exactly; (b) a decimal prediction with p ≥ 3 places (<see cref="MathEquivalenceOptions.MinPredictedPlaces"/>)
 /// stands for an exact gold that does not terminate within p places when it is that value rounded to p places (within half a
 /// unit) or truncated to p places (0.333 or 0.6667 or 0.6666 for 1/3 and 2/3, 3.142 for \pi; not 0.334, not 3.14); never for
 /// integers or terminating golds (2.999 is not 3, 0.13 is not 0.125).</item>
+/// <item>Matrices: a scalar times a matrix is the matrix of products ("-\begin{pmatrix}1&amp;0\\0&amp;1\end{pmatrix}").</item>
 /// <item>Sample points are positive reals, so identities that hold for positive variables (\sqrt{x^2} = |x| = x, \ln(xy) =
 /// \ln x + \ln y) are accepted.</item>
-/// <item>Text: lower-cased, \text and punctuation removed, compared as strings; also the fallback when a side does not parse.</item>
+/// <item>Text: lower-cased, \text and punctuation removed, spaces ignored, compared as strings; also the fallback when a side does not parse.</item>
+/// <item><see cref="Rule"/> names the rule that decided, for the verifier's Reason.</item>
 /// </list>
 /// </summary>
 internal sealed class MathEquivalence
@@ -57,11 +71,55 @@ internal sealed class MathEquivalence
 
     private static readonly double[] Points = [0.5772156649, 1.3247179572, 2.2360679775, 0.7071067812, 1.6180339887, 2.7182818285, 0.3183098862, 1.4142135624];
 
+    /// <summary>The rule that decided the last comparison (for the verifier's Reason).</summary>
+    public string Rule { get; private set; } = "value";
+
+    private bool Decide(bool result, string rule)
+    {
+        Rule = rule;
+        return result;
+    }
+
     public bool Equal(MathNode gold, MathNode pred)
     {
         _budget.Enter();
-        try { return EqualCore(gold, pred); }
+        try { return EqualCore(Prepare(gold), Prepare(pred)); }
         finally { _budget.Exit(); }
+    }
+
+    /// <summary>
+    /// Shapes that mean the same structure: a scalar times a matrix is the matrix of products ("-\begin{pmatrix}…"), and
+    /// a list of assignments is a tuple per solution ("a=2, b=5; a=4, b=1" is (2,5), (4,1); "x = 1 or x = 5" is 1, 5).
+    /// </summary>
+    private MathNode Prepare(MathNode n)
+    {
+        switch (n)
+        {
+            case NegNode { Inner: MatrixNode m }:
+                return new MatrixNode(m.Rows.Select(r => r.Select(c => (MathNode)new NegNode(c)).ToList()).ToList());
+            case MulNode mul when mul.Factors.Count(f => f is MatrixNode) == 1 && mul.Factors.Count <= 4:
+            {
+                var m = (MatrixNode)mul.Factors.First(f => f is MatrixNode);
+                var scalars = mul.Factors.Where(f => f is not MatrixNode).ToList();
+                if (scalars.Any(f => f is ListNode or SetNode or TupleNode or RelNode or TextNode)) return n;
+                return new MatrixNode(m.Rows.Select(r => r.Select(c => (MathNode)new MulNode([.. scalars, c])).ToList()).ToList());
+            }
+            case ListNode l when l.Items.Count >= 2 && l.Items.All(i => i is RelNode r && r.Ops.Count == 1 && r.Ops[0] == "=" && IsVariable(r.Operands[0])):
+            {
+                var groups = new List<List<RelNode>> { new() };
+                foreach (RelNode r in l.Items)
+                {
+                    string name = r.Operands[0].ToString();
+                    if (groups[^1].Any(x => x.Operands[0].ToString() == name)) groups.Add(new List<RelNode>());
+                    groups[^1].Add(r);
+                }
+                if (groups.Count == 1) return new TupleNode(groups[0].Select(r => r.Operands[1]).ToList(), '(', ')');
+                if (groups.All(gr => gr.Count == 1)) return new ListNode(groups.Select(gr => gr[0].Operands[1]).ToList());
+                if (groups.Any(gr => gr.Count != groups[0].Count)) return n;
+                return new ListNode(groups.Select(gr => (MathNode)new TupleNode(gr.Select(r => r.Operands[1]).ToList(), '(', ')')).ToList());
+            }
+            default: return n;
+        }
     }
 
     private bool EqualCore(MathNode g, MathNode p)
@@ -72,9 +130,9 @@ internal sealed class MathEquivalence
         if (p is PlusMinusNode ppm) p = ExpandPm(ppm);
         else if (p is not (ListNode or SetNode or TupleNode or MatrixNode or RelNode) && ExpandNestedPm(p) is { } px) p = px;
 
-        // Equations with a variable on the left: compare the right side.
-        if (g is RelNode gr && p is not RelNode && VarDefinition(gr) is { } gv) return Equal(gv, p);
-        if (p is RelNode pr && g is not RelNode && VarDefinition(pr) is { } pv) return Equal(g, pv);
+        // Equations with a variable (or f(x)) on the left, or computations without variables: compare the last side.
+        if (g is RelNode gr && p is not RelNode && VarDefinition(gr) is { } gv) return Decide(Equal(gv, p), "equation: the last side of the gold's definition");
+        if (p is RelNode pr && g is not RelNode && VarDefinition(pr) is { } pv) return Decide(Equal(g, pv), "equation: the last side of the answer's definition");
         if (g is RelNode ga && p is RelNode pa) return RelationsEqual(ga, pa);
 
         // Inequalities against intervals.
@@ -82,55 +140,68 @@ internal sealed class MathEquivalence
         {
             var gi = ToIntervals(g);
             var pi = ToIntervals(p);
-            if (gi is not null && pi is not null) return IntervalSetsEqual(gi, pi);
+            if (gi is not null && pi is not null) return Decide(IntervalSetsEqual(gi, pi), "relation as intervals");
         }
+        // Any other equation ("3 = 2b + d", "b + 2c = 0") is a condition, never a value.
+        if (g is RelNode { Ops: ["=", ..] } || p is RelNode { Ops: ["=", ..] }) return Decide(false, "an equation that is not a definition never equals a value");
 
         switch (g)
         {
             case ListNode gl when gl.Items.Count is >= 2 and <= 4 && p is not (ListNode or SetNode or TupleNode) && AllEquivalent(gl.Items):
                 // a gold that lists equivalent forms ("\frac12 \text{ or } 0.5") accepts any of them
-                return Equal(gl.Items[0], p);
+                return Decide(Equal(gl.Items[0], p), "the gold lists equivalent forms");
             case ListNode gl:
-                if (p is ListNode pl2) return Multiset(gl.Items, pl2.Items);
-                if (p is SetNode ps2) return Multiset(gl.Items, ps2.Items);
-                if (p is TupleNode pt2) return Ordered(gl.Items, pt2.Items);
-                if (p is MatrixNode pm2 && Vector(pm2) is { } pvec) return Ordered(gl.Items, pvec);
-                if (p is TextNode) return TextEqual(g, p);
+                if (p is ListNode pl2) return Decide(Multiset(gl.Items, pl2.Items), "lists in any order");
+                if (p is SetNode ps2) return Decide(SetEqual(gl.Items, ps2.Items), "sets (order and repeats ignored)");
+                if (p is TupleNode pt2) return Decide(Ordered(gl.Items, pt2.Items), "list against a tuple, in order");
+                if (p is MatrixNode pm2 && Vector(pm2) is { } pvec) return Decide(Ordered(gl.Items, pvec), "list against a vector, in order");
+                if (p is TextNode) return Decide(TextEqual(g, p), "text");
                 return gl.Items.Count == 1 && Equal(gl.Items[0], p);
             case SetNode gs:
-                if (p is SetNode ps) return Multiset(gs.Items, ps.Items);
-                if (p is ListNode pl) return Multiset(gs.Items, pl.Items);
+                if (p is SetNode ps) return Decide(SetEqual(gs.Items, ps.Items), "sets (order and repeats ignored)");
+                if (p is ListNode pl) return Decide(SetEqual(gs.Items, pl.Items), "sets (order and repeats ignored)");
+                if (p is TupleNode ptu && gs.Items.Count >= 2) return Decide(Ordered(gs.Items, ptu.Items), "a set against a tuple with the same elements in the same order");
                 if (gs.Items.Count == 1 && p is not TupleNode) return Equal(gs.Items[0], p);
-                return false;
+                return Decide(false, "a set never equals a single value");
             case TupleNode gt:
                 if (p is TupleNode pt)
                 {
-                    if (gt.Items.Count != pt.Items.Count) return false;
-                    if (gt.Items.Count == 2 && (gt.Open != pt.Open || gt.Close != pt.Close)) return false;
-                    return Ordered(gt.Items, pt.Items);
+                    if (gt.Items.Count != pt.Items.Count) return Decide(false, "tuples of different lengths");
+                    if (gt.Items.Count == 2 && (gt.Open != pt.Open || gt.Close != pt.Close)) return Decide(false, "intervals with different brackets");
+                    return Decide(Ordered(gt.Items, pt.Items), "tuples, item by item");
                 }
-                if (p is ListNode pl3) return Ordered(gt.Items, pl3.Items);
-                if (p is MatrixNode pm3 && Vector(pm3) is { } pv3) return Ordered(gt.Items, pv3);
-                return false;
+                if (p is SetNode pst && pst.Items.Count >= 2) return Decide(Ordered(gt.Items, pst.Items), "a tuple against a set with the same elements in the same order");
+                if (p is ListNode pl3) return Decide(Ordered(gt.Items, pl3.Items), "a tuple against a list, in order");
+                if (p is MatrixNode pm3 && Vector(pm3) is { } pv3) return Decide(Ordered(gt.Items, pv3), "a tuple against a vector");
+                return Decide(false, "a tuple never equals a single value");
             case MatrixNode gm:
                 if (p is MatrixNode pm)
                 {
                     if (gm.Rows.Count != pm.Rows.Count)
-                        return Vector(gm) is { } gv1 && Vector(pm) is { } pv1 && Ordered(gv1, pv1); // row vs column vector
+                        return Decide(Vector(gm) is { } gv1 && Vector(pm) is { } pv1 && Ordered(gv1, pv1), "row against column vector"); // row vs column vector
                     for (int r = 0; r < gm.Rows.Count; r++)
-                        if (!Ordered(gm.Rows[r], pm.Rows[r])) return false;
-                    return true;
+                        if (!Ordered(gm.Rows[r], pm.Rows[r])) return Decide(false, "matrices, cell by cell");
+                    return Decide(true, "matrices, cell by cell");
                 }
                 if (Vector(gm) is { } gvec && p is TupleNode or ListNode)
-                    return Ordered(gvec, p is TupleNode ptt ? ptt.Items : ((ListNode)p).Items);
-                return false;
+                    return Decide(Ordered(gvec, p is TupleNode ptt ? ptt.Items : ((ListNode)p).Items), "a vector against a tuple");
+                return Decide(false, "a matrix never equals a single value");
             case TextNode:
-                return TextEqual(g, p);
+                return Decide(TextEqual(g, p), "text (case and spaces ignored)");
         }
-        if (p is ListNode { Items.Count: > 1 } or SetNode { Items.Count: > 1 } or TupleNode or MatrixNode) return false;
+        if (p is ListNode { Items.Count: > 1 } or SetNode { Items.Count: > 1 } or TupleNode or MatrixNode) return Decide(false, "several values never equal one value");
         if (p is SetNode { Items.Count: 1 } ps1) return Equal(g, ps1.Items[0]);
-        if (p is TextNode) return TextEqual(g, p);
+        if (p is TextNode) return Decide(TextEqual(g, p), "text (case and spaces ignored)");
         return ScalarEqual(g, p);
+    }
+
+    /// <summary>Sets: every element of one equals an element of the other, both ways (order and repeats ignored).</summary>
+    private bool SetEqual(IReadOnlyList<MathNode> a, IReadOnlyList<MathNode> b)
+    {
+        if (a.Count > 64 || b.Count > 64) return Multiset(a, b);
+        foreach (var x in a) if (!b.Any(y => Equal(x, y))) return false;
+        foreach (var y in b) if (!a.Any(x => Equal(x, y))) return false;
+        return true;
     }
 
     private bool AllEquivalent(List<MathNode> items)
@@ -218,37 +289,71 @@ internal sealed class MathEquivalence
 
     private static bool IsVariable(MathNode n) => n is SymbolNode || (n is TextNode { Text.Length: > 0 and <= 12 } t && !t.Text.Contains(' '));
 
-    /// <summary>"x = 3" → 3, "x = y = 3" → 3, "x \in [0, 1]" → [0, 1]; null for other relations.</summary>
-    private static MathNode? VarDefinition(RelNode r)
+    /// <summary>
+    /// The value an equation defines (Math-Verify's assignment rule): "x = 3", "f(x) = x^2", "a_5 = 7", "m = 2 + 3 = 5" give
+    /// their last side, as does a computation without free variables ("2 \times 5 = 10", "\lim_{t\to 0} \frac{\tan t}{t} = 1");
+    /// "x \in [0, 1]" gives [0, 1]. Null for every other relation ("3 = 2b + d", "b + 2c = 0" are conditions).
+    /// </summary>
+    private MathNode? VarDefinition(RelNode r)
     {
-        // "x = 3", "f(x) = x^2", "2 \times 5 = 10": the value is the last side.
-        if (r.Ops.All(o => o == "=") && r.Operands.Count >= 2) return r.Operands[^1];
         if (r.Ops.Count == 1 && r.Ops[0] == "in" && IsVariable(r.Operands[0])) return r.Operands[1];
-        return null;
+        if (!r.Ops.All(o => o == "=") || r.Operands.Count < 2) return null;
+        if (IsNameExpression(r.Operands[0], 0)) return r.Operands[^1];
+        var syms = new HashSet<string>();
+        foreach (var o in r.Operands) MathEvaluator.Symbols(o, syms, _budget);
+        return syms.Count == 0 ? r.Operands[^1] : null;
+    }
+
+    private static readonly HashSet<string> FunctionNames = new(StringComparer.Ordinal) { "f", "g", "h", "p", "q", "r", "s", "u", "v", "w", "F", "G", "H", "P", "Q", "R", "S", "T", "V", "A", "N", "E" };
+
+    /// <summary>"f(x)", "g(2)", "f'(x)", "f^{-1}(x)", "P(A)": a function name applied to an argument (parsed as a product of two factors).</summary>
+    private static bool IsFunctionValue(MathNode n) =>
+        n is MulNode { Factors.Count: 2 } m && (m.Factors[0] is SymbolNode fn && FunctionNames.Contains(fn.Name.TrimEnd('\''))
+            || m.Factors[0] is PowNode { Base: SymbolNode fb } && FunctionNames.Contains(fb.Name));
+
+    /// <summary>
+    /// A left side made of names only (Math-Verify's assignment test: an expression of only symbols): "x", "a_5", "f(x)",
+    /// "(x, y)", "a + b", "|z|", "xy". A number or a constant anywhere makes it a condition ("2c", "x^2", "b + 2c").
+    /// </summary>
+    private static bool IsNameExpression(MathNode n, int depth)
+    {
+        if (depth > 8) return false;
+        if (IsVariable(n) || IsFunctionValue(n)) return true;
+        return n switch
+        {
+            TupleNode t => t.Items.All(i => IsNameExpression(i, depth + 1)),
+            AddNode a => a.Terms.All(i => IsNameExpression(i, depth + 1)),
+            MulNode m => m.Factors.All(i => IsNameExpression(i, depth + 1)),
+            NegNode g => IsNameExpression(g.Inner, depth + 1),
+            DivNode d => IsNameExpression(d.Num, depth + 1) && IsNameExpression(d.Den, depth + 1),
+            FuncNode { Name: "abs" } f => IsNameExpression(f.Arg, depth + 1),
+            _ => false,
+        };
     }
 
     private bool RelationsEqual(RelNode g, RelNode p)
     {
         if (g.Ops.Count == 1 && p.Ops.Count == 1 && g.Ops[0] == "=" && p.Ops[0] == "=")
         {
-            if (Equal(g.Operands[0], p.Operands[0]) && Equal(g.Operands[1], p.Operands[1])) return true;
-            if (Equal(g.Operands[0], p.Operands[1]) && Equal(g.Operands[1], p.Operands[0])) return true;
+            if (Equal(g.Operands[0], p.Operands[0]) && Equal(g.Operands[1], p.Operands[1])) return Decide(true, "equations, side by side");
+            if (Equal(g.Operands[0], p.Operands[1]) && Equal(g.Operands[1], p.Operands[0])) return Decide(true, "equations, sides swapped");
             // Same equation up to a constant factor: (lg - rg) = c (lp - rp), c != 0.
             var dg = new AddNode(new List<MathNode> { g.Operands[0], new NegNode(g.Operands[1]) });
             var dp = new AddNode(new List<MathNode> { p.Operands[0], new NegNode(p.Operands[1]) });
-            return Proportional(dg, dp);
+            return Decide(Proportional(dg, dp), "equations as lhs − rhs up to a constant factor");
         }
-        if (VarDefinition(g) is { } gv && VarDefinition(p) is { } pv && g.Operands[0].ToString() == p.Operands[0].ToString()) return Equal(gv, pv);
+        if (VarDefinition(g) is { } gv && VarDefinition(p) is { } pv && g.Operands[0].ToString() == p.Operands[0].ToString())
+            return Decide(Equal(gv, pv), "definitions of the same name, by their last sides");
         var gi = ToIntervals(g);
         var pi = ToIntervals(p);
-        if (gi is not null && pi is not null) return IntervalSetsEqual(gi, pi);
-        if (g.Ops.Count != p.Ops.Count) return false;
+        if (gi is not null && pi is not null) return Decide(IntervalSetsEqual(gi, pi), "relations as intervals");
+        if (g.Ops.Count != p.Ops.Count) return Decide(false, "relations of different shapes");
         bool same = true;
         for (int k = 0; k < g.Ops.Count && same; k++) same = g.Ops[k] == p.Ops[k];
-        if (same) return Ordered(g.Operands, p.Operands);
+        if (same) return Decide(Ordered(g.Operands, p.Operands), "relations, side by side");
         // a < b written as b > a
-        if (g.Ops.Count == 1 && Flip(g.Ops[0]) == p.Ops[0]) return Equal(g.Operands[0], p.Operands[1]) && Equal(g.Operands[1], p.Operands[0]);
-        return false;
+        if (g.Ops.Count == 1 && Flip(g.Ops[0]) == p.Ops[0]) return Decide(Equal(g.Operands[0], p.Operands[1]) && Equal(g.Operands[1], p.Operands[0]), "relations, flipped");
+        return Decide(false, "different relations");
     }
 
     private static string Flip(string op) => op switch { "<" => ">", ">" => "<", "<=" => ">=", ">=" => "<=", _ => op };
@@ -366,31 +471,104 @@ internal sealed class MathEquivalence
             case RelNode r:
             {
                 if (r.Ops.Count == 1 && r.Ops[0] == "in") return ToIntervals(r.Operands[1]);
-                if (r.Ops.Any(o => o is not ("<" or ">" or "<=" or ">="))) return null;
-                int varIdx = r.Operands.FindIndex(o => o is SymbolNode);
-                if (varIdx < 0 || r.Operands.Count(o => o is SymbolNode) != 1) return null;
-                MathNode lo = NegInf, hi = PosInf;
-                bool loC = false, hiC = false;
-                for (int k = 0; k < r.Ops.Count; k++)
-                {
-                    var op = r.Ops[k];
-                    MathNode other;
-                    bool varOnLeft;
-                    if (k == varIdx) { other = r.Operands[k + 1]; varOnLeft = true; }
-                    else if (k + 1 == varIdx) { other = r.Operands[k]; varOnLeft = false; }
-                    else return null;
-                    bool less = op is "<" or "<=";
-                    bool closed = op is "<=" or ">=";
-                    // var < other  => upper bound; other < var => lower bound
-                    if (varOnLeft == less) { hi = other; hiC = closed; }
-                    else { lo = other; loC = closed; }
-                }
-                return new List<Interval> { new(lo, loC, hi, hiC) };
+                return RelationIntervals(r);
             }
             case TextNode t when t.Text is "\\mathbb R" or "R" || t.Text.Equals("all real numbers", StringComparison.OrdinalIgnoreCase):
                 return new List<Interval> { new(NegInf, false, PosInf, false) };
             default: return null;
         }
+    }
+
+    /// <summary>
+    /// An inequality or chain of inequalities in one variable as intervals. The variable may sit inside a linear
+    /// expression ("-2t \le 6" is t \ge -3: divide by the coefficient, flipping the sign when it is negative; "2a > -1" is
+    /// a > -1/2), or inside an absolute value ("2 \le |w| \le 5" is [-5,-2] ∪ [2,5]); with the variable on both sides of one
+    /// inequality, the difference of the sides is used. Null for anything else.
+    /// </summary>
+    private List<Interval>? RelationIntervals(RelNode r)
+    {
+        if (r.Ops.Any(o => o is not ("<" or ">" or "<=" or ">="))) return null;
+        var syms = new HashSet<string>();
+        var perOperand = new List<HashSet<string>>();
+        foreach (var o in r.Operands)
+        {
+            var set = new HashSet<string>();
+            MathEvaluator.Symbols(o, set, _budget);
+            perOperand.Add(set);
+            syms.UnionWith(set);
+        }
+        if (syms.Count != 1) return null;
+        string name = syms.First();
+        var operands = r.Operands;
+        var ops = r.Ops;
+        int varIdx = perOperand.FindIndex(x => x.Count > 0);
+        if (perOperand.Count(x => x.Count > 0) != 1)
+        {
+            if (ops.Count != 1) return null;
+            operands = [new AddNode([r.Operands[0], new NegNode(r.Operands[1])]), new NumberNode(BigRational.Zero, 0)];
+            varIdx = 0;
+        }
+        // bounds of the operand that holds the variable
+        MathNode lo = NegInf, hi = PosInf;
+        bool loC = false, hiC = false;
+        for (int k = 0; k < ops.Count; k++)
+        {
+            var op = ops[k];
+            MathNode other;
+            bool varOnLeft;
+            if (k == varIdx) { other = operands[k + 1]; varOnLeft = true; }
+            else if (k + 1 == varIdx) { other = operands[k]; varOnLeft = false; }
+            else return null;
+            bool less = op is "<" or "<=";
+            bool closed = op is "<=" or ">=";
+            // var < other  => upper bound; other < var => lower bound
+            if (varOnLeft == less) { hi = other; hiC = closed; }
+            else { lo = other; loC = closed; }
+        }
+        var target = operands[varIdx];
+        if (target is SymbolNode) return [new(lo, loC, hi, hiC)];
+        if (target is FuncNode { Name: "abs", Arg: SymbolNode })
+        {
+            // lo ≤ |x| ≤ hi: [-hi, -lo] ∪ [lo, hi]; |x| ≤ hi: [-hi, hi]; |x| ≥ lo: (-∞, -lo] ∪ [lo, ∞)
+            bool noLo = ReferenceEquals(lo, NegInf), noHi = ReferenceEquals(hi, PosInf);
+            if (noLo) return [new(new NegNode(hi), hiC, hi, hiC)];
+            var negHi = noHi ? NegInf : new NegNode(hi);
+            return [new(negHi, !noHi && hiC, new NegNode(lo), loC), new(lo, loC, hi, !noHi && hiC)];
+        }
+        // linear in the variable: target = a·x + b with a ≠ 0
+        var at0 = Substitute(target, name, 0);
+        var at1 = Substitute(target, name, 1);
+        var empty = new Dictionary<string, Complex>();
+        Complex f0 = _eval.Numeric(at0, empty), f1 = _eval.Numeric(at1, empty);
+        Complex f2 = _eval.Numeric(Substitute(target, name, 2), empty), f7 = _eval.Numeric(Substitute(target, name, 7), empty);
+        if (!Finite(f0) || !Finite(f1) || !Finite(f2) || !Finite(f7) || f0.Imaginary != 0 || f1.Imaginary != 0) return null;
+        double a = f1.Real - f0.Real;
+        if (System.Math.Abs(a) < 1e-12 || !Close(f2, f0 + 2 * a) || !Close(f7, f0 + 7 * a)) return null;
+        MathNode aNode = new AddNode([at1, new NegNode(at0)]);
+        MathNode Solve(MathNode bound) => ReferenceEquals(bound, NegInf) || ReferenceEquals(bound, PosInf) ? bound : new DivNode(new AddNode([bound, new NegNode(at0)]), aNode);
+        MathNode Flip(MathNode bound) => ReferenceEquals(bound, NegInf) ? PosInf : ReferenceEquals(bound, PosInf) ? NegInf : Solve(bound);
+        return a > 0 ? [new(Solve(lo), loC, Solve(hi), hiC)] : [new(Flip(hi), hiC, Flip(lo), loC)];
+    }
+
+    /// <summary>The expression with the variable replaced by a number.</summary>
+    private MathNode Substitute(MathNode n, string name, int value)
+    {
+        _budget.Enter();
+        try
+        {
+            return n switch
+            {
+                SymbolNode s when s.Name == name => new NumberNode(BigRational.FromInt(value), 0),
+                AddNode a => new AddNode(a.Terms.Select(t => Substitute(t, name, value)).ToList()),
+                MulNode m => new MulNode(m.Factors.Select(t => Substitute(t, name, value)).ToList()),
+                DivNode d => new DivNode(Substitute(d.Num, name, value), Substitute(d.Den, name, value)),
+                NegNode g => new NegNode(Substitute(g.Inner, name, value)),
+                PowNode pw => new PowNode(Substitute(pw.Base, name, value), Substitute(pw.Exp, name, value)),
+                FuncNode f => new FuncNode(f.Name, Substitute(f.Arg, name, value), f.Index is null ? null : Substitute(f.Index, name, value)),
+                _ => n,
+            };
+        }
+        finally { _budget.Exit(); }
     }
 
     private bool IntervalSetsEqual(List<Interval> a, List<Interval> b)
@@ -449,10 +627,13 @@ internal sealed class MathEquivalence
     {
         var eg = _eval.Exact(g);
         var ep = _eval.Exact(p);
+        // Math-Verify's float rule: when either side holds a decimal literal, both are rounded to FloatRounding places.
+        bool floats = HasDecimal(g) || HasDecimal(p);
         if (eg is { } xg && ep is { } xp)
         {
-            if (xg.Equals(xp)) return true;
-            return Rounding(g, p, xg.ToDouble(), xp.ToDouble(), xg);
+            if (xg.Equals(xp)) return Decide(true, "exact value");
+            if (floats && RoundedEqual(xg, xp)) return Decide(true, $"equal after rounding to {_o.FloatRounding} decimal places");
+            return Decide(Rounding(g, p, xg.ToDouble(), xp.ToDouble(), xg), floats ? $"different after rounding to {_o.FloatRounding} decimal places" : "exact value");
         }
         var syms = new HashSet<string>();
         MathEvaluator.Symbols(g, syms, _budget);
@@ -462,10 +643,16 @@ internal sealed class MathEquivalence
             var empty = new Dictionary<string, Complex>();
             var vg = _eval.Numeric(g, empty);
             var vp = _eval.Numeric(p, empty);
-            if (!Finite(vg) || !Finite(vp)) return Canonical(g) == Canonical(p);
-            if (Close(vg, vp)) return true;
-            if (vg.Imaginary != 0 || vp.Imaginary != 0) return false;
-            return Rounding(g, p, vg.Real, vp.Real, eg);
+            if (!Finite(vg) || !Finite(vp)) return Decide(Canonical(g) == Canonical(p), "same form (no finite value)");
+            if (floats)
+            {
+                if (vg.Imaginary == 0 && vp.Imaginary == 0 && RoundedEqual(vg.Real, vp.Real)) return Decide(true, $"equal after rounding to {_o.FloatRounding} decimal places");
+                if (vg.Imaginary != 0 || vp.Imaginary != 0) return Decide(RoundedEqual(vg.Real, vp.Real) && RoundedEqual(vg.Imaginary, vp.Imaginary), $"complex parts rounded to {_o.FloatRounding} places");
+                return Decide(Rounding(g, p, vg.Real, vp.Real, eg), $"different after rounding to {_o.FloatRounding} decimal places");
+            }
+            if (Close(vg, vp)) return Decide(true, "numeric value");
+            if (vg.Imaginary != 0 || vp.Imaginary != 0) return Decide(false, "numeric value");
+            return Decide(Rounding(g, p, vg.Real, vp.Real, eg), "numeric value");
         }
         int valid = 0;
         foreach (var env in Environments(syms))
@@ -473,10 +660,48 @@ internal sealed class MathEquivalence
             var vg = _eval.Numeric(g, env);
             var vp = _eval.Numeric(p, env);
             if (!Finite(vg) || !Finite(vp)) continue;
-            if (!Close(vg, vp)) return false;
+            if (!Close(vg, vp) && !(floats && RoundedEqual(vg.Real, vp.Real) && RoundedEqual(vg.Imaginary, vp.Imaginary))) return Decide(false, "values at sample points of the variables");
             valid++;
         }
-        return valid >= 2 || (valid == 0 && Canonical(g) == Canonical(p));
+        return Decide(valid >= 2 || (valid == 0 && Canonical(g) == Canonical(p)), "values at sample points of the variables");
+    }
+
+    private static bool HasDecimal(MathNode n) => n switch
+    {
+        NumberNode num => num.DecimalPlaces > 0,
+        AddNode a => a.Terms.Any(HasDecimal),
+        MulNode m => m.Factors.Any(HasDecimal),
+        DivNode d => HasDecimal(d.Num) || HasDecimal(d.Den),
+        NegNode g => HasDecimal(g.Inner),
+        PowNode pw => HasDecimal(pw.Base) || HasDecimal(pw.Exp),
+        FuncNode f => HasDecimal(f.Arg),
+        PercentNode pc => HasDecimal(pc.Inner),
+        DegreeNode dg => HasDecimal(dg.Inner),
+        _ => false,
+    };
+
+    /// <summary>Exact values rounded half away from zero to FloatRounding places compare equal.</summary>
+    private bool RoundedEqual(BigRational a, BigRational b)
+    {
+        var scale = BigInteger.Pow(10, _o.FloatRounding);
+        return RoundScaled(a, scale) == RoundScaled(b, scale);
+    }
+
+    private static BigInteger RoundScaled(BigRational x, BigInteger scale)
+    {
+        // round(|x| * scale) half away from zero, with the sign put back
+        var num = BigInteger.Abs(x.Num) * scale;
+        var q = BigInteger.DivRem(num * 2 + x.Den, 2 * x.Den, out _);
+        return x.Sign < 0 ? -q : q;
+    }
+
+    /// <summary>Doubles rounded to FloatRounding places compare equal (beyond 1e12 the last double digits decide).</summary>
+    private bool RoundedEqual(double a, double b)
+    {
+        if (!double.IsFinite(a) || !double.IsFinite(b)) return false;
+        if (System.Math.Max(System.Math.Abs(a), System.Math.Abs(b)) >= 1e12) return System.Math.Abs(a - b) <= 1e-15 * System.Math.Max(System.Math.Abs(a), System.Math.Abs(b));
+        double ra = System.Math.Round(a, _o.FloatRounding, MidpointRounding.AwayFromZero), rb = System.Math.Round(b, _o.FloatRounding, MidpointRounding.AwayFromZero);
+        return System.Math.Abs(ra - rb) < 0.5 * System.Math.Pow(10, -_o.FloatRounding);
     }
 
     private static int DecimalLiteralPlaces(MathNode n) => n switch

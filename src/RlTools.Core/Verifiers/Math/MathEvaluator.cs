@@ -261,6 +261,7 @@ internal sealed class MathEvaluator(Budget budget)
                 case DivNode d: Symbols(d.Num, into, budget); Symbols(d.Den, into, budget); break;
                 case NegNode g: Symbols(g.Inner, into, budget); break;
                 case PowNode p: Symbols(p.Base, into, budget); Symbols(p.Exp, into, budget); break;
+                case FuncNode { Name: "lim" }: break; // its variable is bound
                 case FuncNode f: Symbols(f.Arg, into, budget); if (f.Index is not null) Symbols(f.Index, into, budget); break;
                 case PercentNode pc: Symbols(pc.Inner, into, budget); break;
                 case DegreeNode dg: Symbols(dg.Inner, into, budget); break;

@@ -48,7 +48,7 @@ internal static class MathLexer
         "st", "nd", "rd", "th",
     };
 
-    public static List<Token> Tokenize(string s, Budget budget)
+    public static List<Token> Tokenize(string s, Budget budget, bool decimalComma = true)
     {
         if (s.Length > MaxLength) throw new MathParseException("answer too long to parse");
         var toks = new List<Token>();
@@ -59,11 +59,11 @@ internal static class MathLexer
         {
             budget.Check();
             char c = s[i];
-            if (char.IsWhiteSpace(c) || c == '~' || c == '$') { space = true; i++; continue; }
+            if (char.IsWhiteSpace(c) || c is '~' or '$' or '€' or '£' or '¥' or '₹' or '₽' or '₩') { space = true; i++; continue; }
             if (char.IsDigit(c) || (c == '.' && i + 1 < s.Length && char.IsDigit(s[i + 1])))
             {
                 int numStart = i;
-                string num = ReadNumber(s, ref i, depth);
+                string num = ReadNumber(s, ref i, decimalComma ? depth : 1);
                 // 9:30 is a time (compared as text); 3:2 is a ratio (3/2)
                 if (i + 1 < s.Length && s[i] == ':' && char.IsDigit(s[i + 1]) && !num.Contains('.'))
                 {
@@ -89,7 +89,8 @@ internal static class MathLexer
             if (char.IsLetter(c))
             {
                 int start = i;
-                while (i < s.Length && char.IsLetter(s[i]) && s[i] < 128) i++;
+                // ASCII letters, and accented Latin letters inside words ("dû", "Lösung"); other scripts one letter at a time
+                while (i < s.Length && char.IsLetter(s[i]) && (s[i] < 128 || (s[i] is >= '\u00C0' and <= '\u024F' && i > start))) i++;
                 if (i == start) { i++; toks.Add(new Token(TokKind.Word, s.Substring(start, 1)) { SpaceBefore = space }); space = false; continue; }
                 string w = s[start..i];
                 // contractions: "it's", "don't" (a prime after one letter, f', stays)
@@ -148,7 +149,7 @@ internal static class MathLexer
                     else if (content.Any(char.IsDigit) && content.Length < s.Length && !content.Contains('\\'))
                     {
                         // "\text{5 apples}": read the content as plain text (numbers and unit words)
-                        var inner = Tokenize(content, budget);
+                        var inner = Tokenize(content, budget, decimalComma);
                         inner.RemoveAt(inner.Count - 1);
                         toks.AddRange(inner);
                     }
@@ -214,7 +215,7 @@ internal static class MathLexer
             {
                 '−' or '–' => "-", '×' or '·' or '⋅' or '∗' => "*", '÷' => "/", '≤' or '⩽' => "<=", '≥' or '⩾' => ">=", '≠' => "!=",
                 '∞' => "\\infty", 'π' => "\\pi", '√' => "\\sqrt", '°' => "°", '±' => "\\pm", '∓' => "\\mp", '∪' => "\\cup", '∩' => "\\cap",
-                '≈' => "=", '∈' => "\\in", '⟨' => "\\langle", '⟩' => "\\rangle", '∖' => "\\setminus",
+                '≈' => "\\approx", '∈' => "\\in", '⟨' => "\\langle", '⟩' => "\\rangle", '∖' => "\\setminus",
                 _ => null,
             };
             if (sym is not null)
@@ -308,7 +309,7 @@ internal static class MathLexer
         if (lower is "oo" or "inf" or "infty" or "infinity") { toks.Add(new Token(TokKind.Cmd, "infty") { SpaceBefore = space }); return; }
         if (lower is "sqrt") { toks.Add(new Token(TokKind.Cmd, "sqrt") { SpaceBefore = space }); return; }
         if (lower is "percent") { toks.Add(new Token(TokKind.Sym, "%") { SpaceBefore = space }); return; }
-        if (w.Length >= 3 || ShortUnits.Contains(lower))
+        if (w.Length >= 3 || ShortUnits.Contains(lower) || w.Any(c => c >= 128))
         {
             toks.Add(new Token(TokKind.Word, w) { SpaceBefore = space });
             return;
@@ -342,6 +343,7 @@ internal static class MathLexer
             {
                 sb.Append(g);
                 i = j;
+                if (i < s.Length && s[i] == ',' && depth <= 0 && DecimalComma(s, i) > 0) throw new MathParseException("ambiguous number: thousands separators and a decimal comma");
             }
             else if (depth <= 0)
             {
@@ -358,7 +360,17 @@ internal static class MathLexer
                 if (sgroups > 0) { sb.Append(sg); i = jj; }
             }
         }
-        if (i < s.Length && s[i] == '.' && i + 1 < s.Length && char.IsDigit(s[i + 1]))
+        // Decimal comma (Math-Verify's number rule; French, German, ...): "3,5" and "1250,75" and "0,001" and "3{,}5" are
+        // decimals, while "12,345" (a group of three after one to three digits) was read above as a thousands separator and
+        // "12, 345" (comma and space) or "1,2,3" is a list. Only outside brackets: "(3,5)" is a pair.
+        if (depth <= 0 && i < s.Length && !sb.ToString().Contains('.') && !(start >= 2 && s[start - 1] == ',' && char.IsDigit(s[start - 2]))
+            && DecimalComma(s, i) is > 0 and var commaLen)
+        {
+            sb.Append('.');
+            i += commaLen;
+            while (i < s.Length && char.IsDigit(s[i])) sb.Append(s[i++]);
+        }
+        else if (i < s.Length && s[i] == '.' && i + 1 < s.Length && char.IsDigit(s[i + 1]))
         {
             sb.Append('.');
             i++;
@@ -396,6 +408,20 @@ internal static class MathLexer
         }
         if (sb.Length > 400) throw new MathParseException("number too long");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// Length of a decimal comma at <paramref name="i"/> ("," or "{,}") followed by digits that do not continue into a list
+    /// ("1,2,3") or a decimal point; 0 when there is none.
+    /// </summary>
+    private static int DecimalComma(string s, int i)
+    {
+        int len = s[i] == ',' ? 1 : string.CompareOrdinal(s, i, "{,}", 0, 3) == 0 ? 3 : 0;
+        if (len == 0 || i + len >= s.Length || !char.IsDigit(s[i + len])) return 0;
+        int j = i + len;
+        while (j < s.Length && char.IsDigit(s[j])) j++;
+        if (j < s.Length && (s[j] == '.' || (s[j] == ',' && j + 1 < s.Length && char.IsDigit(s[j + 1])))) return 0;
+        return len;
     }
 
     /// <summary>Reads a {group} (brace-matched) or, without braces, one character.</summary>

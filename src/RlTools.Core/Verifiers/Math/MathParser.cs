@@ -32,9 +32,10 @@ internal sealed class MathParser
 
     private MathParser(List<Token> tokens, Budget budget) { _t = tokens; _budget = budget; }
 
-    public static MathNode Parse(string text, Budget budget)
+    /// <summary>Parses an answer; with <paramref name="decimalComma"/> off, "3,5" is the list 3, 5 rather than 3.5.</summary>
+    public static MathNode Parse(string text, Budget budget, bool decimalComma = true)
     {
-        var tokens = MathLexer.Tokenize(text, budget);
+        var tokens = MathLexer.Tokenize(text, budget, decimalComma);
         if (tokens.Count > 1500) throw new MathParseException("answer too long to parse");
         var p = new MathParser(tokens, budget);
         var node = p.ParseList(null);
@@ -101,7 +102,7 @@ internal sealed class MathParser
             return t.Text switch
             {
                 "le" or "leq" or "leqslant" => "<=", "ge" or "geq" or "geqslant" => ">=", "lt" => "<", "gt" => ">",
-                "ne" or "neq" => "!=", "approx" or "equiv" or "simeq" or "cong" => "=", "in" => "in", _ => null,
+                "ne" or "neq" => "!=", "approx" or "simeq" or "thickapprox" => "~", "equiv" or "cong" => "=", "in" => "in", _ => null,
             };
         }
         return null;
@@ -117,6 +118,18 @@ internal sealed class MathParser
             ops.Add(op);
             operands.Add(ParseUnion(close));
             if (ops.Count > 20) throw new MathParseException("relation chain too long");
+        }
+        // An approximation tail is dropped when an exact value comes before it ("m = 2 + 3 = 5 \approx 5.0" is m = 2 + 3 = 5,
+        // "2\sqrt{5} \approx 4.47" is 2\sqrt{5}); "x \approx 4.47" alone reads as x = 4.47.
+        int approx = ops.IndexOf("~");
+        if (approx >= 0)
+        {
+            if (approx > 0 || operands[0] is not SymbolNode)
+            {
+                operands.RemoveRange(approx + 1, operands.Count - approx - 1);
+                ops.RemoveRange(approx, ops.Count - approx);
+            }
+            for (int k = 0; k < ops.Count; k++) if (ops[k] == "~") ops[k] = "=";
         }
         return ops.Count == 0 ? operands[0] : new RelNode(operands, ops);
     }
@@ -170,7 +183,7 @@ internal sealed class MathParser
             case TokKind.Num: case TokKind.Ident: case TokKind.Word: case TokKind.Text: case TokKind.BeginEnv: return true;
             case TokKind.Cmd:
                 return t.Text is not ("cup" or "cap" or "pm" or "mp" or "cdot" or "times" or "div" or "le" or "leq" or "ge" or "geq" or "lt" or "gt"
-                    or "ne" or "neq" or "approx" or "in" or "rangle" or "rvert" or "rfloor" or "rceil" or "equiv" or "setminus" or "to" or "circ"
+                    or "ne" or "neq" or "approx" or "thickapprox" or "in" or "rangle" or "rvert" or "rfloor" or "rceil" or "equiv" or "setminus" or "to" or "circ"
                     or "leqslant" or "geqslant" or "simeq" or "cong" or "ldots" or "cdots" or "dots");
             case TokKind.Sym: return t.Text is "(" or "{" or "\\{";
             default: return false;
@@ -531,6 +544,28 @@ internal sealed class MathParser
                 return new FuncNode("abs", inner);
             }
             case "ldots": case "cdots": case "dots": return new TextNode("...");
+            case "lim":
+            {
+                // \lim_{t \to 0} f(t): a value with no free variable (t is bound); compared through the equation it sits in
+                if (IsSym("_"))
+                {
+                    Next();
+                    if (IsSym("{"))
+                    {
+                        int depth = 0;
+                        do
+                        {
+                            _budget.Check();
+                            if (IsSym("{")) depth++;
+                            else if (IsSym("}")) depth--;
+                            else if (Peek.Kind == TokKind.End) throw new MathParseException("unclosed \\lim subscript");
+                            Next();
+                        } while (depth > 0);
+                    }
+                    else Next();
+                }
+                return new FuncNode("lim", ParseProduct(close));
+            }
         }
         if (Greek.TryGetValue(name, out var g))
         {
