@@ -49,7 +49,7 @@ public sealed class VerificationResult
     public bool MissingGoldAnswer { get; init; }
 
     /// <summary>
-    /// True when the completion's answer was taken by a fallback rule (the Math and Numeric verifiers' last number of a
+    /// True when the completion's answer was taken by a fallback rule (the Math verifier's last number or last math span, the Numeric verifier's last number, of a
     /// completion without an answer marker) rather than from a marker. A rising share of rewards from the fallback is
     /// a sign of reward hacking; Measure-RlReward counts them.
     /// </summary>

@@ -188,7 +188,7 @@ public sealed class MathVerifier : IVerifier
             NormalizedCompletion = pNorm,
             NormalizedAnswer = gNorm,
             Reason = reason,
-            FromFallback = how == AnswerExtractor.Method.LastNumber,
+            FromFallback = how is AnswerExtractor.Method.LastNumber or AnswerExtractor.Method.MathRegion,
         };
     }
 
