@@ -13,6 +13,15 @@ BeforeAll {
 }
 
 Describe 'Export-RlRollout' {
+    It 'writes to a name with wildcard characters through -LiteralPath; a -Path with wildcards must match one file' {
+        $target = Join-Path $TestDrive 'out[1].jsonl'
+        (New-SmallRollout 'w' 0) | Export-RlRollout -LiteralPath $target
+        Test-Path -LiteralPath $target | Should -BeTrue
+        { (New-SmallRollout 'w' 0) | Export-RlRollout (Join-Path $TestDrive 'new[2].jsonl') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PathNotFound,RlTools.Commands.ExportRlRolloutCommand'
+        Test-Path -LiteralPath (Join-Path $TestDrive 'new[2].jsonl') | Should -BeFalse
+    }
+
     It 'covers the three formats (discovery found <_>)' -ForEach @($Formats.Count) {
         $_ | Should -Be 3
     }

@@ -4,9 +4,9 @@ BeforeAll {
 }
 
 Describe 'Get-RlAdvantageEstimator' {
-    It 'lists all 23 registered estimators' {
+    It 'lists all 28 registered estimators' {
         $all = @(Get-RlAdvantageEstimator)
-        $all.Count | Should -Be 23
+        $all.Count | Should -Be 28
         $all.Name | Should -Contain 'GRPO'
         $all.Name | Should -Contain 'R3Rank'
         $all | Should -BeOfType ([RlTools.Core.Advantages.AdvantageEstimatorInfo])
@@ -22,7 +22,7 @@ Describe 'Get-RlAdvantageEstimator' {
         (Get-RlAdvantageEstimator GAE).Inputs | Should -Contain 'values'
         (Get-RlAdvantageEstimator GAE).Level | Should -Be 'Token'
         (Get-RlAdvantageEstimator ARM).Assumptions | Should -Match 'perplexity'
-        @(Get-RlAdvantageEstimator | Where-Object Stateful).Name | Should -Be @('ADORA', 'R3Rank')
+        @(Get-RlAdvantageEstimator | Where-Object Stateful).Name | Should -Be @('ADORA', 'R3Rank', 'VERLER')
     }
 
     It 'matches wildcards case-insensitively' {
@@ -38,7 +38,7 @@ Describe 'Get-RlAdvantageEstimator' {
     It 'tab-completes estimator names for <Command>' -ForEach @(
         @{ Command = 'Measure-RlAdvantage -Estimator ' }, @{ Command = 'New-RlAdvantageEstimator -Name ' }, @{ Command = 'Get-RlAdvantageEstimator ' }) {
         $all = (TabExpansion2 -inputScript $Command -cursorColumn $Command.Length).CompletionMatches.CompletionText
-        $all.Count | Should -Be 23
+        $all.Count | Should -Be 28
         $line = $Command + 'Reinf'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('ReinforcePlusPlus', 'ReinforcePlusPlusBaseline')
     }

@@ -120,6 +120,33 @@ Describe 'Import-RlRollout' {
         } finally { $ps.Dispose() }
     }
 
+    It 'reads a file with wildcard characters in its name through -LiteralPath, and a -Path that matches nothing is an error' {
+        $dir = Join-Path $TestDrive 'wild'
+        $null = New-Item -ItemType Directory $dir
+        '{"prompt_id":"literal"}' | Set-Content -LiteralPath (Join-Path $dir 'run[1].jsonl')
+        '{"prompt_id":"decoy"}' | Set-Content -LiteralPath (Join-Path $dir 'run1.jsonl')
+        (Import-RlRollout -LiteralPath (Join-Path $dir 'run[1].jsonl')).PromptId | Should -Be 'literal'
+        (Get-ChildItem -LiteralPath $dir | Where-Object Name -EQ 'run[1].jsonl' | Import-RlRollout).PromptId | Should -Be 'literal'
+        (Import-RlRollout -PSPath (Join-Path $dir 'run[1].jsonl')).PromptId | Should -Be 'literal'
+        $out = Import-RlRollout (Join-Path $dir 'nothing[0-9].jsonl') -ErrorVariable errs -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'PathNotFound,RlTools.Commands.ImportRlRolloutCommand'
+        $errs[0].Exception.Message | Should -BeLike '*-LiteralPath*'
+        { Import-RlRollout -LiteralPath (Join-Path $dir 'run[2].jsonl') -ErrorAction Stop } | Should -Throw -ErrorId 'PathNotFound,RlTools.Commands.ImportRlRolloutCommand'
+    }
+
+    It 'never lets an empty pipeline replace an existing file (Import of nothing into Export -Force)' {
+        $target = Join-Path $TestDrive 'keep.jsonl'
+        (New-SmallRollout 'kept' 0) | Export-RlRollout $target
+        $before = Get-FileHash $target
+        Import-RlRollout (Join-Path $TestDrive 'none[1].jsonl') -ErrorAction SilentlyContinue |
+            Export-RlRollout $target -Force -ErrorVariable errs -ErrorAction SilentlyContinue
+        (Get-FileHash $target).Hash | Should -Be $before.Hash
+        $errs.FullyQualifiedErrorId | Should -Contain 'NoRolloutsReceived,RlTools.Commands.ExportRlRolloutCommand'
+        @(Get-ChildItem $TestDrive -Filter '*.tmp*').Count | Should -Be 0
+    }
+
     It 'shows rollouts as a table with a truncated completion' {
         $r = New-SmallRollout 'view' 1
         $r.Completion = 'x' * 200

@@ -9,7 +9,7 @@ BeforeAll {
     Import-RlModuleForTest
 
     # A small batch with every input any estimator reads: 3 prompts of 4, 3 and 1 samples.
-    function New-TestBatch([switch] $Expert) {
+    function New-TestBatch([switch] $Expert, [string] $For) {
         $rng = [System.Random]::new(5)
         $sizes = 4, 3, 1
         $i = 0
@@ -34,6 +34,12 @@ BeforeAll {
                     PromptLogprobs   = [float[]](-1.0, -0.5)
                     IsExpert         = $Expert -and $k -eq 0
                     Step             = 1
+                    # tree and effective-rank fields for SPOTree and VERLER (every record a depth-0 node)
+                    NodeId           = if ($For -eq 'SPOTree') { "p$g/$k" } else { $null }
+                    Depth            = if ($For -eq 'SPOTree') { 0 } else { $null }
+                    EffectiveRank    = if ($For -eq 'VERLER') { 5.0 + $i } else { $null }
+                    EffectiveRankVelocity     = if ($For -eq 'VERLER') { 0.1 * $i } else { $null }
+                    EffectiveRankAcceleration = if ($For -eq 'VERLER') { 0.01 * $i } else { $null }
                 }
                 $i++
             }
@@ -43,11 +49,11 @@ BeforeAll {
 
 Describe 'Measure-RlAdvantage' {
     It 'discovered every registered estimator (<_>)' -ForEach @($Names.Count) {
-        $_ | Should -Be 23
+        $_ | Should -Be 28
     }
 
     It '<Name> sets an advantage on every rollout and emits them in input order' -ForEach $Names {
-        $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL'))
+        $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL') -For $Name)
         if ($Name -eq 'GRPOPassK') { $batch = @($batch | Where-Object PromptId -NE 'p2') }   # needs groups of two or more
         $out = @($batch | Measure-RlAdvantage -Estimator $Name -ErrorVariable errs)
         $errs | Should -BeNullOrEmpty
@@ -67,6 +73,21 @@ Describe 'Measure-RlAdvantage' {
         $out[0].Advantage | Should -BeLessThan (0.75 / 0.5 + 1e-9)
         $out[0].Advantage | Should -BeGreaterThan (0.75 / 0.500001 - 1e-9)
         ($out | Measure-RlAdvantage -Estimator GRPO -Parameters @{ NormalizeByStd = $false })[1].Advantage | Should -Be -0.25
+    }
+
+    It 'subtracts a KL penalty from the rewards before the estimator with -KLInReward' {
+        # A: reward 1, k1 KL [0.5, 0]; B: reward 0, k1 KL [0, 0.2]; β = 0.1 → shaped 0.95 / −0.02, Dr.GRPO ±0.485.
+        $a = [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; Reward = 1; CompletionTokens = [int[]](1, 2); Logprobs = [float[]](-1, -2); RefLogprobs = [float[]](-1.5, -2) }
+        $b = [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; Reward = 0; CompletionTokens = [int[]](1, 2); Logprobs = [float[]](-1, -1); RefLogprobs = [float[]](-1, -1.2) }
+        $out = $a, $b | Measure-RlAdvantage -Estimator DrGRPO -KLInReward 0.1 -KLEstimator kl
+        $out[0].Advantage | Should -BeGreaterThan 0.484999
+        $out[0].Advantage | Should -BeLessThan 0.485001
+        $out[0].Reward | Should -Be 1
+        $ctl = [RlTools.Core.Advantages.KlController]::Adaptive(0.1, 0.1, 100)
+        $null = $a, $b | Measure-RlAdvantage -Estimator DrGRPO -KLInReward $ctl
+        $ctl.Value | Should -BeGreaterThan 0.1
+        { $a, $b | Measure-RlAdvantage -Estimator DrGRPO -KLInReward 'much' } | Should -Throw -ErrorId 'InvalidKLInReward,RlTools.Commands.MeasureRlAdvantageCommand'
+        { $a, $b | Measure-RlAdvantage -Estimator DrGRPO -KLInReward 0.1 -KLEstimator k9 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,RlTools.Commands.MeasureRlAdvantageCommand'
     }
 
     It 'reports a NaN reward naming the rollout and leaves its group without advantages' {
@@ -126,7 +147,7 @@ Describe 'Measure-RlAdvantage' {
         $dir = New-RlTestDirectory
         try {
             $in = Join-Path $dir 'x.jsonl'; $outFile = Join-Path $dir 'y.jsonl'
-            $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL'))
+            $batch = @(New-TestBatch -Expert:($Name -eq 'CalibRL') -For $Name)
             if ($Name -eq 'GRPOPassK') { $batch = @($batch | Where-Object PromptId -NE 'p2') }
             # every input travels as a real rollout field (ARM reads prompt_logprobs; no metadata fallback used here)
             $batch | Where-Object { $_.Metadata.ContainsKey('prompt_logprobs') } | Should -BeNullOrEmpty
@@ -141,6 +162,39 @@ Describe 'Measure-RlAdvantage' {
                 ($back[$i].PromptLogprobs -join ',') | Should -Be ($batch[$i].PromptLogprobs -join ',')
             }
             if ($Level -eq 'Token') { $back | Where-Object { $_.TokenAdvantages.Count -ne $_.CompletionTokens.Count } | Should -BeNullOrEmpty }
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+}
+
+Describe 'Measure-RlAdvantage on the open rollout stage''s records' {
+    It 'SPO reads probe records from JSONL: segment advantages from the probes'' mean rewards' {
+        $dir = New-RlTestDirectory
+        try {
+            $lp = [float][math]::Log(0.5)
+            $src = [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; SampleIndex = 0; NodeId = 'q/0'; Reward = 1.0; FinishReason = 'stop'
+                CompletionTokens = [int[]](1..4); Logprobs = [float[]]@($lp, $lp, $lp, $lp); CutPositions = [int[]]@(0, 2) }
+            # V(0) = mean(1, 0) = 0.5, V(2) = mean(1, 1) = 1, V(4) = r = 1
+            $probes = foreach ($c in 0, 2) {
+                foreach ($n in 0, 1) {
+                    [RlTools.Core.Records.Rollout]@{ PromptId = 'q'; SampleIndex = 0; IsProbe = $true; ParentId = 'q/0'; NodeId = "q/0/c$c/$n"
+                        CutPositions = [int[]]@($c); Reward = [double]($c -eq 2 -or $n -eq 0); FinishReason = 'stop'
+                        CompletionTokens = [int[]](1..($c + 1)); Logprobs = [float[]](1..($c + 1) | ForEach-Object { -0.5 })
+                        LossMask = [float[]](1..($c + 1) | ForEach-Object { [float]($_ -gt $c) }) }
+                }
+            }
+            $file = Join-Path $dir 'probed.jsonl'
+            @($src) + @($probes) | Export-RlRollout $file
+            $out = @(Import-RlRollout $file | Measure-RlAdvantage -Estimator SPO -Parameters @{ Whiten = $false } -ErrorVariable errs)
+            $errs | Should -BeNullOrEmpty
+            $out.Count | Should -Be 5
+            $out[0].TokenAdvantages | Should -Be @(0.5, 0.5, 0, 0)
+            $out | Select-Object -Skip 1 | ForEach-Object { $_.Advantage | Should -Be 0 }
+            # a missing probe leaves the group without advantages and says what to fix
+            $cut = @(Import-RlRollout $file | Where-Object { -not ($_.IsProbe -and $_.CutPositions[0] -eq 2) })
+            $none = @($cut | Measure-RlAdvantage -Estimator SPO -ErrorVariable errs2 -ErrorAction SilentlyContinue)
+            $errs2[0].FullyQualifiedErrorId | Should -Match '^MissingProbe'
+            $none | Where-Object { $null -ne $_.Advantage } | Should -BeNullOrEmpty
         }
         finally { Remove-Item $dir -Recurse -Force }
     }

@@ -140,7 +140,15 @@ Describe 'Update-RlPolicy' {
 
     It 'validates -KLEstimator and -LossAggregation names' {
         { New-TestRollout | Update-RlPolicy -Policy $Policy -KLEstimator k9 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,RlTools.Commands.UpdateRlPolicyCommand'
+        foreach ($name in [RlTools.Core.Advantages.KlPenalty]::Names) {
+            { New-TestRollout -Count 1 | Update-RlPolicy -Policy $Policy -KLEstimator $name -WhatIf } | Should -Not -Throw
+        }
         { New-TestRollout | Update-RlPolicy -Policy $Policy -LossAggregation Mean } | Should -Throw -ErrorId 'ParameterArgumentValidationError,RlTools.Commands.UpdateRlPolicyCommand'
+    }
+
+    It 'refuses -KLInReward and points to Measure-RlAdvantage' {
+        $err = { New-TestRollout | Update-RlPolicy -Policy $Policy -KLInReward -KLCoefficient 0.1 } | Should -Throw -ErrorId 'KLInRewardMoved,RlTools.Commands.UpdateRlPolicyCommand' -PassThru
+        $err.Exception.Message | Should -Match 'Measure-RlAdvantage'
     }
 
     It 'switches optimizer with -ResetOptimizer and trains sparsely with -SparseMask' {

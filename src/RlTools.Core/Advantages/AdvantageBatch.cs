@@ -9,12 +9,19 @@ namespace RlTools.Core.Advantages;
 /// </summary>
 public sealed class AdvantageBatch
 {
-    internal AdvantageBatch(Rollout[] rollouts, int[] groupStart, double[] rewards, int[]? lengths, bool token)
+    internal AdvantageBatch(Rollout[] rollouts, int[] groupStart, double[] rewards, int[]? lengths, float[]?[]? masks, bool token, double[][]? penalties = null)
     {
+        TokenPenalties = penalties;
         Rollouts = rollouts;
         GroupStart = groupStart;
         Rewards = rewards;
         Lengths = lengths;
+        if (lengths is not null)
+        {
+            Masks = masks ?? new float[]?[rollouts.Length];
+            TrainedLengths = new double[rollouts.Length];
+            for (int i = 0; i < rollouts.Length; i++) TrainedLengths[i] = AdvantageMath.MaskedCount(lengths[i], Masks[i]);
+        }
         Advantages = new double[rollouts.Length];
         TokenAdvantages = token ? new float[rollouts.Length][] : null;
     }
@@ -25,8 +32,36 @@ public sealed class AdvantageBatch
     public int[] GroupStart { get; }
     /// <summary>Scalar rewards in grouped order (NaN where the estimator does not read <c>reward</c>).</summary>
     public double[] Rewards { get; }
-    /// <summary>Completion lengths in tokens (when the estimator reads lengths or token arrays).</summary>
+    /// <summary>Completion lengths in tokens (when the estimator reads lengths or token arrays); the size of every token array.</summary>
     public int[]? Lengths { get; }
+    /// <summary>
+    /// Each rollout's <c>loss_mask</c> (null entries: every token trained), set with <see cref="Lengths"/>.
+    /// Token-level statistics leave mask-0 tokens out, as verl leaves out <c>response_mask</c> zeros.
+    /// </summary>
+    public float[]?[]? Masks { get; }
+    /// <summary>
+    /// With KL in the reward: β·m_t·KL_t per token of each rollout (then <see cref="Rewards"/> already holds
+    /// the shaped sequence reward r − Σ_t β·m_t·KL_t); null otherwise.
+    /// </summary>
+    public double[][]? TokenPenalties { get; }
+
+    /// <summary>
+    /// Token-level reward of token <paramref name="j"/> of rollout <paramref name="i"/> (verl <c>token_level_rewards</c>):
+    /// the outcome reward on token <paramref name="last"/> (the last trained one), minus the KL penalty of that token when
+    /// KL is in the reward. Summed over the tokens it gives <see cref="Rewards"/>[i].
+    /// </summary>
+    public double TokenReward(int i, int j, int last)
+    {
+        if (TokenPenalties is not { } p) return j == last ? Rewards[i] : 0;
+        var pi = p[i];
+        if (j != last) return -pi[j];
+        double sum = 0;
+        for (int k = 0; k < pi.Length; k++) if (k != j) sum += pi[k];
+        return Rewards[i] + sum;
+    }
+
+    /// <summary>Σ loss_mask per rollout (= <see cref="Lengths"/> without a mask): verl's <c>response_mask.sum(-1)</c>, the length used in token statistics.</summary>
+    public double[]? TrainedLengths { get; }
     /// <summary>Output: the sequence-level advantage of each rollout.</summary>
     public double[] Advantages { get; }
     /// <summary>Output for token-level estimators: one array per rollout, length = its completion length.</summary>
@@ -51,17 +86,18 @@ public sealed class AdvantageBatch
             counts[g]++;
         }
         var rw = new double[n];
-        int[]? lens = lengths ? new int[n] : null;
+        int[]? lens = lengths || token ? new int[n] : null;
+        float[]?[]? masks = lens is not null ? new float[]?[n] : null;
         for (int i = 0; i < n; i++)
         {
             rw[i] = rollouts[i].Reward ?? double.NaN;
-            if (lens is not null) lens[i] = AdvantageMath.TokenCount(rollouts[i]);
+            if (lens is not null) { lens[i] = AdvantageMath.TokenCount(rollouts[i]); masks![i] = rollouts[i].LossMask; }
         }
-        return Build(rollouts, gid, counts, null, token, rw, lens);
+        return Build(rollouts, gid, counts, null, token, rw, lens, masks);
     }
 
     /// <summary>Lays out the kept groups; <paramref name="rewardIn"/> and <paramref name="lengthIn"/> are in input order (read once by the caller).</summary>
-    internal static AdvantageBatch Build(IReadOnlyList<Rollout> rollouts, int[] gid, List<int> counts, bool[]? excluded, bool token, double[] rewardIn, int[]? lengthIn)
+    internal static AdvantageBatch Build(IReadOnlyList<Rollout> rollouts, int[] gid, List<int> counts, bool[]? excluded, bool token, double[] rewardIn, int[]? lengthIn, float[]?[]? maskIn, double[][]? penaltyIn = null)
     {
         int groups = counts.Count;
         var newIndex = new int[groups];
@@ -81,6 +117,8 @@ public sealed class AdvantageBatch
         var items = new Rollout[total];
         var rewards = new double[total];
         var lens = lengthIn is not null ? new int[total] : null;
+        var masks = lengthIn is not null ? new float[]?[total] : null;
+        var penalties = penaltyIn is not null ? new double[total][] : null;
         int n = rollouts.Count;
         for (int i = 0; i < n; i++)
         {
@@ -89,8 +127,9 @@ public sealed class AdvantageBatch
             int k = cursor[g]++;
             items[k] = rollouts[i];
             rewards[k] = rewardIn[i];
-            if (lens is not null) lens[k] = lengthIn![i];
+            if (lens is not null) { lens[k] = lengthIn![i]; masks![k] = maskIn?[i]; }
+            if (penalties is not null) penalties[k] = penaltyIn![i];
         }
-        return new AdvantageBatch(items, start, rewards, lens, token);
+        return new AdvantageBatch(items, start, rewards, lens, masks, token, penalties);
     }
 }

@@ -129,7 +129,7 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
     /// <summary>
     /// Runs the estimator's arithmetic on a prepared batch without input checks, grouping or write-back
     /// (results stay in <see cref="AdvantageBatch.Advantages"/>). For benchmarks and callers that already
-    /// hold validated arrays; use <see cref="Estimate"/> otherwise. ADORA still updates its history here; R3Rank does not.
+    /// hold validated arrays; use <see cref="Estimate(IReadOnlyList{Rollout})"/> otherwise. ADORA still updates its history here; R3Rank does not.
     /// </summary>
     public void ComputeUnchecked(AdvantageBatch batch)
     {
@@ -149,9 +149,13 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
     /// <summary>Clears the state (stateful estimators).</summary>
     public virtual void ResetState() { }
 
-    public AdvantageResult Estimate(IReadOnlyList<Rollout> batch)
+    public AdvantageResult Estimate(IReadOnlyList<Rollout> batch) => Estimate(batch, null);
+
+    public AdvantageResult Estimate(IReadOnlyList<Rollout> batch, KlRewardPenalty? klInReward)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (klInReward is not null && (Inputs & AdvantageInputs.Reward) == 0)
+            throw new ArgumentException($"{Name} does not read 'reward', so a KL penalty in the reward would not reach it; leave KL in the reward off or use an estimator that reads 'reward'.");
         var result = new AdvantageResult();
         int n = batch.Count;
         if (n == 0) return result;
@@ -160,10 +164,14 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
         var counts = new List<int>();
         bool[]? excluded = null;
         var inputs = Inputs;
-        bool needLengths = (inputs & (AdvantageInputs.Lengths | AdvantageInputs.Entropies | AdvantageInputs.Logprobs | AdvantageInputs.Values)) != 0 || Level == AdvantageLevel.Token;
-        bool simple = (inputs & ~(AdvantageInputs.Reward | AdvantageInputs.FinishReason)) == 0;
+        bool needLengths = (inputs & (AdvantageInputs.Lengths | AdvantageInputs.Entropies | AdvantageInputs.Logprobs | AdvantageInputs.Values)) != 0 || Level == AdvantageLevel.Token || klInReward is not null;
+        bool simple = (inputs & ~(AdvantageInputs.Reward | AdvantageInputs.FinishReason)) == 0 && klInReward is null;
+        double beta = klInReward?.Controller.Value ?? 0;
+        var penaltyIn = klInReward is not null ? new double[n][] : null;
+        double klSum = 0; int klCount = 0;
         var rewardIn = new double[n];
         var lengthIn = needLengths ? new int[n] : null;
+        var maskIn = needLengths ? new float[]?[n] : null;
         for (int i = 0; i < n; i++)
         {
             var r = batch[i] ?? throw new ArgumentException($"Rollout {i} of the batch is null.", nameof(batch));
@@ -174,10 +182,22 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
             counts[g]++;
             double? reward = r.Reward;
             rewardIn[i] = reward ?? double.NaN;
-            if (lengthIn is not null) lengthIn[i] = AdvantageMath.TokenCount(r);
+            if (lengthIn is not null) { lengthIn[i] = AdvantageMath.TokenCount(r); maskIn![i] = r.LossMask; }
             (string ErrorId, string Message)? problem;
             if (simple && (inputs & AdvantageInputs.Reward) != 0 && reward is { } rv && double.IsFinite(rv)) problem = CheckRollout(r);
             else problem = CheckInputs(r, inputs) ?? CheckRollout(r);
+            if (problem is null && needLengths && r.LossMask is not null) problem = CheckMask(r.LossMask, lengthIn![i]);
+            if (problem is null && klInReward is not null) problem = KlRewardPenalty.Check(r, lengthIn![i]);
+            if (problem is null && klInReward is not null)
+            {
+                var kl = klInReward.TokenKl(r, r.LossMask);
+                double sum = 0;
+                for (int j = 0; j < kl.Length; j++) { sum += kl[j]; kl[j] *= beta; }
+                penaltyIn![i] = kl;
+                rewardIn[i] -= beta * sum;
+                double trained = AdvantageMath.MaskedCount(kl.Length, r.LossMask);
+                if (trained > 0) { klSum += sum / trained; klCount++; }
+            }
             if (problem is { } p)
             {
                 result.Issues.Add(new AdvantageIssue(i, r, p.ErrorId, $"Rollout prompt_id '{r.PromptId}' sample_index {r.SampleIndex}: {p.Message} Its group is left without advantages."));
@@ -192,7 +212,13 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
             excluded ??= new bool[n];
             excluded[gid[i]] = true;
         });
-        var b = AdvantageBatch.Build(batch, gid, counts, excluded, Level == AdvantageLevel.Token, rewardIn, lengthIn);
+        var b = AdvantageBatch.Build(batch, gid, counts, excluded, Level == AdvantageLevel.Token, rewardIn, lengthIn, maskIn, penaltyIn);
+        if (klInReward is not null)
+        {
+            result.RewardKlPenaltyCoefficient = beta;
+            result.RewardKlPenalty = klCount > 0 ? klSum / klCount : null;
+            if (klCount > 0) klInReward.Controller.Update(klSum / klCount, n);
+        }
         if (excluded is not null)
         {
             for (int i = 0; i < n; i++)
@@ -242,6 +268,14 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
         if ((inputs & AdvantageInputs.Entropies) != 0 && CheckArray(r.Entropies, "entropies", len) is { } e1) return e1;
         if ((inputs & AdvantageInputs.Logprobs) != 0 && CheckArray(r.Logprobs, "logprobs", len) is { } e2) return e2;
         if ((inputs & AdvantageInputs.Values) != 0 && CheckArray(r.Values, "values", len) is { } e3) return e3;
+        return null;
+    }
+
+    private static (string ErrorId, string Message)? CheckMask(float[] mask, int len)
+    {
+        if (len >= 0 && mask.Length != len) return ("InputLengthMismatch", $"'loss_mask' has {mask.Length} values but the completion has {len} tokens; they must align.");
+        for (int j = 0; j < mask.Length; j++)
+            if (!float.IsFinite(mask[j]) || mask[j] < 0) return ("InvalidLossMask", $"'loss_mask'[{j}] is {mask[j].ToString(CultureInfo.InvariantCulture)}; mask values must be finite and ≥ 0 (0 = not trained).");
         return null;
     }
 

@@ -51,6 +51,11 @@ public static class AdvantageEstimatorRegistry
         ("NSR", () => new NsrEstimator()),
         ("WReinforce", () => new WReinforceEstimator()),
         ("R3Rank", () => new R3RankEstimator()),
+        ("SPO", () => new SpoEstimator()),
+        ("SPOTree", () => new SpoTreeEstimator()),
+        ("SPAE", () => new SpaeEstimator()),
+        ("VERLER", () => new VerlErEstimator()),
+        ("ADHint", () => new AdHintEstimator()),
     };
 
     /// <summary>Registered names, in registry order.</summary>
@@ -117,6 +122,10 @@ public static class AdvantageEstimatorRegistry
         if ((inputs & AdvantageInputs.PredictedScore) != 0) list.Add("predicted_score (optional; else <answer> in completion)");
         if ((inputs & AdvantageInputs.Expert) != 0) list.Add("is_expert (one per prompt)");
         if ((inputs & AdvantageInputs.FinishReason) != 0) list.Add("finish_reason (optional)");
+        if ((inputs & AdvantageInputs.Probes) != 0) list.Add("cut_positions + probe records (is_probe, parent_id = node_id)");
+        if ((inputs & AdvantageInputs.Tree) != 0) list.Add("node_id, parent_id, depth");
+        if ((inputs & AdvantageInputs.Hint) != 0) list.Add("is_hint, loss_mask (optional)");
+        if ((inputs & AdvantageInputs.EffectiveRank) != 0) list.Add("effective_rank, effective_rank_velocity, effective_rank_acceleration");
         return list;
     }
 }

@@ -90,67 +90,101 @@ public static class AdvantageMath
     /// <summary>Group mean with verl's convention (a group of one has mean 0).</summary>
     public static double GroupMean(double[] x, int s, int e) => e - s == 1 ? 0 : Mean(x, s, e);
 
-    /// <summary>
-    /// Masked whitening over every valid token of the batch (verl <c>masked_whiten</c>):
-    /// (x − mean) / √(var + ε), var Bessel-corrected (<paramref name="unbiased"/>) or population
-    /// (OpenRLHF). Applied in place. With one token the variance is taken as 0.
-    /// </summary>
-    public static void WhitenTokens(float[][] tokens, double epsilon, bool unbiased)
+    /// <summary>Weight of token <paramref name="j"/> under a loss mask (1 without a mask).</summary>
+    public static double Weight(float[]? mask, int j) => mask is null ? 1.0 : mask[j];
+
+    /// <summary>Σ mask over a completion of <paramref name="length"/> tokens (= length without a mask): verl's <c>response_mask.sum(-1)</c>.</summary>
+    public static double MaskedCount(int length, float[]? mask)
     {
-        long n = 0; double sum = 0;
+        if (mask is null) return Math.Max(length, 0);
+        double s = 0;
+        for (int j = 0; j < mask.Length; j++) s += mask[j];
+        return s;
+    }
+
+    /// <summary>Index of the last trained token (mask ≠ 0) of a completion of <paramref name="length"/> tokens; length − 1 without a mask, −1 when none is trained.</summary>
+    public static int LastTrained(int length, float[]? mask)
+    {
+        if (mask is null) return length - 1;
+        for (int j = length - 1; j >= 0; j--) if (mask[j] != 0) return j;
+        return -1;
+    }
+
+    /// <summary>The values at trained positions (mask ≠ 0), in order; the array itself when there is no mask.</summary>
+    public static float[] Trained(float[] values, float[]? mask)
+    {
+        if (mask is null) return values;
+        int k = 0;
+        for (int j = 0; j < values.Length; j++) if (mask[j] != 0) k++;
+        var res = new float[k];
+        k = 0;
+        for (int j = 0; j < values.Length; j++) if (mask[j] != 0) res[k++] = values[j];
+        return res;
+    }
+
+    /// <summary>
+    /// Masked whitening over every trained token of the batch (verl <c>masked_whiten</c>):
+    /// (x − mean) / √(var + ε), mean and var weighted by the loss mask (mask-0 tokens left out, as
+    /// verl leaves out <c>response_mask</c> zeros), var Bessel-corrected (<paramref name="unbiased"/>,
+    /// factor Σm/(Σm − 1)) or population (OpenRLHF). Applied in place; mask-0 tokens become 0. With a
+    /// total weight of at most one the variance is taken as 0.
+    /// </summary>
+    public static void WhitenTokens(float[][] tokens, float[]?[] masks, double epsilon, bool unbiased)
+    {
+        double n = 0, sum = 0;
         for (int i = 0; i < tokens.Length; i++)
         {
-            var t = tokens[i];
-            for (int j = 0; j < t.Length; j++) sum += t[j];
-            n += t.Length;
+            var t = tokens[i]; var m = masks[i];
+            for (int j = 0; j < t.Length; j++) { double w = Weight(m, j); sum += w * t[j]; n += w; }
         }
-        if (n == 0) return;
+        if (n == 0) { for (int i = 0; i < tokens.Length; i++) Array.Clear(tokens[i]); return; }
         double mean = sum / n, ss = 0;
         for (int i = 0; i < tokens.Length; i++)
         {
-            var t = tokens[i];
-            for (int j = 0; j < t.Length; j++) { double d = t[j] - mean; ss += d * d; }
+            var t = tokens[i]; var m = masks[i];
+            for (int j = 0; j < t.Length; j++) { double d = t[j] - mean; ss += Weight(m, j) * d * d; }
         }
-        double var = n == 1 ? 0 : ss / (unbiased ? n - 1 : n);
+        double var = unbiased ? (n > 1 ? ss / (n - 1) : 0) : ss / n;
         double inv = 1.0 / Math.Sqrt(var + epsilon);
         for (int i = 0; i < tokens.Length; i++)
         {
-            var t = tokens[i];
-            for (int j = 0; j < t.Length; j++) t[j] = (float)((t[j] - mean) * inv);
+            var t = tokens[i]; var m = masks[i];
+            for (int j = 0; j < t.Length; j++) t[j] = m is not null && m[j] == 0 ? 0f : (float)((t[j] - mean) * inv);
         }
     }
 
     /// <summary>
-    /// Token whitening of per-sequence constants: every token of sequence i holds x[i], so the
-    /// statistics weight x[i] by its length. Returns the whitened per-sequence values (in place).
+    /// Token whitening of per-sequence constants: every trained token of sequence i holds x[i], so the
+    /// statistics weight x[i] by <paramref name="weights"/>[i] (its Σ loss_mask). Returns the whitened
+    /// per-sequence values (in place). Same variance conventions as <see cref="WhitenTokens"/>.
     /// </summary>
-    public static void WhitenSequenceConstants(double[] x, int[] lengths, double epsilon, bool unbiased)
+    public static void WhitenSequenceConstants(double[] x, double[] weights, double epsilon, bool unbiased)
     {
-        long n = 0; double sum = 0;
-        for (int i = 0; i < x.Length; i++) { sum += x[i] * lengths[i]; n += lengths[i]; }
+        double n = 0, sum = 0;
+        for (int i = 0; i < x.Length; i++) { sum += x[i] * weights[i]; n += weights[i]; }
         if (n == 0) return;
         double mean = sum / n, ss = 0;
-        for (int i = 0; i < x.Length; i++) { double d = x[i] - mean; ss += d * d * lengths[i]; }
-        double var = n == 1 ? 0 : ss / (unbiased ? n - 1 : n);
+        for (int i = 0; i < x.Length; i++) { double d = x[i] - mean; ss += d * d * weights[i]; }
+        double var = unbiased ? (n > 1 ? ss / (n - 1) : 0) : ss / n;
         double inv = 1.0 / Math.Sqrt(var + epsilon);
         for (int i = 0; i < x.Length; i++) x[i] = (x[i] - mean) * inv;
     }
 
-    /// <summary>Fills a token array of length <paramref name="length"/> with <paramref name="value"/>.</summary>
-    public static float[] Broadcast(double value, int length)
+    /// <summary>Fills a token array of length <paramref name="length"/> with <paramref name="value"/> (0 at mask-0 positions).</summary>
+    public static float[] Broadcast(double value, int length, float[]? mask = null)
     {
         var a = new float[length];
         Array.Fill(a, (float)value);
+        if (mask is not null) for (int j = 0; j < length; j++) if (mask[j] == 0) a[j] = 0f;
         return a;
     }
 
-    /// <summary>Mean of a token array (0 for an empty one).</summary>
-    public static double MeanOf(float[] t)
+    /// <summary>Mean of a token array over its trained positions (mask ≠ 0; 0 when there are none).</summary>
+    public static double MeanOf(float[] t, float[]? mask = null)
     {
-        if (t.Length == 0) return 0;
-        double s = 0;
-        for (int j = 0; j < t.Length; j++) s += t[j];
-        return s / t.Length;
+        double s = 0; int n = 0;
+        for (int j = 0; j < t.Length; j++) if (mask is null || mask[j] != 0) { s += t[j]; n++; }
+        return n == 0 ? 0 : s / n;
     }
 
     /// <summary>

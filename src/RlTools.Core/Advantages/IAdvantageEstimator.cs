@@ -38,6 +38,14 @@ public enum AdvantageInputs
     Expert = 512,
     /// <summary><c>finish_reason</c> (stop/length), used to spot truncated samples.</summary>
     FinishReason = 1024,
+    /// <summary>Probe records of the same prompt (<c>is_probe</c>, <c>parent_id</c> = the source's <c>node_id</c>, <c>cut_positions</c> = [cut]) and the source's <c>cut_positions</c>.</summary>
+    Probes = 2048,
+    /// <summary>Tree records: <c>node_id</c>, <c>parent_id</c> (null under the prompt), <c>depth</c>.</summary>
+    Tree = 4096,
+    /// <summary><c>is_hint</c> and the <c>loss_mask</c> zeros on the hint tokens.</summary>
+    Hint = 8192,
+    /// <summary><c>effective_rank</c>, <c>effective_rank_velocity</c>, <c>effective_rank_acceleration</c> (VERL).</summary>
+    EffectiveRank = 16384,
 }
 
 /// <summary>One tunable parameter of an estimator: name, type, default, allowed values and what it does.</summary>
@@ -63,7 +71,7 @@ public sealed record AdvantageParameterInfo(string Name, string Type, object? De
 /// <param name="Message">What is wrong and what to fix.</param>
 public sealed record AdvantageIssue(int Index, Rollout Rollout, string ErrorId, string Message);
 
-/// <summary>What one call of <see cref="IAdvantageEstimator.Estimate"/> did.</summary>
+/// <summary>What one call of <see cref="IAdvantageEstimator.Estimate(IReadOnlyList{Rollout})"/> did.</summary>
 public sealed class AdvantageResult
 {
     /// <summary>Rollouts that could not be used (one entry per bad rollout).</summary>
@@ -74,6 +82,10 @@ public sealed class AdvantageResult
     public int ExcludedGroupCount { get; set; }
     /// <summary>Rollouts that received advantages.</summary>
     public int RolloutCount { get; set; }
+    /// <summary>With KL in the reward: the batch mean of each rollout's token-mean KL (verl <c>actor/reward_kl_penalty</c>); else null.</summary>
+    public double? RewardKlPenalty { get; set; }
+    /// <summary>With KL in the reward: the β that was applied (verl <c>actor/reward_kl_penalty_coeff</c>); else null.</summary>
+    public double? RewardKlPenaltyCoefficient { get; set; }
 }
 
 /// <summary>
@@ -109,6 +121,8 @@ public interface IAdvantageEstimator
     void SetParameter(string name, object? value);
     /// <summary>Estimates advantages for one step's batch, in place.</summary>
     AdvantageResult Estimate(IReadOnlyList<Rollout> batch);
+    /// <summary>Estimates advantages with a KL penalty folded into the rewards first (verl <c>use_kl_in_reward</c>); null = none.</summary>
+    AdvantageResult Estimate(IReadOnlyList<Rollout> batch, KlRewardPenalty? klInReward);
     /// <summary>Name, parameters and state as JSON; <see cref="AdvantageEstimatorRegistry.FromJson"/> restores it.</summary>
     string ToJson();
 }

@@ -38,6 +38,7 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
     private readonly string _stem;
     private Func<double> _progress = () => 0;
     private bool _started;
+    private Dictionary<string, string>? _literals; // the current JSONL row's number literals
 
     public DatasetReader(string path, DataFormat format, DatasetOptions options)
     {
@@ -94,7 +95,7 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
 
         if (answerField is not null)
         {
-            string? answer = Scalar(answerField, row[answerField]);
+            string? answer = Scalar(answerField, row[answerField], _literals);
             if (answer is not null && _options.AnswerExtract != AnswerExtraction.None)
             {
                 answer = DatasetAnswerExtractor.Extract(answer, _options.AnswerExtract)
@@ -106,7 +107,7 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
         }
 
         record.Id = idField is not null
-            ? Scalar(idField, row[idField]) ?? throw new FieldException(idField, "is empty; every row needs an id (or omit -IdField to derive ids).")
+            ? Scalar(idField, row[idField], _literals) ?? throw new FieldException(idField, "is empty; every row needs an id (or omit -IdField to derive ids).")
             : _stem + ":" + index.ToString(CultureInfo.InvariantCulture);
         if (record.Id.Length == 0) throw new FieldException(idField, "is empty; every row needs an id (or omit -IdField to derive ids).");
 
@@ -132,9 +133,11 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
         _ => "a map",
     };
 
-    private static string? Scalar(string field, object? v) => v switch
+    /// <summary>A text value of a scalar cell; a JSON number keeps its literal text (no trip through double).</summary>
+    private static string? Scalar(string field, object? v, Dictionary<string, string>? literals) => v switch
     {
         null => null,
+        long or double when literals is not null && literals.TryGetValue(field, out string? literal) => literal,
         string s => s,
         long l => l.ToString(CultureInfo.InvariantCulture),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
@@ -172,12 +175,14 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
 
     private IEnumerable<RecordResult<Dictionary<string, object?>>> JsonlRows()
     {
-        var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var stream = SafeFile.OpenRead(_path);
         long length = stream.Length;
         using var lines = new Utf8LineReader(stream);
         _progress = () => length > 0 ? Math.Min(1.0, (double)lines.Position / length) : 0;
         while (lines.Next())
         {
+            _literals = null;
+            if (lines.Oversized) { yield return new(lines.OversizedError(_path)); continue; }
             if (Utf8LineReader.IsBlank(lines.Current)) continue;
             RecordResult<Dictionary<string, object?>> result;
             try { result = new(ParseObject(lines.Current, lines.LineNumber), lines.LineNumber); }
@@ -203,8 +208,32 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
                 throw new RecordFormatException(_path, number, null, "the line is not valid JSON (" + e.Message.Split(" LineNumber:")[0] + "). Each line must hold one JSON object; fix or remove the line.");
             }
         }
-        return value as Dictionary<string, object?>
+        var row = value as Dictionary<string, object?>
             ?? throw new RecordFormatException(_path, number, null, "a line must hold one JSON object ({ ... }); found " + Kind(value) + ".");
+        _literals = null;
+        foreach (var kv in row)
+            if (kv.Value is long or double) { _literals = NumberLiterals(line); break; }
+        return row;
+    }
+
+    /// <summary>The source text of each top-level number of a JSON object, so an answer or id keeps its exact digits.</summary>
+    private static Dictionary<string, string> NumberLiterals(ReadOnlySpan<byte> json)
+    {
+        var literals = new Dictionary<string, string>(StringComparer.Ordinal);
+        var r = new Utf8JsonReader(json, JsonValues.ReaderOptions);
+        try
+        {
+            r.Read();
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                string key = r.GetString()!;
+                r.Read();
+                if (r.TokenType == JsonTokenType.Number) literals[key] = System.Text.Encoding.UTF8.GetString(r.ValueSpan);
+                else r.Skip();
+            }
+        }
+        catch (JsonException) { } // bare NaN/Infinity: those are no literals to keep
+        return literals;
     }
 
     private static object? Parse(ReadOnlySpan<byte> json, HashSet<long>? bare)
@@ -218,7 +247,7 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
 
     private IEnumerable<RecordResult<Dictionary<string, object?>>> CsvRows()
     {
-        var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var stream = SafeFile.OpenRead(_path);
         using var rows = new CsvRowReader(stream, _path);
         _progress = () => rows.Progress;
         RecordFormatException? headerError = null;
@@ -251,7 +280,7 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
 
     private IEnumerable<RecordResult<Dictionary<string, object?>>> ParquetRowsOf()
     {
-        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var stream = SafeFile.OpenRead(_path, 1 << 16, FileOptions.None);
         int groups = 0, group = 0;
         _progress = () => groups > 0 ? (double)group / groups : 0;
         RecordFormatException? open = null;

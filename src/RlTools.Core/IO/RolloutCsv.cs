@@ -34,6 +34,8 @@ public static class RolloutCsv
         DetectColumnCountChanges = false,
         MissingFieldFound = null,
         HeaderValidated = null,
+        // A cell with a bare CR is quoted too: readers drop the CR of a CRLF line end, so only quotes keep it.
+        ShouldQuote = args => ConfigurationFunctions.ShouldQuote(args) || args.Field?.Contains('\r') == true,
     };
 
     internal static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -41,10 +43,9 @@ public static class RolloutCsv
     /// <summary>The header of an existing CSV file (for appends), or null when the file is empty.</summary>
     public static string[]? ReadHeader(string path)
     {
-        using var reader = new StreamReader(path, Utf8, detectEncodingFromByteOrderMarks: true);
-        using var csv = new CsvReader(reader, Config());
-        if (!csv.Read()) return null;
-        return csv.Parser.Record;
+        using var rows = new CsvRowReader(SafeFile.OpenRead(path), path);
+        try { return rows.ReadHeader() ? rows.Header : null; }
+        catch (RecordFormatException e) { throw new InvalidDataException(e.Message, e); }
     }
 
     internal static string EncodeNullableText(string? s)
@@ -114,80 +115,116 @@ public static class RolloutCsv
     }
 }
 
-/// <summary>Reads CSV rows as text cells with the physical line each row starts on (shared by rollouts and datasets).</summary>
+/// <summary>
+/// Reads CSV rows as text cells with the physical line each row starts on (shared by rollouts and
+/// datasets). Rows are split on the raw bytes (RFC 4180: a line break inside a quoted cell belongs to
+/// the cell), so a row that is not UTF-8, has a stray quote or is too long is reported with its own
+/// line and skipped, and every other row still comes out exactly once. LF and CRLF line ends and a
+/// UTF-8 BOM read alike.
+/// </summary>
 internal sealed class CsvRowReader : IDisposable
 {
-    private readonly StreamReader _text;
-    private readonly CsvReader _csv;
+    private readonly Utf8LineReader _lines;
     private readonly Stream _stream;
     private readonly long _length;
-    private string? _badData;
-    private long _lastRawRow;
+    private readonly List<string> _cells = new();
+    private readonly StringBuilder _cell = new();
 
-    public CsvRowReader(Stream stream, string file)
+    public CsvRowReader(Stream stream, string file, int maxRowBytes = Utf8LineReader.DefaultMaxRecordBytes)
     {
         _stream = stream;
         _length = stream.CanSeek ? stream.Length : 0;
         File = file;
-        _text = new StreamReader(stream, RolloutCsv.Utf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        var config = RolloutCsv.Config();
-        config.BadDataFound = args => _badData ??= args.RawRecord;
-        _csv = new CsvReader(_text, config);
+        _lines = new Utf8LineReader(stream, csvQuotes: true, maxRecordBytes: maxRowBytes);
     }
 
     public string File { get; }
     public string[] Header { get; private set; } = [];
-    public double Progress => _length > 0 ? Math.Min(1.0, (double)_stream.Position / _length) : 0;
+    public double Progress => _length > 0 ? Math.Min(1.0, (double)_lines.Position / _length) : 0;
 
-    /// <summary>Reads the header; false when the file is empty.</summary>
+    /// <summary>Reads the header; false when the file is empty. Throws <see cref="RecordFormatException"/> when it cannot be read.</summary>
     public bool ReadHeader()
     {
-        if (!_csv.Read()) return false;
-        Header = _csv.Parser.Record ?? [];
-        _lastRawRow = _csv.Parser.RawRow;
+        if (!Next(out string[]? cells, out long line, out RecordFormatException? error)) return false;
+        if (error is not null) throw new RecordFormatException(File, line, null, "the header row cannot be read: " + error.Problem);
+        Header = cells!;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string h in Header)
-            if (!seen.Add(h)) throw new RecordFormatException(File, 1, h, "the header names this column twice; rename one of them.");
+            if (!seen.Add(h)) throw new RecordFormatException(File, line, h, "the header names this column twice; rename one of them.");
         return true;
     }
 
-    /// <summary>Next row: cells (null when the row is bad, then <paramref name="error"/> says why) and its first line.</summary>
+    /// <summary>Next row: cells (null when the row is bad, then <paramref name="error"/> says why) and its first line. Blank lines are skipped.</summary>
     public bool Next(out string[]? cells, out long line, out RecordFormatException? error)
     {
         cells = null;
         error = null;
-        line = _lastRawRow + 1;
+        do
         {
-            _badData = null;
-            bool ok;
-            try { ok = _csv.Read(); }
-            catch (Exception e) when (e is CsvHelperException or DecoderFallbackException)
-            {
-                error = new RecordFormatException(File, line, null, "the row is not valid CSV or not UTF-8 (" + e.Message.Split('\n')[0] + "). Fix the quoting or save the file as UTF-8.");
-                _lastRawRow = _csv.Parser.RawRow;
-                return true;
-            }
-            if (!ok) return false;
-            long end = _csv.Parser.RawRow;
-            string[] record = _csv.Parser.Record ?? [];
-            // CsvHelper skips blank lines itself; the record starts as many lines before its end as it has line breaks inside.
-            string raw = _csv.Parser.RawRecord.TrimEnd('\r', '\n');
-            line = end - raw.AsSpan().Count('\n');
-            _lastRawRow = end;
-            if (_badData is not null)
-                error = new RecordFormatException(File, line, null, "the row has a stray double quote; quote the whole cell and double any quote inside it (\"a \"\"b\"\"\").");
-            else if (record.Length != Header.Length)
-                error = new RecordFormatException(File, line, null, $"the row has {record.Length} cells but the header has {Header.Length}; add or remove separators.");
-            else cells = record;
+            if (!_lines.Next()) { line = _lines.LineNumber; return false; }
+            line = _lines.LineNumber;
+        }
+        while (!_lines.Oversized && _lines.Current.IsEmpty);
+        if (_lines.Oversized)
+        {
+            error = new RecordFormatException(File, line, null,
+                $"the row is {Utf8LineReader.Describe(_lines.RecordLength)}, over the limit of {Utf8LineReader.Describe(_lines.MaxRecordBytes)} per row; it was skipped. Check for an unclosed double quote, or split the row.");
             return true;
+        }
+        string text;
+        try { text = RolloutCsv.Utf8.GetString(_lines.Current); }
+        catch (DecoderFallbackException e)
+        {
+            error = new RecordFormatException(File, line, null,
+                $"the row is not valid UTF-8 (byte 0x{(e.BytesUnknown is { Length: > 0 } b ? b[0] : 0):X2} at offset {Math.Max(0, e.Index)} of the row). Save the file as UTF-8 or fix the row.");
+            return true;
+        }
+        string? problem = Split(text);
+        if (problem is not null) error = new RecordFormatException(File, line, null, problem);
+        else if (Header.Length > 0 && _cells.Count != Header.Length)
+            error = new RecordFormatException(File, line, null, $"the row has {_cells.Count} cells but the header has {Header.Length}; add or remove separators.");
+        else cells = _cells.ToArray();
+        return true;
+    }
+
+    /// <summary>Splits one row into <see cref="_cells"/> (RFC 4180 quoting); returns what is wrong, or null.</summary>
+    private string? Split(string row)
+    {
+        _cells.Clear();
+        int i = 0, n = row.Length;
+        while (true)
+        {
+            _cell.Clear();
+            if (i < n && row[i] == '"')
+            {
+                i++;
+                while (true)
+                {
+                    if (i >= n) return "a quoted cell is never closed (its closing double quote is missing); close it or double the quotes inside it (\"a \"\"b\"\"\").";
+                    char c = row[i++];
+                    if (c != '"') { _cell.Append(c); continue; }
+                    if (i < n && row[i] == '"') { _cell.Append('"'); i++; continue; }
+                    break;
+                }
+                if (i < n && row[i] != ',')
+                    return "the row has a stray double quote after a quoted cell; quote the whole cell and double any quote inside it (\"a \"\"b\"\"\").";
+            }
+            else
+            {
+                int comma = row.IndexOf(',', i);
+                int stop = comma < 0 ? n : comma;
+                if (row.AsSpan(i, stop - i).Contains('"'))
+                    return "the row has a stray double quote; quote the whole cell and double any quote inside it (\"a \"\"b\"\"\").";
+                _cell.Append(row, i, stop - i);
+                i = stop;
+            }
+            _cells.Add(_cell.ToString());
+            if (i >= n) return null;
+            i++; // the comma
         }
     }
 
-    public void Dispose()
-    {
-        _csv.Dispose();
-        _text.Dispose();
-    }
+    public void Dispose() => _lines.Dispose();
 }
 
 /// <summary>Reads rollouts from CSV (layout: <see cref="RolloutCsv"/>). Streams row by row.</summary>
@@ -200,7 +237,7 @@ public sealed class RolloutCsvReader : IRecordReader<Rollout>
     public RolloutCsvReader(Stream stream, string fileName) => _rows = new CsvRowReader(stream, fileName);
 
     public static RolloutCsvReader Open(string path)
-        => new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), path);
+        => new(SafeFile.OpenRead(path), path);
 
     public double Progress => _rows.Progress;
 

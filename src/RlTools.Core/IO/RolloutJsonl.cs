@@ -18,16 +18,16 @@ public sealed class RolloutJsonlReader : IRecordReader<Rollout>
     private readonly RolloutValueReader _values = new();
     private bool _started;
 
-    public RolloutJsonlReader(Stream stream, string fileName, bool leaveOpen = false)
+    public RolloutJsonlReader(Stream stream, string fileName, bool leaveOpen = false, int maxLineBytes = Utf8LineReader.DefaultMaxRecordBytes)
     {
-        _lines = new Utf8LineReader(stream, leaveOpen);
+        _lines = new Utf8LineReader(stream, leaveOpen, maxRecordBytes: maxLineBytes);
         _file = fileName;
         _length = stream.CanSeek ? stream.Length : 0;
     }
 
     /// <summary>Opens a file for reading.</summary>
     public static RolloutJsonlReader Open(string path)
-        => new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), path);
+        => new(SafeFile.OpenRead(path), path);
 
     public double Progress => _length > 0 ? Math.Min(1.0, (double)_lines.Position / _length) : 0;
 
@@ -37,6 +37,7 @@ public sealed class RolloutJsonlReader : IRecordReader<Rollout>
         _started = true;
         while (_lines.Next())
         {
+            if (_lines.Oversized) { yield return new RecordResult<Rollout>(_lines.OversizedError(_file)); continue; }
             if (Utf8LineReader.IsBlank(_lines.Current)) continue;
             RecordResult<Rollout> result;
             try { result = new RecordResult<Rollout>(ParseLine(_lines.Current, _lines.LineNumber), _lines.LineNumber); }

@@ -77,7 +77,7 @@ public sealed class RolloutParquetReader : IRecordReader<Rollout>
     }
 
     public static RolloutParquetReader Open(string path)
-        => new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), path);
+        => new(SafeFile.OpenRead(path, 1 << 16, FileOptions.None), path);
 
     public double Progress => _groups > 0 ? (double)_group / _groups : 0;
 

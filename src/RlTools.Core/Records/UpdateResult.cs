@@ -17,6 +17,8 @@ public sealed class UpdateResult
     public double EntropyLoss { get; set; }
     /// <summary>The expert (SFT) term of hybrid objectives; 0 otherwise.</summary>
     public double ExpertLoss { get; set; }
+    /// <summary>KL-Cov's share of tokens it penalised (verl's metric); null for losses that single out no tokens.</summary>
+    public double? SelectedFrac { get; set; }
     public double Kl { get; set; }
     public double Entropy { get; set; }
     public double ClipFrac { get; set; }

@@ -7,7 +7,8 @@ namespace RlTools.Torch.Losses;
 /// KL-Cov (Cui et al., arXiv:2505.22617), as verl's <c>kl_cov</c>: L = −Aρ for every token, except the top-k
 /// tokens by covariance c_t = (A_t − mean A)(ℓ_t − mean sg(ℓ)) (k = max(1, ⌊ratio·N_valid⌋)), where
 /// L = −Aρ + κ·|δ| (δ = ℓ − ℓ_old, unclamped ratio). Defaults: ratio 2e-4, κ = 0.1 (verl's ppo_kl_coef).
-/// clipfrac reports the share of penalised tokens.
+/// Metrics as verl: ppo_kl is the token mean of |δ| and clipfrac is 0 (nothing is clipped); the share of
+/// penalised tokens is reported separately as selected_frac.
 /// </summary>
 public sealed class KlCovLoss : IPolicyLoss
 {
@@ -38,6 +39,10 @@ public sealed class KlCovLoss : IPolicyLoss
             selected = selected.flatten().index_fill(0, idx, 1.0).reshape(m.shape);
         }
         var loss = basic + selected * ctx.P("KlCovCoefficient") * delta.abs();
-        return new LossTerms { Loss = LossAggregator.Aggregate(loss, m, ctx.Aggregation, ctx.Normalizer), Clipped = selected, ClippedLower = torch.zeros_like(selected) };
+        return new LossTerms
+        {
+            Loss = LossAggregator.Aggregate(loss, m, ctx.Aggregation, ctx.Normalizer),
+            Clipped = torch.zeros_like(selected), ClippedLower = torch.zeros_like(selected), PpoKl = delta.detach().abs(), Selected = selected,
+        };
     }
 }

@@ -1,11 +1,12 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using RlTools.Core.Advantages;
 
 namespace RlTools.Torch.Losses;
 
 /// <summary>
-/// Per-token KL estimators between the policy and a reference, with x = ℓ − ℓ_ref (Schulman, "Approximating
-/// KL divergence", 2020; verl <c>kl_penalty</c>, anchors §2.5):
+/// Per-token KL estimators between the policy and a reference as tensors, with x = ℓ − ℓ_ref (Schulman, "Approximating
+/// KL divergence", 2020; verl <c>kl_penalty</c>, anchors §2.5); names and scalar values live in <see cref="KlPenalty"/>:
 /// <list type="bullet">
 /// <item><c>k1</c> (alias <c>kl</c>): x.</item>
 /// <item><c>abs</c>: |x|.</item>
@@ -18,28 +19,11 @@ namespace RlTools.Torch.Losses;
 /// </summary>
 public static class KlEstimator
 {
-    /// <summary>The accepted names (the canonical ones first).</summary>
-    public static IReadOnlyList<string> Names { get; } = new[]
-    {
-        "k1", "abs", "k2", "k3", "k1+", "abs+", "k2+", "k3+", "kl", "mse", "low_var_kl", "kl+", "mse+", "low_var_kl+",
-    };
+    /// <summary>The accepted names (the canonical ones first): <see cref="KlPenalty.Names"/>.</summary>
+    public static IReadOnlyList<string> Names => KlPenalty.Names;
 
-    /// <summary>Canonical base name (k1, abs, k2, k3) and whether the straight-through suffix was given.</summary>
-    public static (string Base, bool StraightThrough) Parse(string name)
-    {
-        string n = name.Trim().ToLowerInvariant();
-        bool st = n.EndsWith('+');
-        if (st) n = n[..^1];
-        string b = n switch
-        {
-            "k1" or "kl" => "k1",
-            "abs" => "abs",
-            "k2" or "mse" => "k2",
-            "k3" or "low_var_kl" => "k3",
-            _ => throw new ArgumentException($"Unknown KL estimator '{name}'. Use one of: {string.Join(", ", Names)}."),
-        };
-        return (b, st);
-    }
+    /// <summary>Canonical base name (k1, abs, k2, k3) and whether the straight-through suffix was given (<see cref="KlPenalty.Parse"/>).</summary>
+    public static (string Base, bool StraightThrough) Parse(string name) => KlPenalty.Parse(name);
 
     /// <summary>Per-token KL value <c>[B,T]</c> (gradient flows through <paramref name="logp"/>).</summary>
     public static Tensor Compute(string name, Tensor logp, Tensor refLogp)

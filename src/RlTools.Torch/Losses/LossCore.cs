@@ -12,8 +12,8 @@ namespace RlTools.Torch.Losses;
 /// <item><c>TokenMean</c>: Σ_{i,t} m L / N_tok (verl token-mean, TRL dapo).</item>
 /// <item><c>TokenSum</c>: Σ_{i,t} m L.</item>
 /// <item><c>SeqMeanTokenSum</c>: Σ_i (Σ_t m L) / N_seq.</item>
-/// <item><c>SeqMeanTokenSumNorm</c>: Σ_i (Σ_t m L) / N_seq / S, S = loss scale factor (default: the mini-batch's
-/// padded completion length; Dr.GRPO, arXiv 2503.20783).</item>
+/// <item><c>SeqMeanTokenSumNorm</c>: Σ_i (Σ_t m L) / N_seq / S, S = a run constant (Dr.GRPO, arXiv 2503.20783; verl:
+/// the configured response length): the update takes -LossScaleFactor or the rollouts' max_tokens.</item>
 /// <item><c>SeqMeanTokenMean</c>: Σ_i [(Σ_t m L)/(|o_i| + 1e-8)] / N_seq (GRPO paper's sample-level mean).</item>
 /// </list>
 /// </summary>
@@ -99,6 +99,13 @@ public sealed class LossTerms
     public Tensor? Clipped { get; init; }
     /// <summary>Tokens where the dual-clip lower bound was active, for <c>clipfrac_lower</c>.</summary>
     public Tensor? ClippedLower { get; init; }
+    /// <summary>
+    /// Per-token values whose masked mean is verl's <c>ppo_kl</c> for this loss; null = verl's default,
+    /// −clamp(ℓ − ℓ_old, −20, 20) (KL-Cov reports |ℓ − ℓ_old|, GMPO the unclamped ℓ_old − ℓ).
+    /// </summary>
+    public Tensor? PpoKl { get; init; }
+    /// <summary>Tokens a loss singled out for its own treatment (KL-Cov's penalised tokens), reported as <c>selected_frac</c>.</summary>
+    public Tensor? Selected { get; init; }
 }
 
 /// <summary>

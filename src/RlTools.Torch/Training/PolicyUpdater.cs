@@ -17,8 +17,9 @@ namespace RlTools.Torch.Training;
 /// gradients are dropped, weights and optimizer moments stay as they were, and the result says why.
 /// Metrics (fixed set): loss (total objective), pg_loss (policy term), kl (token mean of the KL estimator against
 /// the reference, 0 without one), entropy (token mean, current policy), clipfrac, clipfrac_lower (dual clip),
-/// approx_kl (token mean of ℓ_old − ℓ, verl's ppo_kl), grad_norm (before clipping), lr, tokens (trained
-/// completion tokens), seconds. Extras in Metrics: kl_loss, entropy_loss, expert_loss.
+/// approx_kl (verl's ppo_kl: token mean of −clamp(ℓ − ℓ_old, −20, 20), or the loss's own as in verl — KL-Cov |δ|,
+/// GMPO unclamped), grad_norm (before clipping), lr, tokens (trained completion tokens), seconds. Extras in
+/// Metrics (plain properties of UpdateResult): KlLoss, EntropyLoss, ExpertLoss, SelectedFrac (KL-Cov's penalised tokens).
 /// </summary>
 public static class PolicyUpdater
 {
@@ -112,8 +113,6 @@ public static class PolicyUpdater
         {
             var x = rollouts[i];
             adv[i] = x.TokenAdvantages is { } ta ? (float[])ta.Clone() : Enumerable.Repeat((float)(x.Advantage ?? 0), x.CompletionLength).ToArray();
-            if (o.KLInReward && o.KLCoefficient != 0)
-                KlShapeAdvantages(adv[i], old[i]!, refLp[i]!, o.KLEstimator, o.KLCoefficient);
         }
         float[]?[]? guide = o.Objective == UpdateObjective.CalibRL ? CalibRlGuides(rollouts, old) : null;
 
@@ -140,6 +139,33 @@ public static class PolicyUpdater
         public required bool NeedsRef { get; init; }
         public required bool NeedsEntropyGrad { get; init; }
         public required double ExpertCoefficient { get; init; }
+        /// <summary>S of SeqMeanTokenSumNorm: a run constant (see <see cref="ScaleFactor"/>); 1 for other modes (unused).</summary>
+        public required double ScaleFactor { get; init; }
+    }
+
+    /// <summary>
+    /// The constant SeqMeanTokenSumNorm divides by, as Dr.GRPO intends (verl: the configured response length):
+    /// -LossScaleFactor when given, else the rollouts' <c>metadata.max_tokens</c> (Invoke-RlRollout -MaxTokens) when
+    /// every rollout carries the same value; otherwise an error, never the longest completion of a mini-batch.
+    /// </summary>
+    internal static double ScaleFactor(IReadOnlyList<Rollout> rollouts, double? given)
+    {
+        if (given is { } g)
+        {
+            if (!(g > 0) || !double.IsFinite(g)) throw new UpdateException("InvalidLossScaleFactor", $"-LossScaleFactor must be a finite number > 0 (got {g}).");
+            return g;
+        }
+        double? seen = null;
+        foreach (var x in rollouts)
+        {
+            if (!x.Metadata.TryGetValue("max_tokens", out var v) || !RlTools.Core.Advantages.AdvantageMath.TryGetNumber(v, out double m) || !(m > 0))
+                throw new UpdateException("LossScaleFactorRequired",
+                    $"SeqMeanTokenSumNorm divides by a run constant (Dr.GRPO: the generation budget) and rollout '{x.PromptId}' #{x.SampleIndex} does not record one (metadata.max_tokens, written by Invoke-RlRollout). Pass -LossScaleFactor (e.g. the -MaxTokens of the rollouts).");
+            if (seen is { } s && s != m)
+                throw new UpdateException("LossScaleFactorRequired", $"The rollouts were generated with different max_tokens ({s} and {m}); pass -LossScaleFactor to choose the constant SeqMeanTokenSumNorm divides by.");
+            seen = m;
+        }
+        return seen ?? 1;
     }
 
     internal static Resolved Resolve(Policy policy, IReadOnlyList<Rollout> rollouts, UpdateOptions o, Policy? reference)
@@ -166,10 +192,12 @@ public static class PolicyUpdater
             throw new UpdateException("ReferenceRequired", "-KLCoefficient is not 0 but no -Reference policy was given and some rollouts have no ref_logprobs. Pass -Reference (e.g. Import-RlPolicy <base> -Frozen) or set -KLCoefficient 0.");
         if (reference != null && reference.Model.VocabSize != policy.Model.VocabSize)
             throw new UpdateException("ReferenceMismatch", $"The reference's vocabulary ({reference.Model.VocabSize}) differs from the policy's ({policy.Model.VocabSize}); use a reference with the same tokenizer.");
+        var aggregation = loss.ForcedAggregation ?? o.Aggregation ?? LossAggregation.TokenMean;
         return new Resolved
         {
             Loss = loss, Parameters = resolved,
-            Aggregation = loss.ForcedAggregation ?? o.Aggregation ?? LossAggregation.TokenMean,
+            Aggregation = aggregation,
+            ScaleFactor = aggregation == LossAggregation.SeqMeanTokenSumNorm ? ScaleFactor(rollouts, o.LossScaleFactor) : 1,
             NeedsRef = needsRef, NeedsEntropyGrad = o.EntropyCoefficient != 0,
             ExpertCoefficient = o.ExpertCoefficient ?? (o.Objective == UpdateObjective.CalibRL ? 0.1 : 1.0),
         };
@@ -237,14 +265,6 @@ public static class PolicyUpdater
         return result;
     }
 
-    /// <summary>A_t ← A_t − β·KL_t with KL_t the estimator's value at x = ℓ_old − ℓ_ref (see Update-RlPolicy -KLInReward).</summary>
-    public static void KlShapeAdvantages(float[] adv, float[] oldLp, float[] refLp, string estimator, double beta)
-    {
-        using var scope = torch.NewDisposeScope();
-        var kl = KlEstimator.Compute(estimator, torch.tensor(oldLp), torch.tensor(refLp)).data<float>().ToArray();
-        for (int t = 0; t < adv.Length; t++) adv[t] -= (float)(beta * kl[t]);
-    }
-
     private static float[]?[] CalibRlGuides(IReadOnlyList<Rollout> rows, float[]?[] old)
     {
         var expertByPrompt = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -271,7 +291,7 @@ public static class PolicyUpdater
         var sw = Stopwatch.StartNew();
         var model = policy.Model;
         var rows = idx.Select(i => rollouts[i]).ToList();
-        double scale = o.LossScaleFactor ?? rows.Max(x => x.CompletionLength);
+        double scale = r.ScaleFactor;
         bool sft = o.Objective == UpdateObjective.Sft;
         bool split = o.Objective is UpdateObjective.Hybrid or UpdateObjective.CalibRL;
         Func<Rollout, bool> isMain = x => sft || !split || !x.IsExpert;
@@ -322,11 +342,11 @@ public static class PolicyUpdater
     {
         public required Tensor Total { get; init; }
         public double Loss, PgLoss, KlLoss, EntropyLoss, ExpertLoss;
-        public double MainTokens, TrainedTokens, KlSum, EntropySum, EntropyTokens, ClipSum, ClipLowerSum, ApproxKlSum;
+        public double MainTokens, TrainedTokens, KlSum, EntropySum, EntropyTokens, ClipSum, ClipLowerSum, ApproxKlSum, SelectedSum = double.NaN;
     }
 
     /// <summary>
-    /// total = pg + β·agg(KL(ℓ, ℓ_ref)) [unless KLInReward] − c_H·agg(H) + c_E·expert term, over the rows each term
+    /// total = pg + β·agg(KL(ℓ, ℓ_ref)) − c_H·agg(H) + c_E·expert term, over the rows each term
     /// covers (see <see cref="UpdateObjective"/>). Used by the trainer and by the gradient-check test.
     /// </summary>
     internal static MicroTerms MicroBatchLoss(Tensor logp, Tensor? entropy, RolloutBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
@@ -339,7 +359,7 @@ public static class PolicyUpdater
         var mainMask = split ? mask * (1 - expert) : mask;
         var old = batch.OldLogProbs.to(dtype);
         Tensor pg;
-        Tensor? clipped = null, lower = null;
+        Tensor? clipped = null, lower = null, ppoKl = null, selected = null;
         if (sft)
         {
             pg = LossAggregator.Aggregate(-logp, mainMask, r.Aggregation, mainNorm);
@@ -356,6 +376,8 @@ public static class PolicyUpdater
             pg = terms.Loss;
             clipped = terms.Clipped;
             lower = terms.ClippedLower;
+            ppoKl = terms.PpoKl ?? -(logp.detach() - old).clamp(-20.0, 20.0); // verl ppo_kl: masked mean of −clamp(ℓ − ℓ_old, ±20)
+            selected = terms.Selected;
         }
         var total = pg;
         var m = new MicroTerms { Total = total };
@@ -364,12 +386,9 @@ public static class PolicyUpdater
         {
             var kl = KlEstimator.Compute(o.KLEstimator, logp, batch.RefLogProbs.to(dtype));
             m.KlSum = (kl.detach() * mainMask).sum().ToDouble();
-            if (!o.KLInReward)
-            {
-                var klLoss = LossAggregator.Aggregate(kl, mainMask, r.Aggregation, mainNorm);
-                m.KlLoss = klLoss.ToDouble();
-                total = total + o.KLCoefficient * klLoss;
-            }
+            var klLoss = LossAggregator.Aggregate(kl, mainMask, r.Aggregation, mainNorm);
+            m.KlLoss = klLoss.ToDouble();
+            total = total + o.KLCoefficient * klLoss;
         }
         if (entropy is not null)
         {
@@ -404,13 +423,15 @@ public static class PolicyUpdater
         m.TrainedTokens = (mainMask + (o.Objective == UpdateObjective.Hybrid ? mask * expert : torch.zeros_like(mask))).sum().ToDouble();
         if (clipped is not null) m.ClipSum = (clipped.to(dtype) * mm).sum().ToDouble();
         if (lower is not null) m.ClipLowerSum = (lower.to(dtype) * mm).sum().ToDouble();
-        if (!sft) m.ApproxKlSum = ((old - logp.detach()) * mm).sum().ToDouble();
+        if (ppoKl is not null) m.ApproxKlSum = (ppoKl.to(dtype) * mm).sum().ToDouble();
+        if (selected is not null) m.SelectedSum = (selected.to(dtype) * mm).sum().ToDouble();
         m.Loss = total.ToDouble();
         return new MicroTerms
         {
             Total = total, Loss = m.Loss, PgLoss = m.PgLoss, KlLoss = m.KlLoss, EntropyLoss = m.EntropyLoss, ExpertLoss = m.ExpertLoss,
             MainTokens = m.MainTokens, TrainedTokens = m.TrainedTokens, KlSum = m.KlSum, EntropySum = m.EntropySum,
             EntropyTokens = m.EntropyTokens, ClipSum = m.ClipSum, ClipLowerSum = m.ClipLowerSum, ApproxKlSum = m.ApproxKlSum,
+            SelectedSum = m.SelectedSum,
         };
     }
 
@@ -419,13 +440,15 @@ public static class PolicyUpdater
 
     private sealed class Accumulator
     {
-        double loss, pg, klLoss, entLoss, expLoss, main, klSum, entSum, entTok, clip, lower, approx;
+        double loss, pg, klLoss, entLoss, expLoss, main, klSum, entSum, entTok, clip, lower, approx, selected;
+        bool hasSelected;
         public double TrainedTokens;
         public void Add(MicroTerms t)
         {
             loss += t.Loss; pg += t.PgLoss; klLoss += t.KlLoss; entLoss += t.EntropyLoss; expLoss += t.ExpertLoss;
             main += t.MainTokens; TrainedTokens += t.TrainedTokens; klSum += t.KlSum; entSum += t.EntropySum; entTok += t.EntropyTokens;
             clip += t.ClipSum; lower += t.ClipLowerSum; approx += t.ApproxKlSum;
+            if (!double.IsNaN(t.SelectedSum)) { selected += t.SelectedSum; hasSelected = true; }
         }
         public void Fill(UpdateResult r)
         {
@@ -433,6 +456,7 @@ public static class PolicyUpdater
             r.Loss = loss; r.PgLoss = pg; r.Kl = klSum / mm; r.Entropy = entSum / Math.Max(entTok, 1);
             r.ClipFrac = clip / mm; r.ClipFracLower = lower / mm; r.ApproxKl = approx / mm;
             r.KlLoss = klLoss; r.EntropyLoss = entLoss; r.ExpertLoss = expLoss;
+            if (hasSelected) r.SelectedFrac = selected / mm;
         }
     }
 

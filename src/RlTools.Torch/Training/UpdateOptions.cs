@@ -33,12 +33,10 @@ public sealed class UpdateOptions
     public double? DualClip { get; set; }
     public double KLCoefficient { get; set; }
     public string KLEstimator { get; set; } = "k3";
-    /// <summary>Apply the KL penalty to the advantages (token rewards) instead of adding it to the loss.</summary>
-    public bool KLInReward { get; set; }
     public double EntropyCoefficient { get; set; }
     /// <summary>Null: TokenMean (or the loss's forced mode).</summary>
     public LossAggregation? Aggregation { get; set; }
-    /// <summary>S of SeqMeanTokenSumNorm; null = the mini-batch's longest completion.</summary>
+    /// <summary>S of SeqMeanTokenSumNorm; null = the rollouts' metadata.max_tokens (required when they do not carry it).</summary>
     public double? LossScaleFactor { get; set; }
     public int Epochs { get; set; } = 1;
     /// <summary>Rollouts per optimizer step; null = all of them (one step per epoch).</summary>

@@ -10,13 +10,20 @@ namespace RlTools.Commands;
 /// Compare-RlAdvantageEstimator: runs the same RL loop from the same checkpoint with the same prompts,
 /// seeds and budget once per estimator, and emits one row per step per estimator.
 /// </summary>
-[Cmdlet(VerbsData.Compare, "RlAdvantageEstimator")]
+[Cmdlet(VerbsData.Compare, "RlAdvantageEstimator", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(ComparisonRow))]
 public sealed class CompareRlAdvantageEstimatorCommand : RlCmdlet
 {
     /// <summary>Checkpoint folder every run starts from (also the frozen KL reference).</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>Checkpoint folder, taken as typed (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>Estimators to compare (tab completion lists the registry).</summary>
     [Parameter(Mandatory = true)]
@@ -84,7 +91,9 @@ public sealed class CompareRlAdvantageEstimatorCommand : RlCmdlet
 
     protected override void EndProcessing()
     {
-        string path = ResolveExistingPath(Path, "checkpoint folder");
+        bool literal = ParameterSetName == LiteralPathSet;
+        if (literal) Path = LiteralPath;
+        string path = ResolveExistingPath(ResolveSinglePath(Path, literal, "checkpoint folder"), "checkpoint folder");
         var settings = new ComparisonSettingsData(path, TrainSet, TestSet, Estimator, Steps, PromptsPerStep, GroupSize, MaxTokens, EvalEvery,
             Seed, Loss, LearningRate, KLCoefficient, Verifier, VerifierParameters);
         var progress = new ProgressRecord(3, "Compare-RlAdvantageEstimator", "starting");

@@ -4,7 +4,7 @@ using System.Management.Automation;
 namespace RlTools.Commands;
 
 /// <summary>Export-RlPlot: line charts (PNG) of metrics from pipeline objects, e.g. Import-Csv metrics.csv.</summary>
-[Cmdlet(VerbsData.Export, "RlPlot", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "RlPlot", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportRlPlotCommand : RlCmdlet
 {
@@ -15,8 +15,15 @@ public sealed class ExportRlPlotCommand : RlCmdlet
     public PSObject? InputObject { get; set; }
 
     /// <summary>PNG file to write.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>PNG file to write, taken as typed (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>Property plotted on the y axis; several give several lines.</summary>
     [Parameter(Mandatory = true)]
@@ -55,7 +62,9 @@ public sealed class ExportRlPlotCommand : RlCmdlet
 
     protected override void EndProcessing()
     {
-        string full = ResolveFileSystemPath(Path);
+        bool literal = ParameterSetName == LiteralPathSet;
+        if (literal) Path = LiteralPath;
+        string full = ResolveSinglePath(Path, literal);
         if (_rows.Count == 0)
             ThrowRlError("NoRowsToPlot", ErrorCategory.InvalidData, Path, "No rows reached Export-RlPlot. Pipe metric rows into it, e.g. Import-Csv metrics.csv | Export-RlPlot -Y reward -Path reward.png.");
         if (File.Exists(full) && !Force)

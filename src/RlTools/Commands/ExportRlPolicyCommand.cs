@@ -4,7 +4,7 @@ using RlTools.Torch;
 namespace RlTools.Commands;
 
 /// <summary>Export-RlPolicy: writes a policy as a Hugging Face checkpoint folder, atomically.</summary>
-[Cmdlet(VerbsData.Export, "RlPolicy", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "RlPolicy", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(DirectoryInfo))]
 public sealed class ExportRlPolicyCommand : RlCmdlet
 {
@@ -14,9 +14,15 @@ public sealed class ExportRlPolicyCommand : RlCmdlet
     public Policy? Policy { get; set; }
 
     /// <summary>The folder to write.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>The folder to write, taken as typed (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>Replace an existing folder.</summary>
     [Parameter]
@@ -36,7 +42,9 @@ public sealed class ExportRlPolicyCommand : RlCmdlet
 
     protected override void ProcessRecord()
     {
-        string full = ResolveFileSystemPath(Path);
+        bool literal = ParameterSetName == LiteralPathSet;
+        if (literal) Path = LiteralPath;
+        string full = ResolveSinglePath(Path, literal, "folder");
         if (File.Exists(full))
         {
             WriteRlError("PathIsFile", ErrorCategory.InvalidArgument, Path, $"'{full}' is a file; give a folder path for the checkpoint.");

@@ -8,7 +8,7 @@ namespace RlTools.Commands;
 /// Export-RlRollout: streams rollouts into a JSONL, CSV or Parquet file through a temporary file
 /// that replaces the target only when every record is written (appends copy the file first).
 /// </summary>
-[Cmdlet(VerbsData.Export, "RlRollout", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsData.Export, "RlRollout", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(void))]
 public sealed class ExportRlRolloutCommand : RlCmdlet, IDisposable
 {
@@ -18,9 +18,15 @@ public sealed class ExportRlRolloutCommand : RlCmdlet, IDisposable
     private long _count;
 
     /// <summary>The file to write.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>The file to write, taken as typed (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>The rollout to write (bound once per pipeline object; a single object, not an array, keeps binding cheap on million-row pipelines).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -40,7 +46,9 @@ public sealed class ExportRlRolloutCommand : RlCmdlet, IDisposable
 
     protected override void BeginProcessing()
     {
-        string full = ResolveFileSystemPath(Path);
+        bool literal = ParameterSetName == LiteralPathSet;
+        if (literal) Path = LiteralPath;
+        string full = ResolveSinglePath(Path, literal);
         DataFormat format = RolloutFiles.Resolve(full, Format) ?? DataFormat.Auto;
         if (format == DataFormat.Auto)
             ThrowRlError("FormatNotInferred", ErrorCategory.InvalidArgument, Path,
@@ -94,6 +102,19 @@ public sealed class ExportRlRolloutCommand : RlCmdlet, IDisposable
     protected override void EndProcessing()
     {
         if (_writer is null || _file is null) return;
+        if (_count == 0)
+        {
+            // An empty pipeline (a path that matched nothing, a filter that dropped everything) never replaces a file.
+            _progress?.Complete();
+            string full = _file.Target;
+            Cleanup();
+            if (File.Exists(full) && !Append)
+                WriteRlError("NoRolloutsReceived", ErrorCategory.InvalidData, Path,
+                    $"No rollouts reached Export-RlRollout, so '{full}' was left as it was (an export never replaces a file with an empty one). Check the command before the pipe.");
+            else if (!File.Exists(full))
+                WriteWarning($"No rollouts reached Export-RlRollout; '{full}' was not created.");
+            return;
+        }
         try
         {
             _writer.Complete();

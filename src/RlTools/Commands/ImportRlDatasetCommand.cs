@@ -5,15 +5,20 @@ using RlTools.Core.Records;
 namespace RlTools.Commands;
 
 /// <summary>Import-RlDataset: streams prompts (with gold answers) from JSONL, CSV or Parquet datasets.</summary>
-[Cmdlet(VerbsData.Import, "RlDataset")]
+[Cmdlet(VerbsData.Import, "RlDataset", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(PromptRecord))]
 public sealed class ImportRlDatasetCommand : RlCmdlet
 {
     /// <summary>Dataset files (wildcards allowed).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "FullName")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
+
+    /// <summary>Dataset files, taken as typed (no wildcards); Get-ChildItem output binds here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Column holding the prompt text or chat messages.</summary>
     [Parameter]
@@ -41,7 +46,7 @@ public sealed class ImportRlDatasetCommand : RlCmdlet
     protected override void ProcessRecord()
     {
         var options = new DatasetOptions { PromptField = PromptField, AnswerField = AnswerField, IdField = IdField, AnswerExtract = AnswerExtract };
-        foreach (string file in DataPaths.ResolveInputs(this, Path))
+        foreach (string file in DataPaths.ResolveInputs(this, ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet))
         {
             DataFormat? format = RolloutFiles.Resolve(file, Format);
             if (format is null)
@@ -62,6 +67,10 @@ public sealed class ImportRlDatasetCommand : RlCmdlet
                     else { answers.Observe(result.Record!); WriteObject(result.Record); count++; }
                     progress.Tick(reader.Progress, count, "prompts");
                 }
+            }
+            catch (UnsafeFileException e)
+            {
+                WriteRlError(e.ErrorId, ErrorCategory.InvalidArgument, file, e.Message, e);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -4,15 +4,20 @@ using RlTools.Torch;
 namespace RlTools.Commands;
 
 /// <summary>Import-RlPolicy: loads a Hugging Face checkpoint folder (config.json, safetensors, tokenizer) as a policy.</summary>
-[Cmdlet(VerbsData.Import, "RlPolicy")]
+[Cmdlet(VerbsData.Import, "RlPolicy", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(Policy))]
 public sealed class ImportRlPolicyCommand : RlCmdlet
 {
     /// <summary>The checkpoint folder.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "PSPath")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>The checkpoint folder, taken as typed (no wildcards); Get-Item output binds here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = "";
 
     /// <summary>cpu, cuda or cuda:N.</summary>
     [Parameter]
@@ -37,7 +42,9 @@ public sealed class ImportRlPolicyCommand : RlCmdlet
 
     protected override void ProcessRecord()
     {
-        string full = ResolveFileSystemPath(Path);
+        bool literal = ParameterSetName == LiteralPathSet;
+        if (literal) Path = LiteralPath;
+        string full = ResolveSinglePath(Path, literal, "checkpoint folder");
         if (File.Exists(full) && System.IO.Path.GetFileName(full) is "config.json" or "model.safetensors" or "model.safetensors.index.json")
             full = System.IO.Path.GetDirectoryName(full)!;
         try

@@ -5,15 +5,20 @@ using RlTools.Core.Records;
 namespace RlTools.Commands;
 
 /// <summary>Import-RlRollout: streams rollout records from JSONL, CSV or Parquet files.</summary>
-[Cmdlet(VerbsData.Import, "RlRollout")]
+[Cmdlet(VerbsData.Import, "RlRollout", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(Rollout))]
 public sealed class ImportRlRolloutCommand : RlCmdlet
 {
     /// <summary>Rollout files (wildcards allowed).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "FullName")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
+
+    /// <summary>Rollout files, taken as typed (no wildcards); Get-ChildItem output binds here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>File format; Auto infers it from the extension.</summary>
     [Parameter]
@@ -21,7 +26,7 @@ public sealed class ImportRlRolloutCommand : RlCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (string file in DataPaths.ResolveInputs(this, Path))
+        foreach (string file in DataPaths.ResolveInputs(this, ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet))
         {
             DataFormat? format = RolloutFiles.Resolve(file, Format);
             if (format is null)
@@ -42,6 +47,10 @@ public sealed class ImportRlRolloutCommand : RlCmdlet
                     progress.Tick(reader.Progress, count, "rollouts");
                 }
             }
+            catch (UnsafeFileException e)
+            {
+                WriteRlError(e.ErrorId, ErrorCategory.InvalidArgument, file, e.Message, e);
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 WriteRlError("FileNotReadable", ErrorCategory.ReadError, file, $"Cannot read '{file}': {e.Message}", e);
@@ -53,15 +62,27 @@ public sealed class ImportRlRolloutCommand : RlCmdlet
 
 internal static class DataPaths
 {
-    /// <summary>Resolves user paths (wildcards, PSDrives) to existing files; a path that matches nothing is a non-terminating error.</summary>
-    public static IEnumerable<string> ResolveInputs(RlCmdlet cmdlet, string[] paths)
+    /// <summary>
+    /// Resolves user paths (wildcards unless <paramref name="literal"/>, PSDrives) to existing files. A path that
+    /// matches nothing, names a folder or another provider is a non-terminating error; the others are still read.
+    /// </summary>
+    public static IEnumerable<string> ResolveInputs(RlCmdlet cmdlet, string[] paths, bool literal)
     {
         foreach (string p in paths)
         {
             List<string> files = new();
             try
             {
-                foreach (string f in cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(p, out ProviderInfo provider))
+                ProviderInfo provider;
+                IEnumerable<string> found;
+                if (literal)
+                {
+                    string f = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(p, out provider, out _);
+                    if (!File.Exists(f) && !Directory.Exists(f)) throw new ItemNotFoundException();
+                    found = [f];
+                }
+                else found = cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(p, out provider);
+                foreach (string f in found)
                 {
                     if (provider.Name != "FileSystem")
                         cmdlet.WriteError(new ErrorRecord(new ArgumentException($"'{p}' is not a file-system path."), "NotAFileSystemPath", ErrorCategory.InvalidArgument, p));
@@ -69,6 +90,8 @@ internal static class DataPaths
                         cmdlet.WriteError(new ErrorRecord(new ArgumentException($"'{f}' is a directory; give a file (e.g. '{System.IO.Path.Combine(p, "*.jsonl")}')."), "PathIsDirectory", ErrorCategory.InvalidArgument, p));
                     else files.Add(f);
                 }
+                if (found is ICollection<string> { Count: 0 }) // only a wildcard path can match nothing without throwing
+                    cmdlet.WriteError(new ErrorRecord(new ItemNotFoundException($"The wildcard path '{p}' matches no file. Check the path; to read a file whose name has [ ] * ? in it, pass it with -LiteralPath."), "PathNotFound", ErrorCategory.ObjectNotFound, p));
             }
             catch (ItemNotFoundException)
             {

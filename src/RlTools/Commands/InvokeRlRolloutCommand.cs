@@ -258,7 +258,11 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
                          Temperature, TopP, TopK, MinP, Stop, StopTokenId, seed, system, null, rendered, samples, firstIndex))
             {
                 if (scored is not null) Score(rollouts, scored);
-                foreach (Rollout r in rollouts) WriteObject(r);
+                foreach (Rollout r in rollouts)
+                {
+                    r.Metadata["max_tokens"] = MaxTokens; // the run constant of SeqMeanTokenSumNorm (Update-RlPolicy)
+                    WriteObject(r);
+                }
                 long tokens = rollouts.Sum(r => (long)r.CompletionLength);
                 var progress = new ProgressRecord(1, activity, $"batch {batch + 1}/{batches}: {done}/{total} completions, {total - done} to go");
                 progress.PercentComplete = (int)(100L * done / total);

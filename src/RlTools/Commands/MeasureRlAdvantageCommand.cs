@@ -24,6 +24,20 @@ public sealed class MeasureRlAdvantageCommand : RlCmdlet
     [Parameter]
     public Hashtable? Parameters { get; set; }
 
+    /// <summary>
+    /// KL in the reward (verl use_kl_in_reward): a number β (fixed) or a <see cref="KlController"/> (e.g.
+    /// [RlTools.Core.Advantages.KlController]::Adaptive(0.001, 0.1, 10000), verl's adaptive controller, updated in place).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? KLInReward { get; set; }
+
+    /// <summary>KL estimator of the reward penalty (verl kl_penalty; default k1, verl's "kl").</summary>
+    [Parameter]
+    [ValidateKlEstimator]
+    [ArgumentCompleter(typeof(KlEstimatorCompleter))]
+    public string KLEstimator { get; set; } = "k1";
+
     /// <summary>Rollouts of one step; typed loosely so that piped prompts get one clear error.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowNull]
@@ -31,11 +45,33 @@ public sealed class MeasureRlAdvantageCommand : RlCmdlet
 
     private readonly List<Rollout> _batch = new();
     private IAdvantageEstimator _estimator = null!;
+    private KlRewardPenalty? _kl;
 
     protected override void BeginProcessing()
     {
         try { _estimator = Resolve(); }
         catch (EstimatorResolver.ResolveException e) { ThrowRlError(e.ErrorId, e.Category, Estimator, e.Message, e); }
+        if (KLInReward is not null) _kl = KlFromParameter(KLInReward);
+        else if (MyInvocation.BoundParameters.ContainsKey(nameof(KLEstimator)))
+            WriteWarning("-KLEstimator has no effect without -KLInReward.");
+    }
+
+    private KlRewardPenalty? KlFromParameter(object value)
+    {
+        object v = value is PSObject p ? p.BaseObject : value;
+        try
+        {
+            if (v is KlController c) return new KlRewardPenalty(c, KLEstimator);
+            if (v is string or double or float or int or long or decimal)
+                return new KlRewardPenalty(KlController.Fixed(Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)), KLEstimator);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            ThrowRlError("InvalidKLInReward", ErrorCategory.InvalidArgument, value, $"-KLInReward: {e.Message}", e);
+        }
+        ThrowRlError("InvalidKLInReward", ErrorCategory.InvalidArgument, value,
+            $"-KLInReward takes a coefficient β (a number ≥ 0) or a controller from [RlTools.Core.Advantages.KlController]::Adaptive(β0, targetKl, horizon); got a {v.GetType().FullName}.");
+        return null;
     }
 
     private IAdvantageEstimator Resolve()
@@ -74,7 +110,7 @@ public sealed class MeasureRlAdvantageCommand : RlCmdlet
     protected override void EndProcessing()
     {
         AdvantageResult result;
-        try { result = _estimator.Estimate(_batch); }
+        try { result = _estimator.Estimate(_batch, _kl); }
         catch (ArgumentException e)
         {
             ThrowRlError("InvalidEstimatorParameter", ErrorCategory.InvalidArgument, _estimator, e.Message, e);
@@ -83,6 +119,8 @@ public sealed class MeasureRlAdvantageCommand : RlCmdlet
         foreach (var issue in result.Issues)
             WriteRlError(issue.ErrorId, ErrorCategory.InvalidData, issue.Rollout, issue.Message + ScoredWithoutReward(issue.Rollout));
         WriteVerbose($"{_estimator.Name}: {result.RolloutCount} rollouts in {result.GroupCount} groups got advantages; {result.ExcludedGroupCount} groups excluded.");
+        if (_kl is not null)
+            WriteVerbose(FormattableString.Invariant($"KL in reward ({_kl.Estimator}): reward_kl_penalty {result.RewardKlPenalty}, reward_kl_penalty_coeff {result.RewardKlPenaltyCoefficient}; controller now {_kl.Controller}."));
         foreach (var r in _batch) WriteObject(r);
     }
 

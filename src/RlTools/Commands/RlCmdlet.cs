@@ -61,6 +61,32 @@ public abstract class RlCmdlet : PSCmdlet
 
     private static readonly System.Text.RegularExpressions.Regex ParameterSuffix = new(@" \(Parameter '[^']*'\)(?=$|\s)", System.Text.RegularExpressions.RegexOptions.Multiline);
 
+    /// <summary>Parameter-set names shared by every cmdlet that takes -Path (wildcards) or -LiteralPath (taken as typed).</summary>
+    protected const string PathSet = "Path", LiteralPathSet = "LiteralPath";
+
+    /// <summary>
+    /// Resolves the single file or folder named by -Path or -LiteralPath. A literal path (or a -Path without
+    /// wildcard characters) is taken as typed, existing or not; a -Path with wildcards must match exactly one
+    /// item, else a terminating PathNotFound or AmbiguousPath error that points at -LiteralPath.
+    /// </summary>
+    protected string ResolveSinglePath(string path, bool literal, string what = "file")
+    {
+        if (literal || !WildcardPattern.ContainsWildcardCharacters(path)) return GetUnresolvedProviderPathFromPSPath(path);
+        System.Collections.ObjectModel.Collection<string> matches;
+        ProviderInfo? provider = null;
+        try { matches = GetResolvedProviderPathFromPSPath(path, out provider); }
+        catch (ItemNotFoundException) { matches = new(); }
+        if (provider is not null && provider.Name != "FileSystem")
+            ThrowRlError("NotAFileSystemPath", ErrorCategory.InvalidArgument, path, $"'{path}' is not a file-system path.");
+        if (matches.Count == 0)
+            ThrowRlError("PathNotFound", ErrorCategory.ObjectNotFound, path,
+                $"The wildcard path '{path}' matches no {what}. To use a name with [ ] * ? in it as typed, pass it with -LiteralPath.");
+        if (matches.Count > 1)
+            ThrowRlError("AmbiguousPath", ErrorCategory.InvalidArgument, path,
+                $"The wildcard path '{path}' matches {matches.Count} items ({string.Join(", ", matches.Take(3))}{(matches.Count > 3 ? ", ..." : "")}); name one {what}, or use -LiteralPath.");
+        return matches[0];
+    }
+
     /// <summary>Resolves a user path (relative, ~, PSDrive) to a file-system path, whether or not it exists yet.</summary>
     protected string ResolveFileSystemPath(string path) => GetUnresolvedProviderPathFromPSPath(path);
 

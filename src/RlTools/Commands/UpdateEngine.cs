@@ -17,7 +17,7 @@ internal sealed class UpdateRequest
     public double? ClipLow, ClipHigh, DualClip, ExpertCoefficient, LearningRate, WeightDecay, Momentum, MinLearningRate, LossScaleFactor;
     public double KLCoefficient, EntropyCoefficient, MaxGradNorm = 1.0, Temperature = 1.0;
     public string KLEstimator = "k3";
-    public bool KLInReward, ResetOptimizer;
+    public bool ResetOptimizer;
     public string? Aggregation, Optimizer, Schedule;
     public string Objective = "Rl";
     public int Epochs = 1;
@@ -64,7 +64,7 @@ internal static class UpdateEngine
     private static UpdateOptions Options(UpdateRequest q) => new()
     {
         Loss = q.Loss, LossParameters = q.LossParameters, ClipLow = q.ClipLow, ClipHigh = q.ClipHigh, DualClip = q.DualClip,
-        KLCoefficient = q.KLCoefficient, KLEstimator = q.KLEstimator, KLInReward = q.KLInReward, EntropyCoefficient = q.EntropyCoefficient,
+        KLCoefficient = q.KLCoefficient, KLEstimator = q.KLEstimator, EntropyCoefficient = q.EntropyCoefficient,
         Aggregation = q.Aggregation is null ? null : Enum.Parse<LossAggregation>(q.Aggregation, ignoreCase: true),
         LossScaleFactor = q.LossScaleFactor,
         Epochs = q.Epochs, MiniBatchSize = q.MiniBatchSize, MicroBatchSize = q.MicroBatchSize, MaxGradNorm = q.MaxGradNorm,

@@ -58,9 +58,11 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     public double KLCoefficient { get; set; }
 
     [Parameter]
-    [ValidateSet("k1", "abs", "k2", "k3", "k1+", "abs+", "k2+", "k3+", "kl", "mse", "low_var_kl", "low_var_kl+", IgnoreCase = true)]
+    [ValidateKlEstimator]
+    [ArgumentCompleter(typeof(KlEstimatorCompleter))]
     public string KLEstimator { get; set; } = "k3";
 
+    /// <summary>Removed: KL in the reward is applied before the estimator, by Measure-RlAdvantage -KLInReward.</summary>
     [Parameter]
     public SwitchParameter KLInReward { get; set; }
 
@@ -158,6 +160,11 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
             ThrowRlError("NotAPolicy", ErrorCategory.InvalidArgument, Policy, $"-Policy must be a policy from Import-RlPolicy or New-RlPolicy, not a {_policy.GetType().Name}.");
         if (_reference != null && !UpdateEngine.IsPolicy(_reference))
             ThrowRlError("NotAPolicy", ErrorCategory.InvalidArgument, Reference, $"-Reference must be a policy from Import-RlPolicy, not a {_reference.GetType().Name}.");
+        if (KLInReward.IsPresent)
+            ThrowRlError("KLInRewardMoved", ErrorCategory.InvalidArgument, "KLInReward",
+                "Update-RlPolicy -KLInReward was removed: verl's use_kl_in_reward shapes the rewards before the advantage estimator, " +
+                "so it now lives in the advantage stage. Use Measure-RlAdvantage <estimator> -KLInReward <β> [-KLEstimator k1|k3|...] on rollouts " +
+                "that carry logprobs and ref_logprobs, and drop -KLInReward (and -KLCoefficient) here.");
         if (UpdateEngine.IsFrozen(_policy))
             ThrowRlError("PolicyFrozen", ErrorCategory.InvalidOperation, Policy, "The policy is frozen (imported with -Frozen, e.g. a reference); pass the trainable policy to -Policy.");
         if (!UpdateEngine.IsLoss(Loss))
@@ -169,7 +176,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
         _request = new UpdateRequest
         {
             Loss = Loss, LossParameters = table, ClipLow = D(nameof(ClipLow), ClipLow), ClipHigh = D(nameof(ClipHigh), ClipHigh), DualClip = D(nameof(DualClip), DualClip),
-            KLCoefficient = KLCoefficient, KLEstimator = KLEstimator, KLInReward = KLInReward.IsPresent, EntropyCoefficient = EntropyCoefficient,
+            KLCoefficient = KLCoefficient, KLEstimator = KLEstimator, EntropyCoefficient = EntropyCoefficient,
             Aggregation = LossAggregation, LossScaleFactor = D(nameof(LossScaleFactor), LossScaleFactor), Objective = Objective,
             ExpertCoefficient = D(nameof(ExpertCoefficient), ExpertCoefficient), Epochs = Epochs,
             MiniBatchSize = bound.ContainsKey(nameof(MiniBatchSize)) ? MiniBatchSize : null,

@@ -48,7 +48,60 @@ internal static class AdvantageFixture
     }
 
     public static List<Rollout> For(string estimator, int[] sizes, int seed = 1, Func<int, int, double>? reward = null)
-        => Make(sizes, seed, reward, expert: estimator == "CalibRL");
+    {
+        var list = Make(sizes, seed, reward, expert: estimator == "CalibRL");
+        var rng = new Random(seed + 1000);
+        switch (estimator)
+        {
+            case "SPO" or "SPAE":
+            {   // every rollout probed at 0 and half-way; probes appended after the samples, so indices stay put
+                int n = list.Count;
+                for (int i = 0; i < n; i++)
+                {
+                    var r = list[i];
+                    r.NodeId = $"{r.PromptId}/{r.SampleIndex}";
+                    int L = r.CompletionLength;
+                    r.CutPositions = L >= 2 ? new[] { 0, L / 2 } : new[] { 0 };
+                    foreach (int c in r.CutPositions)
+                        for (int k = 0; k < 2; k++)
+                        {
+                            int m = c + 1 + rng.Next(3);
+                            list.Add(new Rollout
+                            {
+                                PromptId = r.PromptId, SampleIndex = r.SampleIndex, Reward = rng.NextDouble() < 0.5 ? 1.0 : 0.0,
+                                IsProbe = true, ParentId = r.NodeId, NodeId = $"{r.NodeId}/c{c}/{k}", CutPositions = new[] { c },
+                                CompletionTokens = Enumerable.Range(0, m).ToArray(),
+                                Logprobs = Enumerable.Range(0, m).Select(_ => (float)(-rng.NextDouble() * 3)).ToArray(),
+                                Entropies = Enumerable.Range(0, m).Select(_ => (float)(rng.NextDouble() * 2)).ToArray(),
+                                LossMask = Enumerable.Range(0, m).Select(j => j < c ? 0f : 1f).ToArray(),
+                                FinishReason = "stop",
+                            });
+                        }
+                }
+                break;
+            }
+            case "VERLER":
+                foreach (var r in list)
+                {
+                    r.EffectiveRank = 5 + rng.NextDouble() * 10;
+                    r.EffectiveRankVelocity = rng.NextDouble() - 0.5;
+                    r.EffectiveRankAcceleration = (rng.NextDouble() - 0.5) * 0.1;
+                }
+                break;
+            case "ADHint":
+                foreach (var r in list.Where(r => r.SampleIndex % 2 == 1))
+                {
+                    r.IsHint = true;
+                    int h = rng.Next(r.CompletionLength);
+                    r.LossMask = Enumerable.Range(0, r.CompletionLength).Select(j => j < h ? 0f : 1f).ToArray();
+                }
+                break;
+            case "SPOTree":
+                foreach (var r in list) { r.NodeId = $"{r.PromptId}/{r.SampleIndex}"; r.Depth = 0; }
+                break;
+        }
+        return list;
+    }
 
     public static double[] Adv(IEnumerable<Rollout> rs) => rs.Select(r => r.Advantage ?? double.NaN).ToArray();
 

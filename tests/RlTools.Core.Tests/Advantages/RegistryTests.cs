@@ -18,7 +18,8 @@ public class RegistryTests
     public void Registry_lists_every_estimator_of_the_issue()
     {
         var expected = new[] { "GRPO", "DrGRPO", "RLOO", "ReinforcePlusPlus", "ReinforcePlusPlusBaseline", "ReMax", "OPO", "GPG", "GRPOPassK", "GDPO", "GAE",
-            "NGRPO", "DGPO", "AGRAE", "ARM", "CANON", "ADORA", "QHawkeye", "CalibRL", "HAPO", "NSR", "WReinforce", "R3Rank" };
+            "NGRPO", "DGPO", "AGRAE", "ARM", "CANON", "ADORA", "QHawkeye", "CalibRL", "HAPO", "NSR", "WReinforce", "R3Rank",
+            "SPO", "SPOTree", "SPAE", "VERLER", "ADHint" };
         Assert.Equal(expected.OrderBy(x => x), AdvantageEstimatorRegistry.Names.OrderBy(x => x));
     }
 

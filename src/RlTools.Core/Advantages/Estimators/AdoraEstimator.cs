@@ -11,7 +11,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// truncated (length &lt; <c>MaxLength</c> when set, else <c>finish_reason</c> ≠ length). The group has
 /// "length advantage" (TAS) iff max(length of positives) &gt; mean(length of negatives), with −∞ for an
 /// empty set (no positives ⇒ TDS for <c>Variant=llm</c>; <c>Variant=vlm</c> gives weight 1 when there are no
-/// positives). 3. TDS groups are multiplied by λ = 0.1.</para>
+/// positives). 3. TDS groups are multiplied by λ = 0.1. Lengths in the comparison count trained tokens
+/// (Σ loss_mask, rounded); truncation reads the full completion length.</para>
 /// <para>State (this object; save with <c>ToJson</c>/<c>Export-Clixml</c>): per prompt, the largest positive
 /// length, the sum and count of negative lengths, how often it was seen and how often it was TDS, and the
 /// step count. <c>Criterion=batch</c> (default, = the released code) classifies from the current batch only;
@@ -83,7 +84,8 @@ public sealed class AdoraEstimator : AdvantageEstimatorBase
 
     protected override void Compute(AdvantageBatch b)
     {
-        var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart; var len = b.Lengths!;
+        var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart; var full = b.Lengths!;
+        var len = Array.ConvertAll(b.TrainedLengths!, x => (int)Math.Round(x));
         for (int g = 0; g < gs.Length - 1; g++)
         {
             int s = gs[g], e = gs[g + 1];
@@ -94,7 +96,7 @@ public sealed class AdoraEstimator : AdvantageEstimatorBase
             {
                 a[i] = (r[i] - mean) * inv;
                 if (r[i] > CorrectScore) posMax = Math.Max(posMax, len[i]);
-                else if (!Truncated(b.Rollouts[i], len[i])) { negSum += len[i]; negCount++; }
+                else if (!Truncated(b.Rollouts[i], full[i])) { negSum += len[i]; negCount++; }
             }
             string key = b.Rollouts[s].PromptId ?? "";
             if (!State.Prompts.TryGetValue(key, out var h)) State.Prompts[key] = h = new PromptHistory();
@@ -113,7 +115,7 @@ public sealed class AdoraEstimator : AdvantageEstimatorBase
             for (int i = s; i < e; i++)
             {
                 if (r[i] > CorrectScore) h.MaxPositiveLength = Math.Max(h.MaxPositiveLength, len[i]);
-                else if (!Truncated(b.Rollouts[i], len[i])) { h.NegativeLengthSum += len[i]; h.NegativeCount++; }
+                else if (!Truncated(b.Rollouts[i], full[i])) { h.NegativeLengthSum += len[i]; h.NegativeCount++; }
             }
         }
         State.Steps++;

@@ -11,7 +11,7 @@ namespace RlTools.Core.Advantages.Estimators;
 /// <para>ASSUMPTIONS (the paper's exact confidence terms and α were not found; no code is public):
 /// c(q) = exp(mean prompt-token log-prob) = 1/perplexity of the prompt (needs <c>prompt_logprobs</c>);
 /// c(o|q) = exp(mean log-prob over the lowest-probability ⌈ρ·L⌉ completion tokens), ρ = 0.2
-/// ("low-probability token length normalisation"); α = 0.1. "All-wrong" is read as: no reward in
+/// ("low-probability token length normalisation"), L and the tokens being the trained ones (<c>loss_mask</c> ≠ 0); α = 0.1. "All-wrong" is read as: no reward in
 /// the group is above 0 (Σ r = 0 for binary rewards).</para>
 /// </summary>
 public sealed class ArmEstimator : AdvantageEstimatorBase
@@ -50,7 +50,8 @@ public sealed class ArmEstimator : AdvantageEstimatorBase
         var p = PromptLogprobsOf(r);
         if (p is null || p.Length == 0) return ("MissingInput", "ARM needs 'prompt_logprobs' (per-token log-probs of the prompt) for the prompt confidence c(q).");
         foreach (var x in p) if (!float.IsFinite(x)) return ("NonFiniteInput", "'prompt_logprobs' holds a non-finite value.");
-        if (r.Logprobs!.Length == 0) return ("MissingInput", "ARM needs at least one completion token (answer confidence c(o|q)).");
+        if (r.Logprobs!.Length == 0 || (r.LossMask is { } m && m.Length == r.Logprobs.Length && Array.TrueForAll(m, x => x == 0)))
+            return ("MissingInput", "ARM needs at least one trained completion token (answer confidence c(o|q)).");
         return null;
     }
 
@@ -86,7 +87,7 @@ public sealed class ArmEstimator : AdvantageEstimatorBase
             {
                 double x = (r[i] - mean) / (std + Epsilon);
                 if (!allWrong)
-                    x += Alpha * (PromptConfidence(PromptLogprobsOf(b.Rollouts[i])!) - AnswerConfidence(b.Rollouts[i].Logprobs!, LowProbFraction));
+                    x += Alpha * (PromptConfidence(PromptLogprobsOf(b.Rollouts[i])!) - AnswerConfidence(AdvantageMath.Trained(b.Rollouts[i].Logprobs!, b.Masks![i]), LowProbFraction));
                 a[i] = x;
             }
         }

@@ -14,7 +14,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// term with per-token advantage A_i + 0.1·(2·pass_i − 1)·|A_i|·s_{i,t}, s = 1 when g &gt; 0 else 0.5;
 /// that is what <c>token_advantages</c> hold (ASSUMPTION: this first-order folding of the loss into
 /// token advantages is ours; for the exact loss use the CalibRL loss in Update-RlPolicy). <c>advantage</c>
-/// is A_i. Expert rollouts get A_i broadcast (the policy loss must exclude <c>is_expert</c> rows).</para>
+/// is A_i. Expert rollouts get A_i broadcast (the policy loss must exclude <c>is_expert</c> rows).
+/// <c>loss_mask</c> zeros get token advantage 0; the expert's mean log-prob is over its trained tokens.</para>
 /// <para>⚠ Released code aligns the expert log-probs by position t and reads padding beyond the expert's
 /// length. Default (intent; ASSUMPTION on what the intent is): positions beyond the expert's length
 /// compare against the expert's mean token log-prob. <c>ReleasedCode=true</c>: they compare against 0 (padding).</para>
@@ -69,17 +70,19 @@ public sealed class CalibRlEstimator : AdvantageEstimatorBase
             double mean = n > 1 ? sum / n : 0;
             var lexp = b.Rollouts[expert].Logprobs!;
             double pad = 0;
-            if (!ReleasedCode && lexp.Length > 0) pad = AdvantageMath.MeanOf(lexp);
+            if (!ReleasedCode && lexp.Length > 0) pad = AdvantageMath.MeanOf(lexp, b.Masks![expert]);
             for (int i = s; i < e; i++)
             {
                 double adv = r[i] - mean;
                 a[i] = adv;
                 var lp = b.Rollouts[i].Logprobs!;
                 var t = new float[lp.Length];
-                if (b.Rollouts[i].IsExpert) { Array.Fill(t, (float)adv); tok[i] = t; continue; }
+                var m = b.Masks![i];
+                if (b.Rollouts[i].IsExpert) { tok[i] = AdvantageMath.Broadcast(adv, lp.Length, m); continue; }
                 double sign = r[i] > PassThreshold ? 1 : -1, mag = Math.Abs(adv);
                 for (int j = 0; j < lp.Length; j++)
                 {
+                    if (m is not null && m[j] == 0) continue;
                     double refLp = j < lexp.Length ? lexp[j] : pad;
                     double gval = -sign * (lp[j] - refLp);
                     double slope = gval > 0 ? 1 : Slope;

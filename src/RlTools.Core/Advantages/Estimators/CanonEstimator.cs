@@ -18,6 +18,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// w = 1 − batch mean reward; <c>cosine</c> linear warm-up to 0.6 over 30 steps then a 0.6→0 cosine in
 /// 3 restarts over the remaining 120 of 150 steps (code constants, exposed as parameters);
 /// <c>cosine_reverse</c> 1 − w. The step is <c>Step</c>, or the largest <c>step</c> field of the batch.</para>
+/// <para>With a <c>loss_mask</c> the metrics read trained tokens only: the mean entropy over mask ≠ 0 tokens,
+/// the length Σ loss_mask.</para>
 /// <para>Check: λ = 0.5, α = 1, β = 0 and equal halves give r − μ (Dr.GRPO).</para>
 /// </summary>
 public sealed class CanonEstimator : AdvantageEstimatorBase
@@ -108,8 +110,8 @@ public sealed class CanonEstimator : AdvantageEstimatorBase
         for (int i = 0; i < r.Length; i++)
             metric[i] = Metric switch
             {
-                "entropy" => AdvantageMath.MeanOf(b.Rollouts[i].Entropies!),
-                "length" => b.Lengths![i],
+                "entropy" => AdvantageMath.MeanOf(b.Rollouts[i].Entropies!, b.Masks![i]),
+                "length" => b.TrainedLengths![i],
                 _ => 0,
             };
         double inv = 1.0 / MaxLength, lam = Lambda, al = Alpha, be = Beta;

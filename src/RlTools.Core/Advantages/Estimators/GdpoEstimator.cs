@@ -9,7 +9,7 @@ namespace RlTools.Core.Advantages.Estimators;
 /// <para>For each reward component k of <c>rewards</c>: the GRPO advantage
 /// A^(k)_i = (r_ik − μ_g^(k))/(σ_g^(k) + ε) (group of one: μ = 0, σ = 1); then S_i = Σ_k w_k A^(k)_i;
 /// then batch whitening of S: <c>Whitening=tokens</c> (verl: over every valid token, so each
-/// rollout weighs by its length, (S − mean)/√(var + ε_b), Bessel var), <c>sequences</c> (TRL:
+/// rollout weighs by its number of trained tokens, Σ loss_mask, (S − mean)/√(var + ε_b), Bessel var), <c>sequences</c> (TRL:
 /// (S − mean)/(std + ε_b) over rollouts; set <c>BatchEpsilon</c> 1e-4 to match TRL) or <c>none</c>.</para>
 /// <para>A component that is null or absent for a rollout ("did not apply") is left out of that
 /// component's group statistics and adds 0 to S_i; a group with one applicable value uses μ = 0, σ = 1.</para>
@@ -88,7 +88,7 @@ public sealed class GdpoEstimator : AdvantageEstimatorBase
                 for (int i = s; i < e; i++) if (present[i]) a[i] += (values[i] - mean) * inv;
             }
         }
-        if (Whitening == "tokens") AdvantageMath.WhitenSequenceConstants(a, b.Lengths!, BatchEpsilon, true);
+        if (Whitening == "tokens") AdvantageMath.WhitenSequenceConstants(a, b.TrainedLengths!, BatchEpsilon, true);
         else if (Whitening == "sequences")
         {
             double mean = AdvantageMath.Mean(a, 0, a.Length);

@@ -3,6 +3,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// <summary>
 /// HAPO, heterogeneous adaptive policy optimisation (Liu et al., "From Uniform to Heterogeneous:
 /// Tailoring Policy Optimization to Every Token's Nature", arXiv 2509.16591; code starriver030515/HAPO).
+/// <para>L_i is the number of trained tokens (Σ loss_mask); mask-0 tokens are out of the entropy statistics
+/// and get token advantage 0.</para>
 /// <para>Token-level group average: μ_tok = Σ_i L_i r_i / Σ_i L_i, σ_tok = √(Σ_i L_i (r_i − μ_tok)² / Σ_i L_i),
 /// A_i = (r_i − μ_tok)/(σ_tok + 1e-6); if any |A| ≥ 5 in the group, the group falls back to GRPO
 /// (unbiased σ). A group of one uses μ = 0, σ = 1 (module convention).</para>
@@ -57,19 +59,26 @@ public sealed class HapoEstimator : AdvantageEstimatorBase
         return hHat > 0 ? (inBand ? advantage : ent) : (inBand ? ent : advantage);
     }
 
-    /// <summary>ĥ for every token of every rollout (same shapes as the entropies).</summary>
-    public float[][] NormalizedEntropy(float[][] entropies)
+    /// <summary>
+    /// The statistics that turn a token entropy H into ĥ: <see cref="Pivot"/> (the quantile of e = ln max(H, 1e-8)),
+    /// <see cref="Scale"/> s = √mean((e − pivot)²), and the largest positive / most negative h = (e − pivot)/s
+    /// (clamped to ±1e-6). The estimator takes them from the batch; HAPO's adaptive temperature takes them
+    /// from the previous step's rollouts (<see cref="AdaptiveTemperature"/>).
+    /// </summary>
+    public sealed record EntropyStatistics(double Pivot, double Scale, double PositiveMax, double NegativeMin);
+
+    /// <summary>Entropy statistics over every token of <paramref name="entropies"/>, pivot at quantile <paramref name="pivotQuantile"/> (nearest); null when there are no tokens.</summary>
+    public static EntropyStatistics? Statistics(IReadOnlyList<float[]> entropies, double pivotQuantile)
     {
         long n = 0;
         foreach (var t in entropies) n += t.Length;
-        var res = new float[entropies.Length][];
-        if (n == 0) { for (int i = 0; i < res.Length; i++) res[i] = Array.Empty<float>(); return res; }
+        if (n == 0) return null;
         var all = new double[n];
         long k = 0;
         foreach (var t in entropies) foreach (var h in t) all[k++] = Math.Log(Math.Max(h, 1e-8));
         var sorted = (double[])all.Clone();
         Array.Sort(sorted);
-        double pivot = AdvantageMath.QuantileNearest(sorted, EntropyPivot);
+        double pivot = AdvantageMath.QuantileNearest(sorted, pivotQuantile);
         double ss = 0;
         for (long j = 0; j < n; j++) ss += (all[j] - pivot) * (all[j] - pivot);
         double scale = Math.Sqrt(ss / n);
@@ -77,19 +86,31 @@ public sealed class HapoEstimator : AdvantageEstimatorBase
         for (long j = 0; j < n; j++)
         {
             double h = scale > 0 ? (all[j] - pivot) / scale : 0;
-            all[j] = h;
             if (h > posMax) posMax = h;
             if (h < negMin) negMin = h;
         }
-        k = 0;
-        for (int i = 0; i < entropies.Length; i++)
+        return new EntropyStatistics(pivot, scale, posMax, negMin);
+    }
+
+    /// <summary>ĥ of one entropy under <paramref name="s"/> (paper: in [−1, 1] on the data the statistics came from; <paramref name="releasedCode"/>: h/min h for h &lt; 0).</summary>
+    public static double Normalize(double entropy, EntropyStatistics s, bool releasedCode = false)
+    {
+        double h = s.Scale > 0 ? (Math.Log(Math.Max(entropy, 1e-8)) - s.Pivot) / s.Scale : 0;
+        return h > 0 ? h / s.PositiveMax : h < 0 ? (releasedCode ? h / s.NegativeMin : h / Math.Abs(s.NegativeMin)) : 0;
+    }
+
+    /// <summary>HAPO's adaptive sampling temperature T_t = T·(1 + τ·clamp(ĥ_t, −1, 1)) (recipe τ = 0.05).</summary>
+    public static double AdaptiveTemperature(double temperature, double tau, double hHat) => temperature * (1 + tau * Math.Clamp(hHat, -1, 1));
+
+    /// <summary>ĥ for every token of every rollout (same shapes as the entropies), statistics from the same tokens.</summary>
+    public float[][] NormalizedEntropy(float[][] entropies)
+    {
+        var res = new float[entropies.Length][];
+        var st = Statistics(entropies, EntropyPivot);
+        for (int i = 0; i < res.Length; i++)
         {
             var t = new float[entropies[i].Length];
-            for (int j = 0; j < t.Length; j++)
-            {
-                double h = all[k++];
-                t[j] = (float)(h > 0 ? h / posMax : h < 0 ? (ReleasedCode ? h / negMin : h / Math.Abs(negMin)) : 0);
-            }
+            for (int j = 0; j < t.Length; j++) t[j] = (float)Normalize(entropies[i][j], st!, ReleasedCode);
             res[i] = t;
         }
         return res;
@@ -97,8 +118,8 @@ public sealed class HapoEstimator : AdvantageEstimatorBase
 
     protected override void Compute(AdvantageBatch b)
     {
-        var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart; var len = b.Lengths!;
-        int maxLen = 0;
+        var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart; var len = b.TrainedLengths!; var masks = b.Masks!;
+        double maxLen = 0;
         for (int i = 0; i < len.Length; i++) maxLen = Math.Max(maxLen, len[i]);
         for (int g = 0; g < gs.Length - 1; g++)
         {
@@ -129,12 +150,14 @@ public sealed class HapoEstimator : AdvantageEstimatorBase
             }
         }
         var ent = new float[b.Count][];
-        for (int i = 0; i < b.Count; i++) ent[i] = b.Rollouts[i].Entropies!;
+        for (int i = 0; i < b.Count; i++) ent[i] = AdvantageMath.Trained(b.Rollouts[i].Entropies!, masks[i]);
         var hHat = NormalizedEntropy(ent);
         for (int i = 0; i < b.Count; i++)
         {
-            var t = new float[hHat[i].Length];
-            for (int j = 0; j < t.Length; j++) t[j] = (float)Redistribute(a[i], hHat[i][j], 1.0, 0.2, 0.2, Beta);
+            var m = masks[i];
+            var t = new float[b.Lengths![i]];
+            for (int j = 0, k = 0; j < t.Length; j++)
+                if (m is null || m[j] != 0) t[j] = (float)Redistribute(a[i], hHat[i][k++], 1.0, 0.2, 0.2, Beta);
             b.TokenAdvantages![i] = t;
         }
     }

@@ -5,7 +5,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// Reward Baseline", arXiv 2505.23585; verl <c>opo</c>).
 /// <para>b_g = Σ_j L_j r_j / Σ_j L_j (length-weighted group mean), A_i = r_i − b_g. A group of one
 /// has b = 0. When every completion of a group is empty (Σ L = 0, where verl divides by zero) the
-/// plain group mean is used.</para>
+/// plain group mean is used. L_j is the number of trained tokens, Σ loss_mask (verl: response_mask.sum(-1)),
+/// so tool outputs and injected hints do not count.</para>
 /// </summary>
 public sealed class OpoEstimator : AdvantageEstimatorBase
 {
@@ -18,7 +19,7 @@ public sealed class OpoEstimator : AdvantageEstimatorBase
 
     protected override void Compute(AdvantageBatch b)
     {
-        var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart; var len = b.Lengths!;
+        var r = b.Rewards; var a = b.Advantages; var gs = b.GroupStart; var len = b.TrainedLengths!;
         for (int g = 0; g < gs.Length - 1; g++)
         {
             int s = gs[g], e = gs[g + 1];

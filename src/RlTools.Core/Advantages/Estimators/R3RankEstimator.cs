@@ -12,7 +12,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// <item>Structural entropy ranking reward: failed (r ≤ <c>FailThreshold</c>) or truncated
 /// (<c>finish_reason</c> = length) samples are ranked by a structural score
 /// z = (mean of the top ⌈ρ·L⌉ token entropies, "local exploration") − κ·(population std of the
-/// window means of the entropies over windows of <c>Window</c> tokens, "global instability");
+/// window means of the entropies over windows of <c>Window</c> tokens, "global instability"), over the
+/// trained tokens only (mask-0 tokens of <c>loss_mask</c> removed first);
 /// ρ = 0.2, κ = 1. With n_f ≥ 2 such samples, the k-th lowest score (k = 0..n_f−1) gets the graded
 /// reward r + <c>RankBonus</c>·k/(n_f − 1), RankBonus = 0.1 (below a correct reward of 1).</item>
 /// <item>Cross-context replay (stateful): the estimator keeps the last <c>BufferSize</c> raw rewards of
@@ -126,7 +127,7 @@ public sealed class R3RankEstimator : AdvantageEstimatorBase
             int s = gs[g], e = gs[g + 1];
             var cand = new List<(double Score, int Index)>();
             for (int i = s; i < e; i++)
-                if (Candidate(b.Rollouts[i], r[i])) cand.Add((StructuralScore(b.Rollouts[i].Entropies!), i));
+                if (Candidate(b.Rollouts[i], r[i])) cand.Add((StructuralScore(AdvantageMath.Trained(b.Rollouts[i].Entropies!, b.Masks![i])), i));
             if (cand.Count >= 2)
             {
                 cand.Sort((x, y) => x.Score != y.Score ? x.Score.CompareTo(y.Score) : x.Index.CompareTo(y.Index));

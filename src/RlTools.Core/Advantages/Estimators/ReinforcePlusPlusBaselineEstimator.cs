@@ -6,7 +6,8 @@ namespace RlTools.Core.Advantages.Estimators;
 /// <para>A_i = r_i − μ_g (a group of one has μ = 0), broadcast to every completion token, then
 /// whitened over all valid tokens of the batch: (A − mean)/√(var + 1e-8), var Bessel-corrected
 /// (verl) or population (OpenRLHF, <c>UnbiasedVariance=false</c>). Each token of a rollout carries
-/// the same value, which is also its <c>advantage</c>.</para>
+/// the same value, which is also its <c>advantage</c>. <c>loss_mask</c> zeros are out of the whitening
+/// statistics (each rollout weighs by Σ loss_mask, verl's masked_whiten) and get token advantage 0.</para>
 /// </summary>
 public sealed class ReinforcePlusPlusBaselineEstimator : AdvantageEstimatorBase
 {
@@ -32,7 +33,7 @@ public sealed class ReinforcePlusPlusBaselineEstimator : AdvantageEstimatorBase
             double mean = AdvantageMath.GroupMean(r, s, e);
             for (int i = s; i < e; i++) a[i] = r[i] - mean;
         }
-        AdvantageMath.WhitenSequenceConstants(a, b.Lengths!, WhitenEpsilon, UnbiasedVariance);
-        for (int i = 0; i < b.Count; i++) b.TokenAdvantages![i] = AdvantageMath.Broadcast(a[i], b.Lengths![i]);
+        AdvantageMath.WhitenSequenceConstants(a, b.TrainedLengths!, WhitenEpsilon, UnbiasedVariance);
+        for (int i = 0; i < b.Count; i++) b.TokenAdvantages![i] = AdvantageMath.Broadcast(a[i], b.Lengths![i], b.Masks![i]);
     }
 }
