@@ -310,6 +310,7 @@ public static class PolicyUpdater
             var terms = MicroBatchLoss(logp, entropy, batch, r, o, state.Random, mainNorm, expertNorm);
             terms.Total.backward();
             acc.Add(terms);
+            o.MicroBatchDone?.Invoke(s / micro + 1, (idx.Length + micro - 1) / micro);
         }
         var result = new UpdateResult { Tokens = (long)Math.Round(acc.TrainedTokens) };
         acc.Fill(result);

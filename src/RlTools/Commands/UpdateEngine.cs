@@ -25,6 +25,7 @@ internal sealed class UpdateRequest
     public long? WarmupSteps, TotalSteps;
     public int[]? Lift;
     public ulong Seed;
+    public Action<int, int>? MicroBatchDone;
 }
 
 /// <summary>The update stage's calls into RlTools.Torch, each not inlined (see <see cref="Engine"/>).</summary>
@@ -74,6 +75,7 @@ internal static class UpdateEngine
         Schedule = q.Schedule is null ? null : Enum.Parse<ScheduleKind>(q.Schedule, ignoreCase: true),
         WarmupSteps = q.WarmupSteps, TotalSteps = q.TotalSteps, MinLearningRate = q.MinLearningRate,
         Lift = q.Lift is { } l ? new LiftSettings(l[0], l[1], l[2]) : null, Seed = q.Seed, ResetOptimizer = q.ResetOptimizer,
+        MicroBatchDone = q.MicroBatchDone,
     };
 
     /// <summary>True when the policy holds trainer state (it has been through Update-RlPolicy).</summary>

@@ -208,12 +208,13 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
             return;
         }
         if (!ShouldProcess($"policy ({_rollouts.Count} rollouts, loss {Loss})", "Update")) return;
-        // Progress per optimizer step; the first record shows at once, since a single large step can take minutes.
+        // Progress per micro-batch and optimizer step; the first record shows at once, since one step can take minutes.
         int n = _rollouts.Count, mini = _request.MiniBatchSize is { } m ? Math.Min(m, n) : n;
         int total = Epochs * ((n + mini - 1) / mini), done = 0;
         const string activity = "Update-RlPolicy";
         WriteProgress(new ProgressRecord(35, activity, $"step 1 of {total}: {n} rollouts, {Epochs} epoch(s) of {mini}-rollout mini-batches") { PercentComplete = 0 });
         var progress = new ProgressReporter(this, 35, activity);
+        _request.MicroBatchDone = (k, of) => progress.Tick((done + (double)k / of) / total, done, $"of {total} optimizer steps done; micro-batch {k} of {of} of the next");
         try
         {
             var batch = BatchRewardStatistics.Of(_rollouts);

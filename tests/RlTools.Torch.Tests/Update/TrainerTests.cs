@@ -74,6 +74,20 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Every_micro_batch_is_reported_in_order_on_the_calling_thread()
+    {
+        using var policy = NewPolicy();
+        var seen = new List<(int Done, int Of, int Thread)>();
+        var o = new UpdateOptions { LearningRate = 1e-3, MiniBatchSize = 5, MicroBatchSize = 2 };
+        o.MicroBatchDone = (k, of) => seen.Add((k, of, Environment.CurrentManagedThreadId));
+        var results = PolicyUpdater.Update(policy, NewRollouts(count: 6), o);
+        // 6 rollouts in mini-batches of 5 and 1: micro-batches of 2, 2, 1, then 1.
+        Assert.Equal(2, results.Count);
+        Assert.Equal(new[] { (1, 3), (2, 3), (3, 3), (1, 1) }, seen.Select(x => (x.Done, x.Of)));
+        Assert.All(seen, x => Assert.Equal(Environment.CurrentManagedThreadId, x.Thread));
+    }
+
+    [Fact]
     public void Approx_kl_and_clipfrac_are_zero_when_on_policy_at_the_first_step()
     {
         using var policy = NewPolicy();
