@@ -276,6 +276,43 @@ Describe 'Progress and small things (items 7, 8)' {
         finally { $ps.Dispose() }
     }
 
+    It 'Measure-RlReward reports progress while a slow verifier scores the batch' {
+        $ps = [powershell]::Create()
+        try {
+            # Each score takes at least 300 ms, so the second is done past the reporter's first 500 ms
+            # whatever the machine: a lower bound on elapsed time, not a threshold on speed.
+            $null = $ps.AddScript({
+                    param($Manifest)
+                    Import-Module $Manifest
+                    $rows = foreach ($i in 0..3) {
+                        $r = [RlTools.Core.Records.Rollout]::new()
+                        $r.PromptId = 'p'; $r.SampleIndex = $i; $r.Completion = "answer $i"; $r.Answer = '1'
+                        $r
+                    }
+                    $rows | Measure-RlReward -Verifier ScriptBlock -ScriptBlock { Start-Sleep -Milliseconds 300; 1 }
+                }).AddArgument((Join-Path (Get-RlRepoRoot) 'RlTools.psd1'))
+            $out = $ps.Invoke()
+            $out.Count | Should -Be 4
+            $records = @($ps.Streams.Progress | Where-Object Activity -EQ 'Measure-RlReward')
+            $running = @($records | Where-Object RecordType -NE 'Completed')
+            $running.Count | Should -BeGreaterThan 0
+            $running[0].StatusDescription | Should -Match '^[1-4] rollouts scored$'
+            $running[0].PercentComplete | Should -BeGreaterThan 0
+            $records[-1].RecordType | Should -Be 'Completed'
+        }
+        finally { $ps.Dispose() }
+    }
+
+    It 'error messages carry no .NET parameter names such as (Parameter ''value'')' {
+        # RlTools.Core throws ArgumentException(message, nameof(value)) for an estimator parameter of the wrong type.
+        $err = $null
+        New-RlAdvantageEstimator GRPO -Parameters @{ Epsilon = 'abc' } -ErrorAction SilentlyContinue -ErrorVariable err
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEstimatorParameter,*'
+        $err[0].Exception.Message | Should -Match "Epsilon.*'abc'"
+        $err[0].Exception.Message | Should -Not -Match '\(Parameter '''
+    }
+
     It '-Tokenizer Bytes suggests Byte, and Byte completes' {
         { New-RlPolicy -Config Tiny -Tokenizer Bytes } | Should -Throw "*Did you mean 'Byte'*"
         { ConvertTo-RlTokens -Tokenizer bytes -Text 'hi' } | Should -Throw "*Did you mean 'Byte'*"
