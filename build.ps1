@@ -109,7 +109,8 @@ function Invoke-Build {
     # git-ignored) serves 'Import-Module ./RlTools.psd1', out/RlTools/en-US/ serves the packaged copy.
     Write-Step 'Building MAML help from module/en-US/*.md'
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build' 'Build-Help.ps1'),
-        '-ModuleManifest', (Join-Path $Out 'RlTools.psd1'), '-Source', (Join-Path $Root 'module' 'en-US'), '-Destination', (Join-Path $Out 'en-US'))
+        '-ModuleManifest', (Join-Path $Out 'RlTools.psd1'), '-Source', (Join-Path $Root 'module' 'en-US'), '-Destination', (Join-Path $Out 'en-US'),
+        '-CoreDocs', (Join-Path $coreBin 'RlTools.Core.xml'))
     $rootHelp = Join-Path $Root 'en-US'
     if (Test-Path $rootHelp) { Remove-Item $rootHelp -Recurse -Force }
     Copy-Item (Join-Path $Out 'en-US') $rootHelp -Recurse

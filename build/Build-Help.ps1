@@ -26,13 +26,18 @@
     "Default X.", "(default X)"), else shows the empty value. A description may pin the default with a
     line "Default value: ..." (for values that depend on the machine, such as the processor count).
     Also renders module/en-US/about_*.md as about_*.help.txt in the about-topic text layout
-    (TOPIC, SHORT DESCRIPTION, LONG DESCRIPTION, ... with indented, wrapped text; no Markdown).
+    (TOPIC, SHORT DESCRIPTION, LONG DESCRIPTION, ... with indented, wrapped text; no Markdown); in
+    about_RlTools_Estimators the marker line '<!-- estimators: ... -->' first becomes one section per
+    registered estimator, written from its doc comment in -CoreDocs (so adding an estimator needs no
+    hand-written help).
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
     [Parameter(Mandatory)] [string] $Source,
-    [Parameter(Mandatory)] [string] $Destination
+    [Parameter(Mandatory)] [string] $Destination,
+    # RlTools.Core's XML documentation: the estimators' doc comments fill about_RlTools_Estimators.
+    [string] $CoreDocs
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -241,6 +246,46 @@ $w.Dispose()
 Move-Item $temp $target -Force
 if ($missing) { Write-Warning "No help source for: $($missing -join ', '). Add module/en-US/<Cmdlet>.md." }
 
+# A doc-comment node as plain text: <c>/<see> inline, <para> and list items as their own lines.
+function ConvertFrom-DocNode([System.Xml.XmlNode] $Node) {
+    $sb = [System.Text.StringBuilder]::new()
+    foreach ($n in $Node.ChildNodes) {
+        if ($n.NodeType -eq 'Text' -or $n.NodeType -eq 'CDATA') { $null = $sb.Append(($n.Value -replace '\s+', ' ')); continue }
+        if ($n.NodeType -ne 'Element') { continue }
+        switch ($n.Name) {
+            'para' { $null = $sb.Append("`n").Append((ConvertFrom-DocNode $n).Trim()).Append("`n") }
+            'item' { $null = $sb.Append("`n- ").Append((ConvertFrom-DocNode $n).Trim()) }
+            'see' {
+                $ref = $n.GetAttribute('cref'); if (-not $ref) { $ref = $n.GetAttribute('langword') }
+                $null = $sb.Append(($ref -replace '^[A-Z]:', '' -split '\.')[-1])
+            }
+            default { $null = $sb.Append((ConvertFrom-DocNode $n)) }
+        }
+    }
+    $sb.ToString()
+}
+
+function Get-EstimatorSections([string] $DocsPath) {
+    [xml] $docs = Get-Content $DocsPath -Raw
+    $members = @{}
+    foreach ($m in $docs.doc.members.member) { $members[$m.name] = $m }
+    $registry = [RlTools.Core.Advantages.AdvantageEstimatorRegistry]
+    $out = [System.Collections.Generic.List[string]]::new()
+    foreach ($name in $registry::Names) {
+        $estimator = $registry::Create($name)
+        $member = $members['T:' + $estimator.GetType().FullName]
+        if (-not $member) { throw "No doc comment for estimator $name ($($estimator.GetType().FullName)) in $DocsPath; document the class." }
+        $text = (ConvertFrom-DocNode $member.summary) -split "`n" | ForEach-Object { $_.Trim() } | Where-Object { $_ }
+        $out.Add("### $name ($($estimator.Level) level; arXiv $($estimator.ArxivId))")
+        # Each line is a paragraph or list item of its own (blank-separated, so the text rendering keeps them apart).
+        foreach ($line in $text) { $out.Add($line); $out.Add('') }
+        $parameters = @($estimator.Parameters | ForEach-Object { $_.ToString() })
+        if ($parameters) { $out.Add('Parameters: ' + ($parameters -join ', ') + '.') }
+        $out.Add('')
+    }
+    $out -join "`n"
+}
+
 # Markdown inline marks as plain text: `code` -> code, **b** / *i* -> b / i, [text](uri) -> text (uri).
 function ConvertFrom-InlineMarkdown([string] $text) {
     $text = [regex]::Replace($text, '\[([^\]]+)\]\(([^)]+)\)', '$1 ($2)')
@@ -266,7 +311,7 @@ function Format-Wrapped([string] $text, [string] $first, [string] $rest, [int] $
 # An about_*.md (# about_Name, ## SECTION, ### sub-heading, paragraphs, "- " lists, ``` fences) in the layout
 # Get-Help shows for about topics: section names in capitals at the margin, text indented 4 and wrapped at 80
 # columns, sub-headings indented 2, list items with a hanging indent, code indented 8 as written.
-function ConvertTo-AboutText([string] $Path) {
+function ConvertTo-AboutText([string] $Markdown) {
     $out = [System.Collections.Generic.List[string]]::new()
     $para = [System.Collections.Generic.List[string]]::new()
     $bullet = $false
@@ -280,7 +325,7 @@ function ConvertTo-AboutText([string] $Path) {
         }
     }
     $blank = { if ($out.Count -and $out[$out.Count - 1] -ne '') { $out.Add('') } }
-    foreach ($line in Get-Content $Path) {
+    foreach ($line in $Markdown -split '\r?\n') {
         if ($line -match '^```') {
             & $flush; $bullet = $false
             if (-not $fence) { & $blank }
@@ -301,7 +346,13 @@ function ConvertTo-AboutText([string] $Path) {
     return ($out -join [Environment]::NewLine) + [Environment]::NewLine
 }
 
-# about_ topics: rendered as about-topic text, the layout PowerShell expects.
+# about_ topics: the generated sections filled in, then rendered as about-topic text, the layout PowerShell expects.
 foreach ($about in Get-ChildItem $Source -Filter 'about_*.md') {
-    Set-Content (Join-Path $Destination ($about.BaseName + '.help.txt')) (ConvertTo-AboutText $about.FullName) -NoNewline -Encoding utf8NoBOM
+    $text = Get-Content $about.FullName -Raw
+    if ($text -match '<!-- estimators:[^>]*-->') {
+        if (-not $CoreDocs) { throw "$($about.Name) asks for the generated estimator sections; pass -CoreDocs (RlTools.Core.xml)." }
+        $generated = Get-EstimatorSections $CoreDocs
+        $text = $text -replace '<!-- estimators:[^>]*-->', { $generated }
+    }
+    Set-Content -LiteralPath (Join-Path $Destination ($about.BaseName + '.help.txt')) -Value (ConvertTo-AboutText $text) -NoNewline -Encoding utf8NoBOM
 }

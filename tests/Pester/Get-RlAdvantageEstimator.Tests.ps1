@@ -4,9 +4,9 @@ BeforeAll {
 }
 
 Describe 'Get-RlAdvantageEstimator' {
-    It 'lists all 28 registered estimators' {
+    It 'lists every registered estimator' {
         $all = @(Get-RlAdvantageEstimator)
-        $all.Count | Should -Be 28
+        $all.Name | Should -Be ([RlTools.Core.Advantages.AdvantageEstimatorRegistry]::Names)
         $all.Name | Should -Contain 'GRPO'
         $all.Name | Should -Contain 'R3Rank'
         $all | Should -BeOfType ([RlTools.Core.Advantages.AdvantageEstimatorInfo])
@@ -22,7 +22,19 @@ Describe 'Get-RlAdvantageEstimator' {
         (Get-RlAdvantageEstimator GAE).Inputs | Should -Contain 'values'
         (Get-RlAdvantageEstimator GAE).Level | Should -Be 'Token'
         (Get-RlAdvantageEstimator ARM).Assumptions | Should -Match 'perplexity'
-        @(Get-RlAdvantageEstimator | Where-Object Stateful).Name | Should -Be @('ADORA', 'R3Rank', 'VERLER')
+        $stateful = @([RlTools.Core.Advantages.AdvantageEstimatorRegistry]::Names | Where-Object { ([RlTools.Core.Advantages.AdvantageEstimatorRegistry]::Create($_)).IsStateful })
+        @(Get-RlAdvantageEstimator | Where-Object Stateful).Name | Should -Be $stateful
+        $stateful | Should -Contain 'ADORA'
+        $stateful | Should -Contain 'R3Rank'
+    }
+
+    It 'has a generated about_RlTools_Estimators section for every registered estimator' {
+        $about = Join-Path (Split-Path (Get-Module RlTools).Path) 'en-US' 'about_RlTools_Estimators.help.txt'
+        $text = Get-Content -LiteralPath $about -Raw
+        $text | Should -Not -Match '<!-- estimators'
+        # Each section starts with its sub-heading, indented 2 in the about-topic text.
+        foreach ($name in [RlTools.Core.Advantages.AdvantageEstimatorRegistry]::Names) { $text | Should -Match ('(?m)^  ' + [regex]::Escape($name) + ' \(') }
+        $text | Should -Match 'Schulman' # GAE's doc comment, not a hand-written copy
     }
 
     It 'matches wildcards case-insensitively' {
@@ -38,7 +50,7 @@ Describe 'Get-RlAdvantageEstimator' {
     It 'tab-completes estimator names for <Command>' -ForEach @(
         @{ Command = 'Measure-RlAdvantage -Estimator ' }, @{ Command = 'New-RlAdvantageEstimator -Name ' }, @{ Command = 'Get-RlAdvantageEstimator ' }) {
         $all = (TabExpansion2 -inputScript $Command -cursorColumn $Command.Length).CompletionMatches.CompletionText
-        $all.Count | Should -Be 28
+        $all | Should -Be ([RlTools.Core.Advantages.AdvantageEstimatorRegistry]::Names)
         $line = $Command + 'Reinf'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('ReinforcePlusPlus', 'ReinforcePlusPlusBaseline')
     }

@@ -25,6 +25,33 @@ Describe 'Import-RlPolicy' {
         $p.DType | Should -Be 'bfloat16'
     }
 
+    It 'reads a folder with wildcard characters in its name through -LiteralPath; a -Path that matches nothing is an error' {
+        $dir = Join-Path (New-RlTestDirectory) 'ckpt[1]'
+        Export-RlPolicy -Policy $Source -LiteralPath $dir
+        (Import-RlPolicy -LiteralPath $dir).SourcePath | Should -Be $dir
+        { Import-RlPolicy -Path (Join-Path (Split-Path $dir) 'none[0-9]') -ErrorAction Stop } | Should -Throw -ErrorId 'PathNotFound,RlTools.Commands.ImportRlPolicyCommand'
+    }
+
+    It 'refuses NaN weights unless -AllowNonFiniteWeights, and a FIFO in place of the weights without blocking' {
+        $dir = New-Checkpoint
+        $file = Join-Path $dir 'model.safetensors'
+        $bytes = [IO.File]::ReadAllBytes($file)
+        $headerLength = [BitConverter]::ToInt64($bytes, 0)
+        [BitConverter]::GetBytes([float]::NaN).CopyTo($bytes, 8 + $headerLength) # the first value of the first tensor
+        [IO.File]::WriteAllBytes($file, $bytes)
+        $err = $null
+        $p = Import-RlPolicy $dir -ErrorAction SilentlyContinue -ErrorVariable err
+        $p | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'NonFiniteWeights,RlTools.Commands.ImportRlPolicyCommand'
+        $err[0].Exception.Message | Should -Match 'AllowNonFiniteWeights'
+        (Import-RlPolicy $dir -AllowNonFiniteWeights).ModelType | Should -Be 'qwen2'
+        if (-not $IsWindows) {
+            Remove-Item $file
+            & mkfifo $file
+            { Import-RlPolicy $dir -ErrorAction Stop } | Should -Throw -ErrorId 'NotARegularFile,RlTools.Commands.ImportRlPolicyCommand'
+        }
+    }
+
     It 'accepts folders from the pipeline' {
         $p = Get-Item (New-Checkpoint) | Import-RlPolicy
         $p.ModelType | Should -Be 'qwen2'
@@ -143,6 +170,20 @@ Describe 'Import-RlPolicy -Resume' {
         Export-RlPolicy -Policy $p -Path $ckpt -IncludeOptimizerState
         Set-Content (Join-Path $ckpt 'trainer_state.json') '{ not json'
         { Import-RlPolicy $ckpt -Resume -ErrorAction Stop } | Should -Throw -ErrorId 'TrainerStateInvalid,RlTools.Commands.ImportRlPolicyCommand'
+        $p.Dispose()
+    }
+
+    It 'refuses a trainer state with a negative step' {
+        $p = New-RlPolicy -Config Tiny -Tokenizer Byte -Seed 1
+        Invoke-Steps $p 1
+        $ckpt = Join-Path (New-RlTestDirectory) 'ckpt'
+        Export-RlPolicy -Policy $p -Path $ckpt -IncludeOptimizerState
+        $json = Join-Path $ckpt 'trainer_state.json'
+        (Get-Content $json -Raw) -replace '"Step":\s*\d+', '"Step": -5' | Set-Content $json
+        $err = $null
+        $null = Import-RlPolicy $ckpt -Resume -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -Be 'TrainerStateInvalid,RlTools.Commands.ImportRlPolicyCommand'
+        $err[0].Exception.Message | Should -Match 'step is -5'
         $p.Dispose()
     }
 }

@@ -125,6 +125,42 @@ public sealed class RlTestWeightController : IRewardWeighting
         $out.Reward | Should -BeNullOrEmpty
     }
 
+    It 'stops a script block that runs past -ScriptBlockTimeout and keeps going' {
+        # Runs in its own runspace with a generous wait, so a regression fails here instead of hanging the suite.
+        $ps = [powershell]::Create()
+        try {
+            $manifest = Join-Path (Get-RlRepoRoot) 'RlTools.psd1'
+            $null = $ps.AddScript(@"
+Import-Module '$manifest'
+`$a = [RlTools.Core.Records.Rollout]::new(); `$a.PromptId = 'slow'; `$a.Completion = 'x'
+`$b = [RlTools.Core.Records.Rollout]::new(); `$b.PromptId = 'fast'; `$b.Completion = 'y'
+`$a, `$b | Measure-RlReward -ScriptBlock { if (`$_.PromptId -eq 'slow') { while (`$true) { } } else { 0.25 } } -ScriptBlockTimeout 5 -ErrorAction SilentlyContinue -ErrorVariable +script:ev
+`$script:ev | ForEach-Object FullyQualifiedErrorId
+"@)
+            $handle = $ps.BeginInvoke()
+            $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromMinutes(5)) | Should -BeTrue -Because 'the endless script block must be stopped'
+            $out = @($ps.EndInvoke($handle))
+            $rollouts = @($out | Where-Object { $_ -is [RlTools.Core.Records.Rollout] })
+            $rollouts.PromptId | Should -Be @('slow', 'fast')
+            $rollouts[0].Reward | Should -BeNullOrEmpty
+            $rollouts[1].Reward | Should -Be 0.25
+            $out | Where-Object { $_ -is [string] } | Should -BeLike 'ScriptBlockVerifierTimeout,*'
+        } finally { $ps.Dispose() }
+    }
+
+    It 'keeps a break inside the script block to that call, and sees the caller''s variables' {
+        $bonus = 0.75
+        $r = New-TestRollout '3' '3'
+        $loops = 0
+        foreach ($i in 1..2) {
+            $loops++
+            $out = $r | Measure-RlReward -ScriptBlock { if ($_.Completion -eq '3') { break } } -ErrorAction SilentlyContinue
+            $out.Rewards['ScriptBlock'] | Should -BeNullOrEmpty
+        }
+        $loops | Should -Be 2
+        ($r | Measure-RlReward -ScriptBlock { $bonus }).Reward | Should -Be 0.75
+    }
+
     It 'emits in input order when verifying in parallel' {
         $in = foreach ($i in 0..199) { New-TestRollout "#### $i" "$(if ($i % 3) { $i } else { $i + 1 })" -Index $i }
         $out = @($in | Measure-RlReward -ThrottleLimit 4)

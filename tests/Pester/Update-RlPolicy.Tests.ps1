@@ -146,6 +146,25 @@ Describe 'Update-RlPolicy' {
         { New-TestRollout | Update-RlPolicy -Policy $Policy -LossAggregation Mean } | Should -Throw -ErrorId 'ParameterArgumentValidationError,RlTools.Commands.UpdateRlPolicyCommand'
     }
 
+    It 'has a parameter for every update option (no drift between the cmdlet and the engine)' {
+        $null = Get-RlDevice # loads the engine assembly
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'RlTools.Torch' } | Select-Object -First 1
+        # Callbacks (the progress hook) are not settings; every other writable option needs its parameter.
+        $options = @($engine.GetType('RlTools.Torch.Training.UpdateOptions').GetProperties() |
+                Where-Object { $_.CanWrite -and -not [Delegate].IsAssignableFrom($_.PropertyType) } | ForEach-Object Name)
+        $options | Should -Contain 'Beta1'
+        $renamed = @{ LossParameters = 'LossParameter'; Aggregation = 'LossAggregation'; Lift = 'SparseMask' }
+        $params = @((Get-Command Update-RlPolicy).Parameters.Keys)
+        foreach ($o in $options) { $params | Should -Contain ($renamed[$o] ?? $o) }
+    }
+
+    It 'hands -Beta1 and -Beta2 to the optimizer' {
+        $p = New-TinyPolicy
+        $null = New-TestRollout | Update-RlPolicy -Policy $p -Beta1 0.8 -Beta2 0.99
+        $p.TrainerState.Optimizer.Settings.Beta1 | Should -Be 0.8
+        $p.TrainerState.Optimizer.Settings.Beta2 | Should -Be 0.99
+    }
+
     It 'refuses -KLInReward and points to Measure-RlAdvantage' {
         $err = { New-TestRollout | Update-RlPolicy -Policy $Policy -KLInReward -KLCoefficient 0.1 } | Should -Throw -ErrorId 'KLInRewardMoved,RlTools.Commands.UpdateRlPolicyCommand' -PassThru
         $err.Exception.Message | Should -Match 'Measure-RlAdvantage'

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
@@ -15,7 +14,7 @@ namespace RlTools.Core.Advantages;
 /// </summary>
 public abstract class AdvantageEstimatorBase : IAdvantageEstimator
 {
-    private static readonly ConcurrentDictionary<Type, (PropertyInfo Property, AdvantageParameterInfo Info)[]> ParameterCache = new();
+    private static readonly ConcurrentDictionary<Type, (PropertyInfo Property, ParameterSpec Info)[]> ParameterCache = new();
 
     public abstract string Name { get; }
     public abstract string Summary { get; }
@@ -30,37 +29,30 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
     public string Json => ToJson();
 
     /// <summary>Current parameter values as "Name=value, ..." (for display).</summary>
-    public string Settings => string.Join(", ", Array.ConvertAll(Describe(GetType()), p => p.Info.Name + "=" + AdvantageParameterInfo.Format(p.Property.GetValue(this))));
+    public string Settings => string.Join(", ", Array.ConvertAll(Describe(GetType()), p => p.Info.Name + "=" + ParameterSpec.Format(p.Property.GetValue(this))));
 
-    public IReadOnlyList<AdvantageParameterInfo> Parameters => Array.ConvertAll(Describe(GetType()), p => p.Info);
+    public IReadOnlyList<ParameterSpec> Parameters => Array.ConvertAll(Describe(GetType()), p => p.Info);
 
-    private static (PropertyInfo Property, AdvantageParameterInfo Info)[] Describe(Type type) => ParameterCache.GetOrAdd(type, t =>
+    private static (PropertyInfo Property, ParameterSpec Info)[] Describe(Type type) => ParameterCache.GetOrAdd(type, t =>
     {
         var fresh = Activator.CreateInstance(t)!;
-        var list = new List<(PropertyInfo, AdvantageParameterInfo)>();
+        var list = new List<(PropertyInfo, ParameterSpec)>();
         foreach (var p in t.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             var a = p.GetCustomAttribute<AdvantageParameterAttribute>();
             if (a is null) continue;
             object? def = p.GetValue(fresh);
             if (def is Array arr) def = arr.Clone();
-            list.Add((p, new AdvantageParameterInfo(p.Name, TypeName(p.PropertyType), def, a.Description, a.Allowed)));
+            list.Add((p, new ParameterSpec(p.Name, p.PropertyType, def, a.Description, a.Allowed)));
         }
         return list.ToArray();
     });
 
-    private static string TypeName(Type t) =>
-        t == typeof(double) ? "double" : t == typeof(int) ? "int" : t == typeof(bool) ? "bool" :
-        t == typeof(string) ? "string" : t == typeof(double[]) ? "double[]" : t == typeof(string[]) ? "string[]" : t.Name;
-
-    private (PropertyInfo Property, AdvantageParameterInfo Info) Find(string name)
+    private (PropertyInfo Property, ParameterSpec Info) Find(string name)
     {
-        foreach (var p in Describe(GetType()))
-            if (string.Equals(p.Info.Name, name, StringComparison.OrdinalIgnoreCase)) return p;
-        var names = Array.ConvertAll(Describe(GetType()), p => p.Info.Name);
-        throw new ArgumentException(names.Length == 0
-            ? $"'{name}' is not a parameter of {Name}; {Name} takes no parameters."
-            : $"'{name}' is not a parameter of {Name}. Valid parameters: {string.Join(", ", names)}.", nameof(name));
+        var spec = ParameterSpec.Find(Parameters, name, Name);
+        foreach (var p in Describe(GetType())) if (ReferenceEquals(p.Info, spec)) return p;
+        throw new InvalidOperationException(name);
     }
 
     public object? GetParameter(string name) => Find(name).Property.GetValue(this);
@@ -68,57 +60,12 @@ public abstract class AdvantageEstimatorBase : IAdvantageEstimator
     public void SetParameter(string name, object? value)
     {
         var (prop, info) = Find(name);
-        object? v;
-        try { v = Convert(value, prop.PropertyType); }
-        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
-        {
-            throw new ArgumentException($"Parameter {info.Name} of {Name} takes a {info.Type}; '{value}' cannot be converted.", nameof(value), e);
-        }
-        if (info.AllowedValues is { } allowed && v is string s)
-        {
-            string? match = null;
-            foreach (var a in allowed) if (string.Equals(a, s, StringComparison.OrdinalIgnoreCase)) match = a;
-            v = match ?? throw new ArgumentException($"Parameter {info.Name} of {Name} must be one of: {string.Join(", ", allowed)} (got '{s}').", nameof(value));
-        }
-        if (v is double d && !double.IsFinite(d))
-            throw new ArgumentException($"Parameter {info.Name} of {Name} must be a finite number (got {d}).", nameof(value));
-        prop.SetValue(this, v);
+        prop.SetValue(this, info.Convert(value, Name));
         Validate();
     }
 
     /// <summary>Checks parameter combinations; throw <see cref="ArgumentException"/> saying what to fix.</summary>
     protected virtual void Validate() { }
-
-    private static object? Convert(object? value, Type target)
-    {
-        if (value is JsonElement je) value = FromJsonElement(je);
-        if (target == typeof(string)) return value is null ? null : System.Convert.ToString(value, CultureInfo.InvariantCulture);
-        if (target == typeof(double[]) || target == typeof(string[]))
-        {
-            if (value is null) return null;
-            var items = value is IEnumerable e and not string ? e.Cast<object?>().ToList() : new List<object?> { value };
-            if (target == typeof(double[])) return items.Select(x => System.Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToArray();
-            return items.Select(x => System.Convert.ToString(x, CultureInfo.InvariantCulture) ?? "").ToArray();
-        }
-        if (value is null) throw new InvalidCastException("null");
-        if (target == typeof(bool) && value is string bs) return bool.Parse(bs);
-        if (target == typeof(int) && value is double dd)
-        {
-            if (dd != Math.Floor(dd)) throw new InvalidCastException("not an integer");
-            return checked((int)dd);
-        }
-        return System.Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
-    }
-
-    private static object? FromJsonElement(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Number => e.GetDouble(),
-        JsonValueKind.String => e.GetString(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Array => e.EnumerateArray().Select(FromJsonElement).ToArray(),
-        _ => null,
-    };
 
     /// <summary>Checks one rollout beyond the generic input checks; return an error id and message, or null.</summary>
     protected virtual (string ErrorId, string Message)? CheckRollout(Rollout r) => null;

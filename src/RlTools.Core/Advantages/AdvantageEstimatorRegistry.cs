@@ -11,7 +11,7 @@ public sealed record AdvantageEstimatorInfo(
     string Source,
     string ArxivId,
     IReadOnlyList<string> Inputs,
-    IReadOnlyList<AdvantageParameterInfo> Parameters,
+    IReadOnlyList<ParameterSpec> Parameters,
     bool Stateful,
     string? Assumptions)
 {

@@ -48,22 +48,6 @@ public enum AdvantageInputs
     EffectiveRank = 16384,
 }
 
-/// <summary>One tunable parameter of an estimator: name, type, default, allowed values and what it does.</summary>
-public sealed record AdvantageParameterInfo(string Name, string Type, object? Default, string Description, IReadOnlyList<string>? AllowedValues)
-{
-    public override string ToString() => $"{Name}={AdvantageParameterInfo.Format(Default)}";
-
-    internal static string Format(object? v) => v switch
-    {
-        null => "null",
-        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-        bool b => b ? "true" : "false",
-        double[] a => "@(" + string.Join(", ", a.Select(x => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + ")",
-        string[] s => "@(" + string.Join(", ", s) + ")",
-        _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? "",
-    };
-}
-
 /// <summary>A rollout the estimator could not use; its whole group gets no advantage.</summary>
 /// <param name="Index">Position of the rollout in the input batch.</param>
 /// <param name="Rollout">The offending rollout.</param>
@@ -110,7 +94,7 @@ public interface IAdvantageEstimator
     /// <summary>Fields it reads.</summary>
     AdvantageInputs Inputs { get; }
     /// <summary>Parameters with their defaults.</summary>
-    IReadOnlyList<AdvantageParameterInfo> Parameters { get; }
+    IReadOnlyList<ParameterSpec> Parameters { get; }
     /// <summary>Assumptions made where the paper's formula was not found (null when none).</summary>
     string? Assumptions { get; }
     /// <summary>True when the estimator keeps state across batches (save it with <see cref="ToJson"/>).</summary>

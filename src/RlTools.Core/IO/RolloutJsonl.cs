@@ -216,7 +216,7 @@ public sealed class RolloutJsonlWriter : IRecordWriter<Rollout>
         WriteDouble("advantage"u8, r.Advantage);
         WriteFloats("token_advantages"u8, r.TokenAdvantages);
         WriteFloats("loss_mask"u8, r.LossMask);
-        w.WriteBoolean("is_expert"u8, r.IsExpert);
+        if (r.IsExpert) w.WriteBoolean("is_expert"u8, true); // only when true, so a JSONL → JSONL round trip adds no field
         // The open rollout stage's fields: written only when present, so plain rollouts keep their shape.
         if (r.Temperatures is not null) WriteFloats("temperatures"u8, r.Temperatures);
         if (r.NodeId is not null) w.WriteString("node_id"u8, r.NodeId);

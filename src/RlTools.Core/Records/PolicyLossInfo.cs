@@ -14,16 +14,5 @@ public sealed class PolicyLossInfo
     /// <summary>The aggregation the method always uses, whatever -LossAggregation says (null: the user's choice).</summary>
     public string? ForcedAggregation { get; set; }
     /// <summary>The loss's parameters (set through -ClipLow/-ClipHigh/-DualClip or -LossParameter).</summary>
-    public PolicyLossParameterInfo[] Parameters { get; set; } = Array.Empty<PolicyLossParameterInfo>();
-}
-
-/// <summary>A policy-loss parameter and its default.</summary>
-public sealed class PolicyLossParameterInfo
-{
-    public string Name { get; set; } = "";
-    /// <summary>The default; null when the parameter is required.</summary>
-    public double? Default { get; set; }
-    public string Description { get; set; } = "";
-
-    public override string ToString() => Default is double d ? $"{Name}={d}" : $"{Name}=(required)";
+    public ParameterSpec[] Parameters { get; set; } = Array.Empty<ParameterSpec>();
 }

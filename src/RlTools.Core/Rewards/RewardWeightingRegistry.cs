@@ -3,13 +3,10 @@ using System.Text.Json.Nodes;
 
 namespace RlTools.Core.Rewards;
 
-/// <summary>One parameter of a reward-weight controller: name, default (as text) and meaning.</summary>
-public sealed record WeightingParameterInfo(string Name, string Default, string Description);
-
 /// <summary>A registered reward-weight controller: name, source, parameters and factory.</summary>
 public sealed class RewardWeightingInfo
 {
-    internal RewardWeightingInfo(string name, string source, string description, IReadOnlyList<WeightingParameterInfo> parameters,
+    internal RewardWeightingInfo(string name, string source, string description, IReadOnlyList<ParameterSpec> parameters,
         Func<IReadOnlyList<string>, IDictionary?, RewardWeightingController> create, Func<string[], JsonObject, RewardWeightingController> restore)
     {
         Name = name; Source = source; Description = description; Parameters = parameters; _create = create; _restore = restore;
@@ -25,7 +22,7 @@ public sealed class RewardWeightingInfo
     /// <summary>One line.</summary>
     public string Description { get; }
     /// <summary>Parameters with defaults.</summary>
-    public IReadOnlyList<WeightingParameterInfo> Parameters { get; }
+    public IReadOnlyList<ParameterSpec> Parameters { get; }
 
     /// <summary>Creates a controller from a parameter map (unknown names are errors).</summary>
     public RewardWeightingController Create(IReadOnlyList<string> components, IDictionary? parameters) => _create(components, parameters);
@@ -44,11 +41,11 @@ public static class RewardWeightingRegistry
             "Fixed weights × meta-reward m = 0.5 + 1.5·tanh(Δ), Δ = the step's hypervolume contribution to the Pareto front",
             new[]
             {
-                new WeightingParameterInfo("Weights", "uniform", "Fixed scalarisation weights, one per component, summing to 1 (array or hashtable by component)."),
-                new WeightingParameterInfo("Minimize", "none", "Names of components where smaller is better (e.g. length); they are negated for the hypervolume."),
-                new WeightingParameterInfo("Reference", "first observed vector", "Reference point (raw objective values, one per component), e.g. the pre-training evaluation."),
-                new WeightingParameterInfo("MetaBase", "0.5", "m = MetaBase + MetaScale·tanh(Δ)."),
-                new WeightingParameterInfo("MetaScale", "1.5", "m = MetaBase + MetaScale·tanh(Δ)."),
+                new ParameterSpec("Weights", typeof(object), "uniform", "Fixed scalarisation weights, one per component, summing to 1 (array or hashtable by component)."),
+                new ParameterSpec("Minimize", typeof(object), "none", "Names of components where smaller is better (e.g. length); they are negated for the hypervolume."),
+                new ParameterSpec("Reference", typeof(object), "first observed vector", "Reference point (raw objective values, one per component), e.g. the pre-training evaluation."),
+                new ParameterSpec("MetaBase", typeof(object), "0.5", "m = MetaBase + MetaScale·tanh(Δ)."),
+                new ParameterSpec("MetaScale", typeof(object), "1.5", "m = MetaBase + MetaScale·tanh(Δ)."),
             },
             HypervolumeWeighting.Create, HypervolumeWeighting.Restore),
         new RewardWeightingInfo(GradientWeighting.RegistryName,
@@ -56,11 +53,11 @@ public static class RewardWeightingRegistry
             "w ← softmax(log w + η·s/R), s_k = Σ_j g_k·g_j (per-objective gradient alignment; advantage Gram proxy from rollouts)",
             new[]
             {
-                new WeightingParameterInfo("InitialWeights", "uniform", "Starting weights, positive, one per component (normalised to sum 1)."),
-                new WeightingParameterInfo("LearningRate", "1e-6", "η: the actor's learning rate (the paper couples the two)."),
-                new WeightingParameterInfo("Regularization", "1e-5", "R: the step is η·s/R."),
-                new WeightingParameterInfo("AccumulationSteps", "1", "Observations averaged into one update."),
-                new WeightingParameterInfo("Epsilon", "1e-6", "ε of the per-objective GRPO normalisation in the Gram proxy."),
+                new ParameterSpec("InitialWeights", typeof(object), "uniform", "Starting weights, positive, one per component (normalised to sum 1)."),
+                new ParameterSpec("LearningRate", typeof(object), "1e-6", "η: the actor's learning rate (the paper couples the two)."),
+                new ParameterSpec("Regularization", typeof(object), "1e-5", "R: the step is η·s/R."),
+                new ParameterSpec("AccumulationSteps", typeof(object), "1", "Observations averaged into one update."),
+                new ParameterSpec("Epsilon", typeof(object), "1e-6", "ε of the per-objective GRPO normalisation in the Gram proxy."),
             },
             GradientWeighting.Create, GradientWeighting.Restore),
         new RewardWeightingInfo(LagrangeWeighting.RegistryName,
@@ -68,12 +65,12 @@ public static class RewardWeightingRegistry
             "Lagrange multipliers λ_i as weights: λ_i ← λ_i − lr·(Ĵ_i − θ_i), projected to λ ≥ 0 (or sigmoid/tanh squashed)",
             new[]
             {
-                new WeightingParameterInfo("Thresholds", "(required)", "θ per constrained component (hashtable by component, or array with $null for task components)."),
-                new WeightingParameterInfo("LearningRate", "0.1", "Multiplier learning rate."),
-                new WeightingParameterInfo("Momentum", "0", "SGD momentum of the multiplier step (the paper's configs use 0.1)."),
-                new WeightingParameterInfo("Squash", "$false", "λ = sigmoid(λ̃) (tanh with Equality) instead of projecting λ ≥ 0."),
-                new WeightingParameterInfo("Equality", "$false", "Equality constraints J_i = θ_i (multipliers may be negative)."),
-                new WeightingParameterInfo("InitialMultiplier", "f(0): 0, or 0.5 with Squash", "λ at the start."),
+                new ParameterSpec("Thresholds", typeof(object), "(required)", "θ per constrained component (hashtable by component, or array with $null for task components)."),
+                new ParameterSpec("LearningRate", typeof(object), "0.1", "Multiplier learning rate."),
+                new ParameterSpec("Momentum", typeof(object), "0", "SGD momentum of the multiplier step (the paper's configs use 0.1)."),
+                new ParameterSpec("Squash", typeof(object), "$false", "λ = sigmoid(λ̃) (tanh with Equality) instead of projecting λ ≥ 0."),
+                new ParameterSpec("Equality", typeof(object), "$false", "Equality constraints J_i = θ_i (multipliers may be negative)."),
+                new ParameterSpec("InitialMultiplier", typeof(object), "f(0): 0, or 0.5 with Squash", "λ at the start."),
             },
             LagrangeWeighting.Create, LagrangeWeighting.Restore),
     };

@@ -16,7 +16,7 @@ public sealed class ChoiceVerifier : IVerifier
         "Multiple choice: the letter chosen in the completion (\\boxed{B}, 'answer is (B)', last '(B)') equals the gold letter. 1 or 0; null when the gold is not a letter.",
         "MMLU (arXiv:2009.03300) / AQuA letter grading; NeMo-RL multichoice environment",
         [
-            new VerifierParameter("Letters", typeof(string), "ABCDE", "The valid option letters."),
+            new ParameterSpec("Letters", typeof(string), "ABCDE", "The valid option letters."),
         ],
         s => new ChoiceVerifier(s));
 

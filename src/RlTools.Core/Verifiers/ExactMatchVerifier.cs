@@ -17,9 +17,9 @@ public sealed class ExactMatchVerifier : IVerifier
         "Extracted answer equals the gold answer after normalisation (case, punctuation, articles, whitespace). 1 or 0; null without a gold answer.",
         "SQuAD normalisation (arXiv:1606.05250); verl reward_score/search_r1_like_qa_em.py",
         [
-            new VerifierParameter("Extract", typeof(bool), true, "Take the answer from \\boxed{}, <answer>, ####, 'the answer is' first; otherwise compare the whole completion."),
-            new VerifierParameter("CaseSensitive", typeof(bool), false, "Keep letter case when comparing."),
-            new VerifierParameter("Separator", typeof(string), "|", "Splits the gold answer into alternatives; an empty string turns this off."),
+            new ParameterSpec("Extract", typeof(bool), true, "Take the answer from \\boxed{}, <answer>, ####, 'the answer is' first; otherwise compare the whole completion."),
+            new ParameterSpec("CaseSensitive", typeof(bool), false, "Keep letter case when comparing."),
+            new ParameterSpec("Separator", typeof(string), "|", "Splits the gold answer into alternatives; an empty string turns this off."),
         ],
         s => new ExactMatchVerifier(s));
 

@@ -16,9 +16,9 @@ public sealed class FormatVerifier : IVerifier
         "Completion is <think>…</think><answer>…</answer> (tags configurable), each block once and non-empty. 1 or 0.",
         "DeepSeek-R1 format reward (arXiv:2501.12948); TRL think_format_reward",
         [
-            new VerifierParameter("Tags", typeof(string[]), new[] { "think", "answer" }, "Tag names, in the order they must appear."),
-            new VerifierParameter("Strict", typeof(bool), true, "Nothing but whitespace outside and between the blocks."),
-            new VerifierParameter("OpenedInPrompt", typeof(bool), false, "The prompt already ends with the first opening tag."),
+            new ParameterSpec("Tags", typeof(string[]), new[] { "think", "answer" }, "Tag names, in the order they must appear."),
+            new ParameterSpec("Strict", typeof(bool), true, "Nothing but whitespace outside and between the blocks."),
+            new ParameterSpec("OpenedInPrompt", typeof(bool), false, "The prompt already ends with the first opening tag."),
         ],
         s => new FormatVerifier(s));
 

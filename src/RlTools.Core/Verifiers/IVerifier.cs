@@ -27,6 +27,9 @@ public sealed class VerificationResult
     /// <summary>Whether the answer was judged correct (null when the verifier has no notion of correctness or does not apply).</summary>
     public bool? IsCorrect { get; init; }
 
+    /// <summary>The correctness rule of every evaluation: <see cref="IsCorrect"/> when the verifier decides it, else a score of at least 1.</summary>
+    public bool Correct => IsCorrect ?? Score is >= 1.0;
+
     /// <summary>What was taken from the completion (the extracted answer).</summary>
     public string? Extracted { get; init; }
 
@@ -62,18 +65,3 @@ public sealed class VerificationResult
     public static VerificationResult NoGoldAnswer(string reason) => new() { Score = null, IsCorrect = null, Reason = reason, MissingGoldAnswer = true };
 }
 
-/// <summary>One parameter of a verifier: name, type, default and what it does.</summary>
-public sealed record VerifierParameter(string Name, Type Type, object? Default, string Description)
-{
-    public override string ToString() => Default is null ? $"{Name} <{Type.Name}>" : $"{Name} = {FormatValue(Default)}";
-
-    internal static string FormatValue(object? v) => v switch
-    {
-        null => "null",
-        string s => $"'{s}'",
-        string[] a => "@(" + string.Join(", ", a.Select(x => $"'{x}'")) + ")",
-        bool b => b ? "$true" : "$false",
-        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-        _ => v.ToString() ?? "",
-    };
-}

@@ -18,10 +18,10 @@ public sealed class LengthVerifier : IVerifier
         "DAPO soft overlong penalty: min(-(len - (MaxLength - Buffer)) / Buffer * Factor, 0). 0 for short completions, -Factor at MaxLength.",
         "DAPO (arXiv:2503.14476) eq. 13; verl reward_manager/dapo.py",
         [
-            new VerifierParameter("MaxLength", typeof(int), 20480, "L_max: the maximum response length."),
-            new VerifierParameter("Buffer", typeof(int), 4096, "L_cache: the length of the soft-penalty window before MaxLength (> 0, <= MaxLength)."),
-            new VerifierParameter("Factor", typeof(double), 1.0, "Penalty at MaxLength (overlong_penalty_factor)."),
-            new VerifierParameter("Unit", typeof(string), "Auto", "Tokens, Characters, or Auto (tokens when recorded, else characters)."),
+            new ParameterSpec("MaxLength", typeof(int), 20480, "L_max: the maximum response length."),
+            new ParameterSpec("Buffer", typeof(int), 4096, "L_cache: the length of the soft-penalty window before MaxLength (> 0, <= MaxLength)."),
+            new ParameterSpec("Factor", typeof(double), 1.0, "Penalty at MaxLength (overlong_penalty_factor)."),
+            new ParameterSpec("Unit", typeof(string), "Auto", "Tokens, Characters, or Auto (tokens when recorded, else characters)."),
         ],
         s => new LengthVerifier(s));
 

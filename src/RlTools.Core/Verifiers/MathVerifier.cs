@@ -30,13 +30,13 @@ public sealed class MathVerifier : IVerifier
         "Final math answer (\\boxed{}, ####, 'the answer is', <answer>, last number) equals the gold answer: exact rationals, symbolic-numeric expressions, sets, tuples, intervals, matrices, equations, percent, degrees, units. 1 or 0; null without a gold answer.",
         "MATH (arXiv:2103.03874), GSM8K (arXiv:2110.14168), Minerva (arXiv:2206.14858); verl reward_score/math_*, Math-Verify",
         [
-            new VerifierParameter("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion. Turn it off when the prompt asks for a marked answer (\\boxed{}, ####) or the policy is weak: it rewards text that merely ends in the right number."),
-            new VerifierParameter("FloatRounding", typeof(int), 6, "Decimal places both numbers are rounded to when either is a decimal (Math-Verify's float_rounding): 0.1428571 = 0.14285713, 3.14 ≠ 3.141."),
-            new VerifierParameter("AcceptRounding", typeof(bool), false, "Also accept the lenient rounding rules (gold 0.3333 vs 1/3, gold 3.14 vs 3.141); off by the graders' convention."),
-            new VerifierParameter("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
-            new VerifierParameter("CorrectScore", typeof(double), 1.0, "Score of a correct answer."),
-            new VerifierParameter("IncorrectScore", typeof(double), 0.0, "Score of a wrong or missing answer."),
-            new VerifierParameter("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds of the checking thread's CPU time (waiting for a core does not count), once it has done real work (a hard stop applies at 40 ms, or at this budget when it is larger); a check that runs out is scored as incorrect."),
+            new ParameterSpec("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion. Turn it off when the prompt asks for a marked answer (\\boxed{}, ####) or the policy is weak: it rewards text that merely ends in the right number."),
+            new ParameterSpec("FloatRounding", typeof(int), 6, "Decimal places both numbers are rounded to when either is a decimal (Math-Verify's float_rounding): 0.1428571 = 0.14285713, 3.14 ≠ 3.141."),
+            new ParameterSpec("AcceptRounding", typeof(bool), false, "Also accept the lenient rounding rules (gold 0.3333 vs 1/3, gold 3.14 vs 3.141); off by the graders' convention."),
+            new ParameterSpec("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
+            new ParameterSpec("CorrectScore", typeof(double), 1.0, "Score of a correct answer."),
+            new ParameterSpec("IncorrectScore", typeof(double), 0.0, "Score of a wrong or missing answer."),
+            new ParameterSpec("TimeBudgetMs", typeof(double), 25.0, "Time budget of one check in milliseconds of the checking thread's CPU time (waiting for a core does not count), once it has done real work (a hard stop applies at 40 ms, or at this budget when it is larger); a check that runs out is scored as incorrect."),
         ],
         s => new MathVerifier(s));
 
@@ -74,7 +74,7 @@ public sealed class MathVerifier : IVerifier
     {
         if (Interlocked.Exchange(ref _warm, 1) == 1) return;
         var v = new MathVerifier(VerifierSettings.Bind("Math", [.. Info.Parameters.Where(p => p.Name != "TimeBudgetMs"),
-            new VerifierParameter("TimeBudgetMs", typeof(double), 10_000.0, "")], null), warm: false);
+            new ParameterSpec("TimeBudgetMs", typeof(double), 10_000.0, "")], null), warm: false);
         string[][] pairs =
         [
             ["The answer is \\boxed{\\frac{1}{2}}.", "0.5"], ["#### 1,000", "1000"], ["\\boxed{x^2+2x+1}", "(x+1)^2"],
@@ -129,6 +129,10 @@ public sealed class MathVerifier : IVerifier
                 Score = _incorrect, IsCorrect = false,
                 Reason = $"not verified: the {(goldAnswer.Length > AnswerExtractor.MaxAnswerLength ? "gold" : "extracted")} answer is longer than {AnswerExtractor.MaxAnswerLength} characters, the longest compared ({Describe(how)})",
             };
+
+        // Doubled backslashes from escaped strings ("\\frac", "\\le") read like single ones.
+        pred = UndoubleBackslashes(pred);
+        goldAnswer = UndoubleBackslashes(goldAnswer);
 
         // Multiple choice with content: "(B) 12" against "B" compares letters, against "12" compares contents.
         bool predOption = AnswerExtractor.TrySplitOption(pred, out char pl, out string pc);
@@ -190,6 +194,34 @@ public sealed class MathVerifier : IVerifier
             Reason = reason,
             FromFallback = how is AnswerExtractor.Method.LastNumber or AnswerExtractor.Method.MathRegion,
         };
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex DoubledCommand = new(@"\\\\(?=[A-Za-z]{2})", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// A LaTeX answer that went through one more level of string escaping ("\\frac{1}{2}", "x \\le 3") has every backslash
+    /// doubled; when a doubled backslash starts a command name, the doubling is undone (a matrix row break "\\" then
+    /// becomes "\\" from "\\\\").
+    /// </summary>
+    private static string UndoubleBackslashes(string s)
+    {
+        if (s.Length > AnswerExtractor.MaxAnswerLength || !DoubledCommand.IsMatch(s)) return s;
+        // every run of backslashes must have an even length (a single "\\frac" beside a "\\\\" row break is plain LaTeX)
+        for (int i = 0; i < s.Length;)
+        {
+            if (s[i] != '\\') { i++; continue; }
+            int j = i;
+            while (j < s.Length && s[j] == '\\') j++;
+            if ((j - i) % 2 == 1) return s;
+            i = j;
+        }
+        var sb = new System.Text.StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            sb.Append(s[i]);
+            if (s[i] == '\\' && i + 1 < s.Length && s[i + 1] == '\\') i++;
+        }
+        return sb.ToString();
     }
 
     private static bool IsSeveral(MathNode n) => n is ListNode or SetNode { Items.Count: >= 2 } or TupleNode;

@@ -18,9 +18,9 @@ public sealed class NumericVerifier : IVerifier
         "Extracted number is within a tolerance of the gold number: |p − g| <= AbsoluteTolerance + RelativeTolerance·|g|. 1 or 0; null when the gold answer is not a number.",
         "numpy isclose rule; verl/TinyZero countdown (|p − g| < 1e-5)",
         [
-            new VerifierParameter("AbsoluteTolerance", typeof(double), 1e-6, "Absolute tolerance."),
-            new VerifierParameter("RelativeTolerance", typeof(double), 1e-4, "Relative tolerance (times |gold|)."),
-            new VerifierParameter("Fallback", typeof(bool), true, "Without an answer marker, take the last number of the completion. Turn it off when the prompt asks for a marked answer or the policy is weak: it rewards text that merely ends in the right number."),
+            new ParameterSpec("AbsoluteTolerance", typeof(double), 1e-6, "Absolute tolerance."),
+            new ParameterSpec("RelativeTolerance", typeof(double), 1e-4, "Relative tolerance (times |gold|)."),
+            new ParameterSpec("Fallback", typeof(bool), true, "Without an answer marker, take the last number of the completion. Turn it off when the prompt asks for a marked answer or the policy is weak: it rewards text that merely ends in the right number."),
         ],
         s => new NumericVerifier(s));
 

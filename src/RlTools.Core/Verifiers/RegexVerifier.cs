@@ -16,10 +16,10 @@ public sealed class RegexVerifier : IVerifier
         "Completion matches a .NET regular expression (Pattern; {answer} is replaced by the escaped gold answer). 1 or 0.",
         "TRL/open-r1 regex format rewards (research §3.2, §4)",
         [
-            new VerifierParameter("Pattern", typeof(string), null, "The regular expression (required)."),
-            new VerifierParameter("IgnoreCase", typeof(bool), false, "Match case-insensitively."),
-            new VerifierParameter("Multiline", typeof(bool), false, "^ and $ match at line breaks; . also matches newlines when this is off only through (?s)."),
-            new VerifierParameter("TimeoutMs", typeof(double), 20.0, "Match timeout in milliseconds; a timeout scores 0."),
+            new ParameterSpec("Pattern", typeof(string), null, "The regular expression (required)."),
+            new ParameterSpec("IgnoreCase", typeof(bool), false, "Match case-insensitively."),
+            new ParameterSpec("Multiline", typeof(bool), false, "^ and $ match at line breaks; . also matches newlines when this is off only through (?s)."),
+            new ParameterSpec("TimeoutMs", typeof(double), 20.0, "Match timeout in milliseconds; a timeout scores 0."),
         ],
         s => new RegexVerifier(s));
 

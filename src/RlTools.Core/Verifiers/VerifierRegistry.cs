@@ -5,7 +5,7 @@ namespace RlTools.Core.Verifiers;
 /// <summary>A registry entry: name, what it checks, where the rule comes from, parameters with defaults, and a factory.</summary>
 public sealed class VerifierInfo
 {
-    internal VerifierInfo(string name, string description, string source, IReadOnlyList<VerifierParameter> parameters, Func<VerifierSettings, IVerifier>? factory)
+    internal VerifierInfo(string name, string description, string source, IReadOnlyList<ParameterSpec> parameters, Func<VerifierSettings, IVerifier>? factory)
     {
         Name = name;
         Description = description;
@@ -24,7 +24,7 @@ public sealed class VerifierInfo
     public string Source { get; }
 
     /// <summary>Parameters with their defaults.</summary>
-    public IReadOnlyList<VerifierParameter> Parameters { get; }
+    public IReadOnlyList<ParameterSpec> Parameters { get; }
 
     /// <summary>True when the verifier is made by the host (the PowerShell script-block verifier), not by <see cref="Create"/>.</summary>
     public bool HostProvided => Factory is null;
@@ -40,7 +40,17 @@ public sealed class VerifierInfo
     }
 
     /// <summary>Parameters with defaults on one line ("Fallback = $true; ...").</summary>
-    public string ParameterSummary => string.Join("; ", Parameters.Select(p => p.ToString()));
+    public string ParameterSummary => string.Join("; ", Parameters.Select(p => p.Default is null ? $"{p.Name} <{p.ValueType.Name}>" : $"{p.Name} = {FormatValue(p.Default)}"));
+
+    private static string FormatValue(object? v) => v switch
+    {
+        null => "null",
+        string s => $"'{s}'",
+        string[] a => "@(" + string.Join(", ", a.Select(x => $"'{x}'")) + ")",
+        bool b => b ? "$true" : "$false",
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
 
     public override string ToString() => Name;
 }

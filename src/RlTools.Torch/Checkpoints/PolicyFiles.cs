@@ -33,6 +33,7 @@ public static class PolicyFiles
     public static Policy New(ModelConfig config, ITokenizer tokenizer, string? tokenizerPath, long? seed, string device = "cpu", string dtype = "float32")
     {
         CheckVocab(tokenizer, config, tokenizerPath ?? "the byte tokenizer");
+        CheckMemory(config, null);
         var model = new DecoderLM(config, ParseDevice(device), DTypes.Parse(dtype), seed);
         return new Policy(model, tokenizer) { TokenizerPath = tokenizerPath };
     }
@@ -44,19 +45,34 @@ public static class PolicyFiles
         if (File.Exists(cfg) && !File.Exists(Path.Combine(dir, "tokenizer.json")))
         {
             JsonNode? n;
-            try { n = JsonNode.Parse(File.ReadAllText(cfg)); }
+            try { n = JsonNode.Parse(SafeFile.ReadSmallText(cfg)); }
             catch (JsonException e) { throw new CheckpointException("TokenizerConfigInvalid", cfg, null, $"'{cfg}' is not valid JSON: {e.Message}"); }
-            if (n?["tokenizer_class"]?.GetValue<string>() == ByteTokenizerClass) return new ByteTokenizer();
+            string? cls;
+            try { cls = n?["tokenizer_class"]?.GetValue<string>(); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+            { throw new CheckpointException("TokenizerConfigInvalid", cfg, null, $"'{cfg}' is not a valid tokenizer_config.json (duplicate keys, or tokenizer_class is not text): {e.Message.Split('\n')[0]}"); }
+            if (cls == ByteTokenizerClass) return new ByteTokenizer();
         }
         if (!File.Exists(Path.Combine(dir, "tokenizer.json")))
             throw new CheckpointException("TokenizerNotFound", Path.Combine(dir, "tokenizer.json"), null,
                 $"'{dir}' has no tokenizer.json (and no byte-tokenizer tokenizer_config.json). Copy the tokenizer files of the base model into the folder.");
-        return TokenizerFiles.Load(dir);
+        try { return TokenizerFiles.Load(dir); }
+        catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException or ArgumentException or KeyNotFoundException or OverflowException or JsonException)
+        {
+            throw new CheckpointException("TokenizerInvalid", Path.Combine(dir, "tokenizer.json"), null,
+                e is InvalidDataException ? e.Message : $"'{Path.Combine(dir, "tokenizer.json")}' is malformed ({e.Message.Split('\n')[0]}). Copy the tokenizer files of the base model into the folder.");
+        }
     }
 
-    /// <summary>Loads a policy from Hugging Face checkpoint folder <paramref name="dir"/>.</summary>
-    public static Policy Load(string dir, string device = "cpu", string dtype = "float32", bool frozen = false)
+    /// <summary>
+    /// Loads a policy from Hugging Face checkpoint folder <paramref name="dir"/>. Weights that hold NaN or infinities
+    /// are refused (NonFiniteWeights) unless <paramref name="allowNonFinite"/>.
+    /// </summary>
+    public static Policy Load(string dir, string device = "cpu", string dtype = "float32", bool frozen = false, bool allowNonFinite = false)
     {
+        // An Export-RlPolicy killed between its two renames leaves the previous checkpoint as .<name>.<id>.old: put it back.
+        try { AtomicFile.RecoverDirectory(dir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         if (!Directory.Exists(dir)) throw new CheckpointException("CheckpointNotFound", dir, null, $"The checkpoint folder '{dir}' does not exist.");
         ModelConfig config;
         string configPath = Path.Combine(dir, "config.json");
@@ -70,12 +86,22 @@ public static class PolicyFiles
         if (File.Exists(index))
         {
             JsonNode? n;
-            try { n = JsonNode.Parse(File.ReadAllText(index)); }
+            try { n = JsonNode.Parse(SafeFile.ReadSmallText(index)); }
             catch (JsonException e) { throw new CheckpointException("InvalidWeightIndex", index, null, $"'{index}' is not valid JSON: {e.Message}"); }
-            if (n?["weight_map"] is not JsonObject map) throw new CheckpointException("InvalidWeightIndex", index, null, $"'{index}' has no weight_map object.");
+            JsonObject? map;
+            try { map = n?["weight_map"] as JsonObject; map?.ToList(); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            { throw new CheckpointException("InvalidWeightIndex", index, null, $"'{index}' names a key twice or is not an object ({e.Message.Split('\n')[0]})."); }
+            if (map is null) throw new CheckpointException("InvalidWeightIndex", index, null, $"'{index}' has no weight_map object.");
+            string root = Path.GetFullPath(dir);
             foreach (var (name, file) in map)
             {
-                string f = Path.Combine(dir, file!.GetValue<string>());
+                if (file is not JsonValue fv || !fv.TryGetValue(out string? rel) || rel.Length == 0)
+                    throw new CheckpointException("InvalidWeightIndex", index, name, $"'{index}' maps tensor '{name}' to {file?.ToJsonString() ?? "null"}; each weight_map value must be a file name.");
+                string f = Path.GetFullPath(Path.Combine(root, rel));
+                if (Path.IsPathRooted(rel) || Path.GetDirectoryName(f) != root.TrimEnd(Path.DirectorySeparatorChar))
+                    throw new CheckpointException("WeightIndexOutsideCheckpoint", index, name,
+                        $"'{index}' maps tensor '{name}' to '{rel}', which is not a file directly inside the checkpoint folder. Shards must sit next to the index; fix the weight_map (a crafted index could otherwise read any file).");
                 if (!files.ContainsKey(f))
                 {
                     if (!File.Exists(f)) throw new CheckpointException("WeightsFileNotFound", f, name, $"'{index}' maps tensor '{name}' to '{f}', which does not exist.");
@@ -93,6 +119,8 @@ public static class PolicyFiles
 
         ITokenizer tokenizer = LoadTokenizer(dir);
         CheckVocab(tokenizer, config, Path.Combine(dir, "tokenizer.json"));
+        CheckAgainstHeaders(config, files, where, dir, index);
+        CheckMemory(config, configPath);
 
         var model = new DecoderLM(config, CPU, ScalarType.Float32, seed: 0);
         try
@@ -101,15 +129,16 @@ public static class PolicyFiles
             {
                 foreach (var (name, p) in model.named_parameters())
                 {
-                    if (!where.TryGetValue(name, out string? file))
-                        throw new CheckpointException("MissingTensor", files.Count == 1 ? files.Keys.First() : index, name,
-                            $"The checkpoint in '{dir}' has no tensor '{name}', which config.json (model_type {config.ModelType}, {config.NumHiddenLayers} layers, tie_word_embeddings {config.TieWordEmbeddings.ToString().ToLowerInvariant()}) requires.");
-                    SafetensorsEntry e = files[file].Entries.TryGetValue(name, out var entry) ? entry
-                        : throw new CheckpointException("MissingTensor", file, name, $"'{file}' has no tensor '{name}' although the index says it does.");
-                    if (!e.Shape.SequenceEqual(p.shape))
-                        throw new CheckpointException("TensorShapeMismatch", file, name,
-                            $"Tensor '{name}' in '{file}' has shape [{string.Join(", ", e.Shape)}], but config.json implies [{string.Join(", ", p.shape)}]. The weights and config.json belong to different models.");
+                    string file = where[name]; // CheckAgainstHeaders has found every tensor, with its shape
                     using var t = files[file].Read(name);
+                    if (!allowNonFinite && t.is_floating_point())
+                    {
+                        using var bad = torch.isfinite(t).logical_not_().sum();
+                        long n = bad.ToInt64();
+                        if (n > 0)
+                            throw new CheckpointException("NonFiniteWeights", file, name,
+                                $"Tensor '{name}' in '{file}' holds {n:N0} NaN or infinite value(s) of {t.numel():N0}; training or generating from it would spread them. Restore an earlier checkpoint, or pass -AllowNonFiniteWeights to load it anyway (for inspection).");
+                    }
                     p.copy_(t);
                 }
             }
@@ -206,6 +235,36 @@ public static class PolicyFiles
         File.WriteAllText(Path.Combine(dir, "model.safetensors.index.json"), index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>
+    /// Compares config.json with the safetensors headers before anything is allocated: every tensor the config
+    /// implies must be there with its shape (MissingTensor, TensorShapeMismatch), so a crafted or mismatched config
+    /// is refused before a model of its size is built.
+    /// </summary>
+    private static void CheckAgainstHeaders(ModelConfig config, Dictionary<string, SafetensorsFile> files, Dictionary<string, string> where, string dir, string index)
+    {
+        foreach (var (name, shape) in config.ExpectedTensors())
+        {
+            if (!where.TryGetValue(name, out string? file))
+                throw new CheckpointException("MissingTensor", files.Count == 1 ? files.Keys.First() : index, name,
+                    $"The checkpoint in '{dir}' has no tensor '{name}', which config.json (model_type {config.ModelType}, {config.NumHiddenLayers} layers, tie_word_embeddings {config.TieWordEmbeddings.ToString().ToLowerInvariant()}) requires.");
+            SafetensorsEntry e = files[file].Entries.TryGetValue(name, out var entry) ? entry
+                : throw new CheckpointException("MissingTensor", file, name, $"'{file}' has no tensor '{name}' although the index says it does.");
+            if (!e.Shape.SequenceEqual(shape))
+                throw new CheckpointException("TensorShapeMismatch", file, name,
+                    $"Tensor '{name}' in '{file}' has shape [{string.Join(", ", e.Shape)}], but config.json implies [{string.Join(", ", shape)}]. The weights and config.json belong to different models.");
+        }
+    }
+
+    /// <summary>Refuses a model that cannot fit in this process's memory before it is allocated (float32 while loading).</summary>
+    private static void CheckMemory(ModelConfig config, string? source)
+    {
+        long bytes = config.ParameterCount() * 4;
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && bytes > available)
+            throw new CheckpointException("ModelTooLarge", source, null,
+                $"The model has {config.ParameterCount():N0} parameters ({bytes / (double)(1L << 30):0.#} GiB in float32 while loading), more than this machine's {available / (double)(1L << 30):0.#} GiB of memory. Use a smaller model or a machine with more memory.");
+    }
+
     private static void CheckVocab(ITokenizer tokenizer, ModelConfig config, string tokenizerFile)
     {
         if (tokenizer.VocabSize > config.VocabSize)
@@ -218,7 +277,7 @@ public static class PolicyFiles
         if (!File.Exists(path)) return Array.Empty<int>();
         try
         {
-            JsonNode? eos = JsonNode.Parse(File.ReadAllText(path))?["eos_token_id"];
+            JsonNode? eos = JsonNode.Parse(SafeFile.ReadSmallText(path))?["eos_token_id"];
             return eos switch
             {
                 JsonArray a => a.Select(x => x!.GetValue<int>()).ToArray(),
@@ -226,7 +285,7 @@ public static class PolicyFiles
                 _ => Array.Empty<int>(),
             };
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new CheckpointException("GenerationConfigInvalid", path, null, $"'{path}' is not a valid generation_config.json: {e.Message}");
         }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RlTools.Core.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -79,10 +80,14 @@ public sealed class SafetensorsFile
     public IReadOnlyDictionary<string, SafetensorsEntry> Entries { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Reads and checks the header of <paramref name="path"/>.</summary>
     public static SafetensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new CheckpointException("WeightsFileNotFound", path, null, $"The weights file '{path}' does not exist.");
+        if (SafeFile.FileType(path) is string kind)
+            throw new CheckpointException("NotARegularFile", path, null, $"'{path}' is a {kind}, not a regular file; RlTools reads weights only from regular files (a pipe or device could block or flood the reader).");
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         long length = fs.Length;
         Span<byte> lenBytes = stackalloc byte[8];
@@ -94,14 +99,18 @@ public sealed class SafetensorsFile
         var header = new byte[headerLen];
         fs.ReadExactly(header);
         JsonObject obj;
-        try { obj = JsonNode.Parse(header)?.AsObject() ?? throw new JsonException("empty header"); }
+        try { _ = StrictUtf8.GetCharCount(header); obj = JsonNode.Parse(header)?.AsObject() ?? throw new JsonException("empty header"); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         { throw new CheckpointException("InvalidSafetensors", path, null, $"'{path}' has an unreadable safetensors header ({e.Message}). Re-export the checkpoint."); }
 
         long dataStart = 8 + (long)headerLen, dataLen = length - dataStart;
         var entries = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, node) in obj)
+        List<KeyValuePair<string, JsonNode?>> members;
+        try { members = obj.ToList(); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        { throw new CheckpointException("InvalidSafetensors", path, null, $"'{path}' has a safetensors header that names a tensor twice or is not valid JSON ({e.Message.Split('\n')[0]}). Re-export the checkpoint."); }
+        foreach (var (name, node) in members)
         {
             if (name == "__metadata__")
             {
@@ -116,14 +125,19 @@ public sealed class SafetensorsFile
                 long[] shape = node["shape"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
                 var offs = node["data_offsets"]!.AsArray();
                 long begin = offs[0]!.GetValue<long>(), end = offs[1]!.GetValue<long>();
-                long expected = shape.Aggregate(1L, (a, x) => a * x) * DTypes.Size(dtype);
-                if (begin < 0 || end < begin || end - begin != expected)
+                long expected = -1;
+                if (shape.All(x => x >= 0))
+                {
+                    try { expected = checked(shape.Aggregate(1L, (a, x) => a * x) * DTypes.Size(dtype)); }
+                    catch (OverflowException) { expected = -1; }
+                }
+                if (expected < 0 || begin < 0 || end < begin || end - begin != expected)
                     throw new CheckpointException("InvalidSafetensors", path, name, $"Tensor '{name}' in '{path}' has data_offsets [{begin}, {end}] that do not fit its shape [{string.Join(", ", shape)}] and dtype {code}.");
                 if (end > dataLen)
                     throw new CheckpointException("TruncatedSafetensors", path, name, $"'{path}' is truncated: tensor '{name}' needs bytes up to {end} of the data section, which has only {dataLen}. Re-download or re-export the checkpoint.");
                 entries[name] = new SafetensorsEntry(name, dtype, shape, begin, end);
             }
-            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or JsonException)
+            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or JsonException or ArgumentException)
             {
                 throw new CheckpointException("InvalidSafetensors", path, name, $"Tensor '{name}' in '{path}' has a malformed header entry ({e.Message}).");
             }

@@ -139,7 +139,7 @@ public static class RolloutEngine
     private static SamplingOptions Copy(SamplingOptions o) => new()
     {
         MaxNewTokens = o.MaxNewTokens, Temperature = o.Temperature, TopK = o.TopK, TopP = o.TopP, MinP = o.MinP,
-        StopStrings = o.StopStrings, StopTokenIds = o.StopTokenIds, IgnoreEos = o.IgnoreEos, Seed = o.Seed,
+        StopStrings = o.StopStrings, StopTokenIds = o.StopTokenIds, IgnoreEos = o.IgnoreEos, Seed = o.Seed, Cancellation = o.Cancellation,
     };
 }
 

@@ -39,6 +39,9 @@ public sealed class SamplingOptions
     /// <summary>Seed of the sampling generator; the same seed, prompts and batch size give the same completions.</summary>
     public long Seed { get; set; }
 
+    /// <summary>Checked before every decode step (Ctrl+C stops a batch within one step): <see cref="OperationCanceledException"/> when set.</summary>
+    public CancellationToken Cancellation { get; set; }
+
     /// <summary>Checks the values; returns what is wrong, or null.</summary>
     public string? Validate()
     {

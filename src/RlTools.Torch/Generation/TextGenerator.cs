@@ -65,6 +65,7 @@ public static class TextGenerator
 
         for (int step = 0; step < options.MaxNewTokens && open > 0; step++)
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
             var (tok, lp, ent) = Sample(logits.squeeze(1), options, gen);
             long[] t = tok.cpu().data<long>().ToArray();

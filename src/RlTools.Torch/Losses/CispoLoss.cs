@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,10 +14,10 @@ public sealed class CispoLoss : IPolicyLoss
     public string Name => "CISPO";
     public string Paper => "arXiv:2506.13585";
     public string Summary => "Clipped, detached IS weight times −A·log π (no token loses its gradient).";
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("ClipLow", 0.2, "ε_lo: the IS weight is clipped below at 1 − ε_lo."),
-        new LossParameter("ClipHigh", 0.2, "ε_hi: the IS weight is clipped above at 1 + ε_hi."),
+        ParameterSpec.Number("ClipLow", 0.2, "ε_lo: the IS weight is clipped below at 1 − ε_lo."),
+        ParameterSpec.Number("ClipHigh", 0.2, "ε_hi: the IS weight is clipped above at 1 + ε_hi."),
     };
 
     public LossTerms Compute(LossContext ctx)

@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,13 +18,13 @@ public sealed class ClipCovLoss : IPolicyLoss
     public IReadOnlyList<string> Aliases => new[] { "clip_cov" };
     public string Paper => "arXiv:2505.22617";
     public string Summary => "Detach a random few high-covariance tokens to keep entropy from collapsing.";
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("ClipLow", 0.2, "ε_lo of the PPO surrogate."),
-        new LossParameter("ClipHigh", 0.2, "ε_hi of the PPO surrogate."),
-        new LossParameter("ClipCovRatio", 2e-4, "Share of valid tokens to detach (at least one)."),
-        new LossParameter("ClipCovLower", 1.0, "lb: only tokens with covariance above lb are candidates."),
-        new LossParameter("ClipCovUpper", 5.0, "ub: only tokens with covariance below ub are candidates."),
+        ParameterSpec.Number("ClipLow", 0.2, "ε_lo of the PPO surrogate."),
+        ParameterSpec.Number("ClipHigh", 0.2, "ε_hi of the PPO surrogate."),
+        ParameterSpec.Number("ClipCovRatio", 2e-4, "Share of valid tokens to detach (at least one)."),
+        ParameterSpec.Number("ClipCovLower", 1.0, "lb: only tokens with covariance above lb are candidates."),
+        ParameterSpec.Number("ClipCovUpper", 5.0, "ub: only tokens with covariance below ub are candidates."),
     };
 
     public LossTerms Compute(LossContext ctx)

@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,9 +14,9 @@ public sealed class DroLoss : IPolicyLoss
     public string Name => "DRO";
     public string Paper => "arXiv:2405.19107";
     public string Summary => "Policy gradient with a quadratic log-ratio penalty ½β(ℓ − ℓ_old)².";
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("DroBeta", double.NaN, "β > 0: weight of the quadratic log-ratio penalty (required)."),
+        ParameterSpec.Number("DroBeta", double.NaN, "β > 0: weight of the quadratic log-ratio penalty (required)."),
     };
 
     public LossTerms Compute(LossContext ctx)

@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,10 +20,10 @@ public sealed class GmpoLoss : IPolicyLoss
     public string Paper => "arXiv:2507.20673";
     public string Summary => "Geometric mean of token ratios per sequence, clipped in log space.";
     public LossAggregation? ForcedAggregation => LossAggregation.SeqMeanTokenMean;
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("ClipLow", 0.4, "ε_lo: log-ratio lower bound −ε_lo."),
-        new LossParameter("ClipHigh", 0.4, "ε_hi: log-ratio upper bound ε_hi."),
+        ParameterSpec.Number("ClipLow", 0.4, "ε_lo: log-ratio lower bound −ε_lo."),
+        ParameterSpec.Number("ClipHigh", 0.4, "ε_hi: log-ratio upper bound ε_hi."),
     };
 
     public LossTerms Compute(LossContext ctx)

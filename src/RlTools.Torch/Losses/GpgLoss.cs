@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ public sealed class GpgLoss : IPolicyLoss
     public IReadOnlyList<string> Aliases => new[] { "REINFORCE" };
     public string Paper => "arXiv:2504.02546";
     public string Summary => "Plain policy gradient −A·log π (REINFORCE).";
-    public IReadOnlyList<LossParameter> Parameters => Array.Empty<LossParameter>();
+    public IReadOnlyList<ParameterSpec> Parameters => Array.Empty<ParameterSpec>();
 
     public LossTerms Compute(LossContext ctx)
     {

@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,11 +20,11 @@ public sealed class GraoLoss : IPolicyLoss
     public string Name => "GRAO";
     public string Paper => "arXiv:2508.07750";
     public string Summary => "Advantage-weighted imitation of expert rows + clipped exploration on own samples (interpretation).";
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("ClipLow", 0.2, "ε_lo of the exploration surrogate."),
-        new LossParameter("ClipHigh", 0.2, "ε_hi of the exploration surrogate."),
-        new LossParameter("DualClip", 3.0, "Dual-clip constant c of the exploration surrogate."),
+        ParameterSpec.Number("ClipLow", 0.2, "ε_lo of the exploration surrogate."),
+        ParameterSpec.Number("ClipHigh", 0.2, "ε_hi of the exploration surrogate."),
+        ParameterSpec.Number("DualClip", 3.0, "Dual-clip constant c of the exploration surrogate."),
     };
 
     public LossTerms Compute(LossContext ctx)

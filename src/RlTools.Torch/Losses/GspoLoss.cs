@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,10 +16,10 @@ public sealed class GspoLoss : IPolicyLoss
     public string Paper => "arXiv:2507.18071";
     public string Summary => "Sequence-level (length-normalised) importance ratio, clipped per sequence.";
     public LossAggregation? ForcedAggregation => LossAggregation.SeqMeanTokenMean;
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("ClipLow", 3e-4, "ε_lo: lower bound 1 − ε_lo of the sequence ratio."),
-        new LossParameter("ClipHigh", 4e-4, "ε_hi: upper bound 1 + ε_hi of the sequence ratio."),
+        ParameterSpec.Number("ClipLow", 3e-4, "ε_lo: lower bound 1 − ε_lo of the sequence ratio."),
+        ParameterSpec.Number("ClipHigh", 4e-4, "ε_hi: upper bound 1 + ε_hi of the sequence ratio."),
     };
 
     public LossTerms Compute(LossContext ctx)

@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,14 +19,14 @@ public sealed class HapoClipLoss : IPolicyLoss
     public string Name => "HAPO";
     public string Paper => "arXiv:2509.16591";
     public string Summary => "Entropy-adaptive asymmetric clip bounds and advantage redistribution.";
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("ClipLow", 0.2, "Base ε_lo (widened for low-entropy tokens)."),
-        new LossParameter("ClipHigh", 0.2, "Base ε_hi (widened for high-entropy tokens)."),
-        new LossParameter("DualClip", 10.0, "Dual-clip constant c (≤ 1 turns it off)."),
-        new LossParameter("ClipAlpha", 1.0, "α: how far entropy widens the bounds."),
-        new LossParameter("AdvantageBeta", 1.0, "β: entropy redistribution of the advantage (0 turns it off)."),
-        new LossParameter("EntropyPivot", 0.8, "Quantile of log-entropy used as the pivot (0..1)."),
+        ParameterSpec.Number("ClipLow", 0.2, "Base ε_lo (widened for low-entropy tokens)."),
+        ParameterSpec.Number("ClipHigh", 0.2, "Base ε_hi (widened for high-entropy tokens)."),
+        ParameterSpec.Number("DualClip", 10.0, "Dual-clip constant c (≤ 1 turns it off)."),
+        ParameterSpec.Number("ClipAlpha", 1.0, "α: how far entropy widens the bounds."),
+        ParameterSpec.Number("AdvantageBeta", 1.0, "β: entropy redistribution of the advantage (0 turns it off)."),
+        ParameterSpec.Number("EntropyPivot", 0.8, "Quantile of log-entropy used as the pivot (0..1)."),
     };
 
     /// <summary>ĥ for each token (0 at invalid tokens), per the formula above.</summary>

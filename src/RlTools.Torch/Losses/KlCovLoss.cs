@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,10 +17,10 @@ public sealed class KlCovLoss : IPolicyLoss
     public IReadOnlyList<string> Aliases => new[] { "kl_cov" };
     public string Paper => "arXiv:2505.22617";
     public string Summary => "KL penalty |δ| on the top-covariance tokens only.";
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("KlCovRatio", 2e-4, "Share of valid tokens that get the penalty (at least one)."),
-        new LossParameter("KlCovCoefficient", 0.1, "κ: weight of |ℓ − ℓ_old| on the selected tokens."),
+        ParameterSpec.Number("KlCovRatio", 2e-4, "Share of valid tokens that get the penalty (at least one)."),
+        ParameterSpec.Number("KlCovCoefficient", 0.1, "κ: weight of |ℓ − ℓ_old| on the selected tokens."),
     };
 
     public LossTerms Compute(LossContext ctx)

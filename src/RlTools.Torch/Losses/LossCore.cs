@@ -62,9 +62,6 @@ public static class LossAggregator
     }
 }
 
-/// <summary>A loss-specific parameter with its default (NaN = required, no default).</summary>
-public sealed record LossParameter(string Name, double Default, string Description);
-
 /// <summary>
 /// Everything a loss sees for one micro-batch. Tensors are <c>[B,T]</c> float32 over completion tokens.
 /// <see cref="LogProbs"/> carries the gradient; the others are detached inputs.
@@ -125,7 +122,7 @@ public interface IPolicyLoss
     /// <summary>The aggregation the method prescribes regardless of the user's choice (null: the user's choice).</summary>
     LossAggregation? ForcedAggregation => null;
     /// <summary>Parameters and defaults (ClipLow, ClipHigh, DualClip included when the loss uses them).</summary>
-    IReadOnlyList<LossParameter> Parameters { get; }
+    IReadOnlyList<ParameterSpec> Parameters { get; }
     /// <summary>Computes the aggregated loss and its clip masks.</summary>
     LossTerms Compute(LossContext ctx);
 }

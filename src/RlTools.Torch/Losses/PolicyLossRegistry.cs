@@ -24,7 +24,7 @@ public static class PolicyLossRegistry
     public static Dictionary<string, double> ResolveParameters(IPolicyLoss loss, IReadOnlyDictionary<string, double>? overrides)
     {
         var result = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
-        foreach (var p in loss.Parameters) result[p.Name] = p.Default;
+        foreach (var p in loss.Parameters) result[p.Name] = p.Default is double d ? d : double.NaN;
         if (overrides != null)
         {
             foreach (var (name, value) in overrides)

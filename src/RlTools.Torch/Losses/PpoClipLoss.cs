@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,11 +20,11 @@ public class PpoClipLoss : IPolicyLoss
     protected virtual double DefaultClipHigh => 0.2;
     protected virtual double DefaultDualClip => 3.0;
 
-    public virtual IReadOnlyList<LossParameter> Parameters => new[]
+    public virtual IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("ClipLow", DefaultClipLow, "ε_lo: the ratio's lower bound is 1 − ε_lo."),
-        new LossParameter("ClipHigh", DefaultClipHigh, "ε_hi: the ratio's upper bound is 1 + ε_hi."),
-        new LossParameter("DualClip", DefaultDualClip, "c: for A < 0 the loss is capped at −c·A; ≤ 1 turns the dual clip off."),
+        ParameterSpec.Number("ClipLow", DefaultClipLow, "ε_lo: the ratio's lower bound is 1 − ε_lo."),
+        ParameterSpec.Number("ClipHigh", DefaultClipHigh, "ε_hi: the ratio's upper bound is 1 + ε_hi."),
+        ParameterSpec.Number("DualClip", DefaultDualClip, "c: for A < 0 the loss is capped at −c·A; ≤ 1 turns the dual clip off."),
     };
 
     public virtual LossTerms Compute(LossContext ctx)

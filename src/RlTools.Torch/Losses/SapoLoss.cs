@@ -1,3 +1,4 @@
+using RlTools.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,10 +15,10 @@ public sealed class SapoLoss : IPolicyLoss
     public string Paper => "arXiv:2511.20347";
     public string Summary => "Soft sigmoid gate on the ratio (temperatures τ+ 1.0, τ− 1.05).";
     public LossAggregation? ForcedAggregation => LossAggregation.SeqMeanTokenMean;
-    public IReadOnlyList<LossParameter> Parameters => new[]
+    public IReadOnlyList<ParameterSpec> Parameters => new[]
     {
-        new LossParameter("TauPositive", 1.0, "τ₊: gate temperature for A > 0."),
-        new LossParameter("TauNegative", 1.05, "τ₋: gate temperature for A ≤ 0."),
+        ParameterSpec.Number("TauPositive", 1.0, "τ₊: gate temperature for A > 0."),
+        ParameterSpec.Number("TauNegative", 1.05, "τ₋: gate temperature for A ≤ 0."),
     };
 
     public LossTerms Compute(LossContext ctx)

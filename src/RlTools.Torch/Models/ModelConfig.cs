@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;
+using RlTools.Core.IO;
 using System.Text.Json.Nodes;
 
 namespace RlTools.Torch.Models;
@@ -77,12 +78,17 @@ public sealed class ModelConfig
         if (!File.Exists(path))
             throw new ModelConfigException("ConfigNotFound", path, $"The model config '{path}' does not exist. A Hugging Face checkpoint folder needs a config.json.");
         JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(path)); }
+        try { node = JsonNode.Parse(SafeFile.ReadSmallText(path)); }
         catch (JsonException e) { throw new ModelConfigException("ConfigInvalidJson", path, $"The model config '{path}' is not valid JSON: {e.Message}"); }
+        catch (UnsafeFileException e) { throw new ModelConfigException(e.ErrorId, path, e.Message); }
         if (node is not JsonObject obj)
             throw new ModelConfigException("ConfigInvalidJson", path, $"The model config '{path}' must hold a JSON object.");
         var map = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (k, v) in obj) map[k] = v;
+        try { foreach (var (k, v) in obj) map.Add(k, v); }
+        catch (ArgumentException)
+        {
+            throw new ModelConfigException("ConfigInvalidJson", path, $"The model config '{path}' names a key twice (keys are compared ignoring case, as Hugging Face's loaders do); keep one of them.");
+        }
         return FromDictionary(map, path);
     }
 
@@ -141,6 +147,13 @@ public sealed class ModelConfig
             throw new ModelConfigException("ConfigInvalidValue", source, $"{where}: head_dim ({HeadDim}) must be even for rotary embeddings.");
         if (!(RmsNormEps > 0) || !(RopeTheta > 0))
             throw new ModelConfigException("ConfigInvalidValue", source, $"{where}: rms_norm_eps and rope_theta must be positive.");
+        if (NumHiddenLayers > MaxLayers)
+            throw new ModelConfigException("ConfigInvalidValue", source, $"{where}: num_hidden_layers is {NumHiddenLayers}, over RlTools' bound of {MaxLayers} (released models have a few hundred at most). Fix the config.");
+        long count;
+        try { count = ParameterCount(); }
+        catch (OverflowException) { count = long.MaxValue; }
+        if (count > MaxParameters)
+            throw new ModelConfigException("ConfigInvalidValue", source, $"{where} describes a model of {(count == long.MaxValue ? "more than 2^63" : count.ToString("N0", CultureInfo.InvariantCulture))} parameters, over RlTools' bound of {MaxParameters:N0}. Check hidden_size, intermediate_size, num_hidden_layers and vocab_size.");
     }
 
     /// <summary>A copy (presets are shared templates).</summary>
@@ -185,14 +198,56 @@ public sealed class ModelConfig
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    /// <summary>Parameter count of the model this config describes.</summary>
+    /// <summary>Bounds checked before anything is allocated: layers, and parameters (10^12, far past what a CPU or one GPU can hold).</summary>
+    public const int MaxLayers = 1024;
+    public const long MaxParameters = 1_000_000_000_000;
+
+    /// <summary>
+    /// The tensors (Hugging Face names and shapes) the model this config describes holds, in load order, computed
+    /// without allocating anything: the checkpoint loader compares them with the safetensors headers first, so a
+    /// config that disagrees with its weights is refused before a model is built. (A test keeps it equal to
+    /// <see cref="DecoderLM"/>'s named parameters.)
+    /// </summary>
+    public IEnumerable<(string Name, long[] Shape)> ExpectedTensors()
+    {
+        long h = HiddenSize, q = (long)NumAttentionHeads * HeadDim, kv = (long)NumKeyValueHeads * HeadDim, i = IntermediateSize;
+        yield return ("model.embed_tokens.weight", [VocabSize, h]);
+        for (int l = 0; l < NumHiddenLayers; l++)
+        {
+            string p = $"model.layers.{l}.";
+            yield return (p + "self_attn.q_proj.weight", [q, h]);
+            if (AttentionBias) yield return (p + "self_attn.q_proj.bias", [q]);
+            yield return (p + "self_attn.k_proj.weight", [kv, h]);
+            if (AttentionBias) yield return (p + "self_attn.k_proj.bias", [kv]);
+            yield return (p + "self_attn.v_proj.weight", [kv, h]);
+            if (AttentionBias) yield return (p + "self_attn.v_proj.bias", [kv]);
+            yield return (p + "self_attn.o_proj.weight", [h, q]);
+            if (QkNorm)
+            {
+                yield return (p + "self_attn.q_norm.weight", [HeadDim]);
+                yield return (p + "self_attn.k_norm.weight", [HeadDim]);
+            }
+            yield return (p + "mlp.gate_proj.weight", [i, h]);
+            yield return (p + "mlp.up_proj.weight", [i, h]);
+            yield return (p + "mlp.down_proj.weight", [h, i]);
+            yield return (p + "input_layernorm.weight", [h]);
+            yield return (p + "post_attention_layernorm.weight", [h]);
+        }
+        yield return ("model.norm.weight", [h]);
+        if (!TieWordEmbeddings) yield return ("lm_head.weight", [VocabSize, h]);
+    }
+
+    /// <summary>Parameter count of the model this config describes (throws <see cref="OverflowException"/> past 2^63).</summary>
     public long ParameterCount()
     {
-        long h = HiddenSize, q = (long)NumAttentionHeads * HeadDim, kv = (long)NumKeyValueHeads * HeadDim;
-        long attn = h * q + 2 * h * kv + q * h + (AttentionBias ? q + 2 * kv : 0) + (QkNorm ? 2L * HeadDim : 0);
-        long mlp = 3 * h * IntermediateSize;
-        long layer = attn + mlp + 2 * h;
-        return VocabSize * h * (TieWordEmbeddings ? 1 : 2) + NumHiddenLayers * layer + h;
+        checked
+        {
+            long h = HiddenSize, q = (long)NumAttentionHeads * HeadDim, kv = (long)NumKeyValueHeads * HeadDim;
+            long attn = h * q + 2 * h * kv + q * h + (AttentionBias ? q + 2 * kv : 0) + (QkNorm ? 2L * HeadDim : 0);
+            long mlp = 3 * h * IntermediateSize;
+            long layer = attn + mlp + 2 * h;
+            return VocabSize * h * (TieWordEmbeddings ? 1 : 2) + NumHiddenLayers * layer + h;
+        }
     }
 
     internal static string? Str(Dictionary<string, object?> m, string key) => m.TryGetValue(key, out var v) ? v switch

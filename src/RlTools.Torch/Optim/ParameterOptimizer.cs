@@ -77,18 +77,63 @@ public abstract class ParameterOptimizer : IDisposable
             if (Frozen.Contains(name)) continue;
             var g = p.grad;
             if (g is null) continue;
-            if (Masks.TryGetValue(name, out var mask))
-            {
-                var before = p.clone();
-                UpdateParameter(name, p, g * mask, lr, StepCount + 1);
-                p.copy_(torch.where(mask > 0, p, before));
-            }
-            else
-            {
-                UpdateParameter(name, p, g, lr, StepCount + 1);
-            }
+            Apply(name, p, g, lr);
         }
         StepCount++;
+    }
+
+    /// <summary>
+    /// Applies the step only when it leaves every weight and every state tensor finite; otherwise changes
+    /// nothing (weights, moments, step count) and returns the name of the first tensor that would have gone
+    /// NaN or infinite. The check runs the same update on copies, one parameter at a time, so it costs one
+    /// parameter's worth of extra memory and about one more optimizer step of time.
+    /// </summary>
+    public string? TryStep(double lr)
+    {
+        using (var noGrad = torch.no_grad())
+        {
+            foreach (var (name, p) in Parameters)
+            {
+                if (Frozen.Contains(name) || p.grad is not { } g) continue;
+                if (FirstNonFinite(name, p, g, lr) is string bad) return bad;
+            }
+        }
+        Step(lr);
+        return null;
+    }
+
+    private void Apply(string name, Tensor p, Tensor g, double lr)
+    {
+        if (Masks.TryGetValue(name, out var mask))
+        {
+            var before = p.clone();
+            UpdateParameter(name, p, g * mask, lr, StepCount + 1);
+            p.copy_(torch.where(mask > 0, p, before));
+        }
+        else UpdateParameter(name, p, g, lr, StepCount + 1);
+    }
+
+    /// <summary>Runs the update of one parameter on copies of it and its state; the first tensor that ends non-finite, or null.</summary>
+    private string? FirstNonFinite(string name, Tensor p, Tensor g, double lr)
+    {
+        using var scope = torch.NewDisposeScope();
+        var keys = State.Keys.Where(k => k.AsSpan(k.IndexOf('/') + 1).SequenceEqual(name)).ToList();
+        var originals = keys.Select(k => State[k]).ToList();
+        try
+        {
+            foreach (var k in keys) State[k] = State[k].clone();
+            var trial = p.detach().clone();
+            // libtorch refuses a step size that does not fit the tensor's dtype (e.g. lr 1e300 on float32) with a raw C++ error.
+            try { Apply(name, trial, g, lr); }
+            catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("overflow", StringComparison.OrdinalIgnoreCase)) { return name; }
+            if (!torch.isfinite(trial).all().ToBoolean()) return name;
+            foreach (var k in keys) if (!torch.isfinite(State[k]).all().ToBoolean()) return k;
+            return null;
+        }
+        finally
+        {
+            for (int i = 0; i < keys.Count; i++) State[keys[i]] = originals[i];
+        }
     }
 
     /// <summary>Updates one parameter in place (no_grad is active). <paramref name="t"/> is the 1-based step.</summary>

@@ -188,6 +188,9 @@ internal sealed class CodePointPatternPreTokenizer : PreTokenizer
 /// </summary>
 internal sealed class RegexSplitPreTokenizer : PreTokenizer
 {
+    /// <summary>Bound on one match of a tokenizer.json pattern: a crafted pattern can backtrack for ever; real ones take microseconds.</summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+
     private readonly Regex _regex;
     private readonly bool _removed;
 
@@ -196,14 +199,30 @@ internal sealed class RegexSplitPreTokenizer : PreTokenizer
     public override void Split(string text, List<string> output)
     {
         int prev = 0;
-        foreach (Match m in _regex.Matches(text))
+        try
         {
-            if (m.Index > prev) output.Add(text[prev..m.Index]);
-            if (m.Length > 0 && !_removed) output.Add(m.Value);
-            prev = m.Index + m.Length;
+            foreach (Match m in _regex.Matches(text))
+            {
+                if (m.Index > prev) output.Add(text[prev..m.Index]);
+                if (m.Length > 0 && !_removed) output.Add(m.Value);
+                prev = m.Index + m.Length;
+            }
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            throw new TokenizerRegexTimeoutException(_regex.ToString(), text.Length, e.MatchTimeout, e);
         }
         if (prev < text.Length) output.Add(text[prev..]);
     }
+}
+
+/// <summary>A tokenizer.json pre-tokenizer pattern ran past its match timeout (catastrophic backtracking): the file is crafted or broken.</summary>
+public sealed class TokenizerRegexTimeoutException(string pattern, int textLength, TimeSpan timeout, Exception inner)
+    : TimeoutException($"The tokenizer's pre-tokenizer pattern ran past its {timeout.TotalSeconds:0.#} s match timeout on a text of {textLength:N0} characters " +
+        $"(the pattern backtracks without end: '{(pattern.Length > 80 ? pattern[..80] + "..." : pattern)}'). The tokenizer.json is crafted or broken; use the model's original tokenizer files.", inner)
+{
+    /// <summary>The RlTools error id for this failure.</summary>
+    public const string ErrorId = "TokenizerRegexTimeout";
 }
 
 /// <summary>The ByteLevel pre-tokenizer's splitting part (its byte mapping is applied by the model).</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using RlTools.Core.IO;
 using System.Text.RegularExpressions;
 
 namespace RlTools.Torch.Tokenizers;
@@ -64,11 +65,16 @@ public static class TokenizerFiles
         return (tokenizer, Path.Combine(full, TokenizerConfigJson));
     }
 
+    /// <summary>Bound on tokenizer.json and tokenizer_config.json (the largest real ones are tens of MB).</summary>
+    public const long MaxJsonBytes = 512L << 20;
+
     private static JsonDocument ReadJson(string file)
     {
         try
         {
-            using FileStream stream = File.OpenRead(file);
+            using FileStream stream = SafeFile.OpenRead(file, 1 << 16, FileOptions.None);
+            if (stream.Length > MaxJsonBytes)
+                throw new InvalidDataException($"{file}: {stream.Length:N0} bytes, over the {MaxJsonBytes >> 20} MiB RlTools reads for a tokenizer file (real ones are a few MB); it cannot be a genuine one.");
             return JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 256 });
         }
         catch (JsonException e)
@@ -256,7 +262,7 @@ public static class TokenizerFiles
             throw Bad(file, "pre_tokenizer Split pattern needs a 'Regex' or 'String'.");
         try
         {
-            return new RegexSplitPreTokenizer(new Regex(regex, RegexOptions.Compiled | RegexOptions.CultureInvariant), behavior == "Removed");
+            return new RegexSplitPreTokenizer(new Regex(regex, RegexOptions.Compiled | RegexOptions.CultureInvariant, RegexSplitPreTokenizer.MatchTimeout), behavior == "Removed");
         }
         catch (ArgumentException ex)
         {

@@ -68,11 +68,9 @@ public static class EstimatorComparison
                 for (int i = 0; i < prompts.Length; i++) prompts[i] = s.Train[rng.Next(s.Train.Count)];
                 List<Rollout> rollouts = Sample(policy, prompts, s.GroupSize, s.MaxTokens, s.Temperature, s.Seed * 100003 + step);
                 VerificationResult[][] scores = RewardScorer.Verify(rollouts, new[] { verifier }, 0, cancel);
-                for (int i = 0; i < rollouts.Count; i++)
-                {
-                    rollouts[i].Rewards = new Dictionary<string, double?>(StringComparer.Ordinal) { [verifier.Name] = scores[i][0].Score };
-                    rollouts[i].Reward = scores[i][0].Score ?? 0.0;
-                }
+                // The reward step of Measure-RlReward: a verifier that does not apply leaves the reward null, so the
+                // estimator leaves that group out (it is not scored as 0).
+                for (int i = 0; i < rollouts.Count; i++) RewardScorer.Apply(rollouts[i], [verifier.Name], [scores[i][0].Score], [1.0]);
                 estimator.Estimate(rollouts);
                 var usable = rollouts.Where(r => r.Advantage is not null).ToList();
                 double kl = 0;
@@ -115,7 +113,7 @@ public static class EstimatorComparison
     {
         List<Rollout> rows = Sample(policy, s.Test, 1, s.MaxTokens, 0.0, s.Seed);
         VerificationResult[][] scores = RewardScorer.Verify(rows, new[] { verifier }, 0);
-        EvaluationResult e = PolicyEvaluation.Summarize(rows, scores.Select(x => x[0].IsCorrect ?? x[0].Score is >= 1.0).ToArray(),
+        EvaluationResult e = PolicyEvaluation.Summarize(rows, scores.Select(x => x[0].Correct).ToArray(),
             scores.Select(x => x[0].Score).ToArray(), new[] { 1 }, verifier.Name, greedy: true);
         meanLength = e.MeanLength;
         return e.PassAt1;

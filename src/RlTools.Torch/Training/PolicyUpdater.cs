@@ -254,7 +254,7 @@ public static class PolicyUpdater
             var chunk = rows.Skip(s).Take(microBatchSize).ToList();
             var empty = new float[chunk.Count][];
             var zeros = chunk.Select(x => new float[x.CompletionLength]).ToArray();
-            var batch = RolloutBatch.Build(chunk, padId, device, empty, empty, zeros);
+            var batch = TrainingBatch.Build(chunk, padId, device, empty, empty, zeros);
             var (lp, _) = TokenLogProbs.Compute(model, batch, temperature, false, false);
             var cpu = lp.to(ScalarType.Float32).cpu();
             long t = cpu.shape[1];
@@ -303,7 +303,7 @@ public static class PolicyUpdater
         {
             using var scope = torch.NewDisposeScope();
             var part = idx.Skip(s).Take(micro).ToArray();
-            var batch = RolloutBatch.Build(part.Select(i => rollouts[i]).ToList(), padId, device,
+            var batch = TrainingBatch.Build(part.Select(i => rollouts[i]).ToList(), padId, device,
                 part.Select(i => old[i]).ToList(), part.Select(i => refLp[i]).ToList(), part.Select(i => adv[i]).ToList(),
                 guide is null ? null : part.Select(i => guide[i]).ToList(), o.PassThreshold);
             var (logp, entropy) = TokenLogProbs.Compute(model, batch, o.Temperature, entropy: true, r.NeedsEntropyGrad);
@@ -328,9 +328,16 @@ public static class PolicyUpdater
         else
         {
             if (o.MaxGradNorm > 0 && gradNorm > o.MaxGradNorm) ScaleGrads(model, o.MaxGradNorm / (gradNorm + 1e-6));
-            state.Optimizer.Step(lr);
-            if (state.Lift is { Interval: > 0 } lift && state.Step % lift.Interval == 0) LiftSparseMask.Refresh(state.Optimizer, lift);
-            policy.Step = (int)state.Step;
+            if (state.Optimizer.TryStep(lr) is string bad)
+            {
+                result.Skipped = true;
+                result.SkipReason = $"the optimizer step (learning rate {lr}) would have made '{bad}' NaN or infinite; weights and optimizer state unchanged";
+            }
+            else
+            {
+                if (state.Lift is { Interval: > 0 } lift && state.Step % lift.Interval == 0) LiftSparseMask.Refresh(state.Optimizer, lift);
+                policy.Step = (int)state.Step;
+            }
         }
         model.Module.zero_grad();
         result.Step = (int)state.Step;
@@ -350,7 +357,7 @@ public static class PolicyUpdater
     /// total = pg + β·agg(KL(ℓ, ℓ_ref)) − c_H·agg(H) + c_E·expert term, over the rows each term
     /// covers (see <see cref="UpdateObjective"/>). Used by the trainer and by the gradient-check test.
     /// </summary>
-    internal static MicroTerms MicroBatchLoss(Tensor logp, Tensor? entropy, RolloutBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
+    internal static MicroTerms MicroBatchLoss(Tensor logp, Tensor? entropy, TrainingBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
     {
         var dtype = logp.dtype;
         var mask = batch.Mask.to(dtype);
@@ -436,7 +443,7 @@ public static class PolicyUpdater
         };
     }
 
-    private static Tensor CalibRlSign(RolloutBatch batch, ScalarType dtype) =>
+    private static Tensor CalibRlSign(TrainingBatch batch, ScalarType dtype) =>
         (batch.Pass ?? torch.ones_like(batch.Expert)).to(dtype) * 2 - 1;
 
     private sealed class Accumulator

@@ -95,8 +95,9 @@ public sealed class TrainerState : IDisposable
         string jsonPath = Path.Combine(directory, StateFileName), tensorPath = Path.Combine(directory, TensorFileName);
         if (!Exists(directory)) throw new InvalidDataException($"'{directory}' holds no trainer state ({StateFileName} and {TensorFileName}).");
         StateDocument doc;
-        try { doc = JsonSerializer.Deserialize<StateDocument>(File.ReadAllText(jsonPath), JsonOptions) ?? throw new InvalidDataException("empty"); }
+        try { doc = JsonSerializer.Deserialize<StateDocument>(SafeFile.ReadSmallText(jsonPath), JsonOptions) ?? throw new InvalidDataException("empty"); }
         catch (JsonException e) { throw new InvalidDataException($"'{jsonPath}' is not a valid trainer state: {e.Message}", e); }
+        CheckDocument(doc, jsonPath);
         var parameters = NamedParameters(policy);
         var expected = parameters.Select(p => new ParameterEntry(p.Name, p.Param.shape)).ToList();
         if (doc.Parameters is null || doc.Parameters.Count != expected.Count
@@ -118,11 +119,14 @@ public sealed class TrainerState : IDisposable
                     string name = key["mask/".Length..];
                     var p = parameters.FirstOrDefault(x => x.Name == name).Param
                         ?? throw new InvalidDataException($"Mask for unknown parameter '{name}'.");
+                    using (var off = (t != 0) & (t != 1))
+                        if (off.any().ToBoolean()) throw new InvalidDataException($"LIFT mask '{key}' in '{tensorPath}' holds values other than 0 and 1.");
                     opt.Masks[name] = t.to(p.dtype, p.device).clone().DetachFromDisposeScope();
                 }
                 else if (opt.State.TryGetValue(key, out var target))
                 {
                     if (!target.shape.SequenceEqual(t.shape)) throw new InvalidDataException($"Optimizer tensor '{key}' has the wrong shape.");
+                    CheckMoment(key, t, tensorPath);
                     target.copy_(t);
                 }
                 else throw new InvalidDataException($"Unexpected optimizer tensor '{key}' in '{tensorPath}'.");
@@ -146,6 +150,46 @@ public sealed class TrainerState : IDisposable
     }
 
     public void Dispose() => Optimizer.Dispose();
+
+    /// <summary>Largest magnitude accepted in a saved optimizer moment. Moments are running means of gradients
+    /// (and of their squares); anything larger comes from a corrupt or hand-edited file, and would overflow the next step.</summary>
+    public const double MaxMoment = 1e30;
+
+    /// <summary>Refuses a trainer_state.json whose numbers cannot come from a real run (negative step, betas outside [0, 1), NaN settings).</summary>
+    private static void CheckDocument(StateDocument doc, string file)
+    {
+        void Bad(string what) => throw new InvalidDataException($"'{file}' is not a plausible trainer state: {what}");
+        if (doc.Step < 0 || doc.Step > int.MaxValue) Bad($"step is {doc.Step}; it must be a whole number from 0 to {int.MaxValue}.");
+        if (doc.Optimizer is { } o)
+        {
+            if (!(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1)) Bad($"betas ({o.Beta1}, {o.Beta2}) must lie in [0, 1).");
+            if (!(o.Eps > 0 && double.IsFinite(o.Eps))) Bad($"eps ({o.Eps}) must be a positive finite number.");
+            if (!double.IsFinite(o.WeightDecay) || o.WeightDecay < 0) Bad($"weight decay ({o.WeightDecay}) must be finite and not negative.");
+            if (!double.IsFinite(o.Momentum) || o.Momentum < 0) Bad($"momentum ({o.Momentum}) must be finite and not negative.");
+            if (!double.IsFinite(o.Delta) || !double.IsFinite(o.WdRatio) || o.Delta < 0 || o.WdRatio < 0) Bad("AdamP's delta and wd_ratio must be finite and not negative.");
+        }
+        if (doc.Schedule is { } sc)
+        {
+            if (!(sc.BaseLearningRate >= 0 && double.IsFinite(sc.BaseLearningRate)) || !(sc.MinLearningRate >= 0 && double.IsFinite(sc.MinLearningRate)))
+                Bad($"the learning rates ({sc.BaseLearningRate}, minimum {sc.MinLearningRate}) must be finite and not negative.");
+            if (sc.WarmupSteps < 0 || sc.TotalSteps < 0) Bad("warmup and total steps must not be negative.");
+        }
+        if (doc.Lift is { } l && (l.FilterRank <= 0 || l.BudgetRank <= 0 || l.Interval < 0)) Bad("the LIFT ranks must be positive and the interval not negative.");
+    }
+
+    /// <summary>Refuses a saved moment with NaN, infinities, magnitudes over <see cref="MaxMoment"/>, or (second moments) negative entries.</summary>
+    private static void CheckMoment(string key, Tensor t, string file)
+    {
+        using var scope = torch.NewDisposeScope();
+        if (t.numel() == 0) return;
+        if (!torch.isfinite(t).all().ToBoolean())
+            throw new InvalidDataException($"Optimizer tensor '{key}' in '{file}' holds NaN or infinite values; the file is corrupt.");
+        double max = t.max().ToDouble(), min = t.min().ToDouble();
+        if (max > MaxMoment || min < -MaxMoment)
+            throw new InvalidDataException($"Optimizer tensor '{key}' in '{file}' holds values over {MaxMoment:0e0} in magnitude, which no real run produces; the file is corrupt.");
+        if (key.StartsWith("exp_avg_sq/", StringComparison.Ordinal) && min < 0)
+            throw new InvalidDataException($"Optimizer tensor '{key}' in '{file}' holds negative second moments; the file is corrupt.");
+    }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {

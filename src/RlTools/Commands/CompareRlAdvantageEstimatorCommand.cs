@@ -95,7 +95,7 @@ public sealed class CompareRlAdvantageEstimatorCommand : RlCmdlet
         if (literal) Path = LiteralPath;
         string path = ResolveExistingPath(ResolveSinglePath(Path, literal, "checkpoint folder"), "checkpoint folder");
         var settings = new ComparisonSettingsData(path, TrainSet, TestSet, Estimator, Steps, PromptsPerStep, GroupSize, MaxTokens, EvalEvery,
-            Seed, Loss, LearningRate, KLCoefficient, Verifier, VerifierParameters);
+            Seed, Loss, LearningRate, KLCoefficient, Verifier, PowerShellValues.Plain(VerifierParameters));
         var progress = new ProgressRecord(3, "Compare-RlAdvantageEstimator", "starting");
         int runs = Estimator.Length, done = 0;
         try

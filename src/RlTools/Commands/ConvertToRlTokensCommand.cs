@@ -19,6 +19,15 @@ public sealed class ConvertToRlTokensCommand : TokenizerCmdletBase
     protected override void ProcessRecord()
     {
         foreach (string text in Text)
-            WriteObject(TokenizerEngine.Encode(ResolvedTokenizer, text ?? "", AddSpecialTokens.IsPresent), enumerateCollection: false);
+        {
+            int[] ids;
+            try { ids = TokenizerEngine.Encode(ResolvedTokenizer, text ?? "", AddSpecialTokens.IsPresent); }
+            catch (TokenizerEngine.TokenizerArgumentException e)
+            {
+                WriteRlError(e.ErrorId, e.Category, text, e.Message, e.InnerException);
+                continue;
+            }
+            WriteObject(ids, enumerateCollection: false);
+        }
     }
 }

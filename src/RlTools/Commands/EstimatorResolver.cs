@@ -32,16 +32,9 @@ internal static class EstimatorResolver
         if (parameters is null) return;
         foreach (DictionaryEntry kv in parameters)
         {
-            try { est.SetParameter(Convert.ToString(kv.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "", Unwrap(kv.Value)); }
+            try { est.SetParameter(Convert.ToString(kv.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "", PowerShellValues.Unwrap(kv.Value)); }
             catch (ArgumentException e) { throw new ResolveException("InvalidEstimatorParameter", ErrorCategory.InvalidArgument, e.Message, e); }
         }
-    }
-
-    internal static object? Unwrap(object? v)
-    {
-        if (v is PSObject p) v = p.BaseObject;
-        if (v is object[] arr) return Array.ConvertAll(arr, Unwrap);
-        return v;
     }
 
     /// <summary>JSON of a deserialized (Import-Clixml) estimator, or null when the object is not one.</summary>

@@ -40,6 +40,10 @@ public sealed class ImportRlPolicyCommand : RlCmdlet
     [Parameter]
     public SwitchParameter Resume { get; set; }
 
+    /// <summary>Load weights that hold NaN or infinite values (refused by default with NonFiniteWeights), e.g. to inspect a diverged run.</summary>
+    [Parameter]
+    public SwitchParameter AllowNonFiniteWeights { get; set; }
+
     protected override void ProcessRecord()
     {
         bool literal = ParameterSetName == LiteralPathSet;
@@ -49,7 +53,7 @@ public sealed class ImportRlPolicyCommand : RlCmdlet
             full = System.IO.Path.GetDirectoryName(full)!;
         try
         {
-            Policy policy = PolicyEngine.Import(full, Device, DType, Frozen.IsPresent);
+            Policy policy = PolicyEngine.Import(full, Device, DType, Frozen.IsPresent, AllowNonFiniteWeights.IsPresent);
             if (Resume && UpdateEngine.LoadTrainerState(policy, full) is { } error)
             {
                 policy.Dispose();

@@ -255,7 +255,7 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
         try
         {
             foreach (var (rollouts, batch, batches, done, total) in PolicyEngine.Rollout(Policy!, work, GroupSize, BatchSize, MaxTokens,
-                         Temperature, TopP, TopK, MinP, Stop, StopTokenId, seed, system, null, rendered, samples, firstIndex))
+                         Temperature, TopP, TopK, MinP, Stop, StopTokenId, seed, system, null, rendered, samples, firstIndex, _stop.Token))
             {
                 if (scored is not null) Score(rollouts, scored);
                 foreach (Rollout r in rollouts)
@@ -275,12 +275,21 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
         {
             ThrowRlError(e.ErrorId, e.Category, e.Target, e.Message, e);
         }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            return false; // Ctrl+C: the engine stopped between two decode steps
+        }
         finally
         {
-            WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
+            if (!_stop.IsCancellationRequested) WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
         }
         return true;
     }
+
+    /// <summary>Ctrl+C: the engine checks this token before every decode step, so a long batch stops within one step.</summary>
+    private readonly CancellationTokenSource _stop = new();
+
+    protected override void StopProcessing() => _stop.Cancel();
 
     /// <summary>Scores first-pass rollouts with -Verifier (reward and rewards[verifier]) so the schedule has pass rates.</summary>
     private void Score(IReadOnlyList<Rollout> batch, List<Rollout> into)

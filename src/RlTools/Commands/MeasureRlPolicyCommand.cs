@@ -85,7 +85,7 @@ public sealed class MeasureRlPolicyCommand : RlCmdlet
         if (info is null || info.HostProvided)
             ThrowRlError("UnknownVerifier", ErrorCategory.InvalidArgument, Verifier, $"'{Verifier}' is not a verifier Measure-RlPolicy can use. Valid: {string.Join(", ", VerifierRegistry.All.Where(v => !v.HostProvided).Select(v => v.Name))}.");
         IVerifier verifier = null!;
-        try { verifier = info!.Create(VerifierParameters); }
+        try { verifier = info!.Create(PowerShellValues.Plain(VerifierParameters)); }
         catch (ArgumentException e) { ThrowRlError("InvalidVerifierParameter", ErrorCategory.InvalidArgument, VerifierParameters, e.Message, e); }
         int[] ks = K ?? (Samples == 1 ? new[] { 1 } : new[] { 1, Samples });
         if (ks.Any(k => k < 1 || k > Samples))
@@ -115,7 +115,7 @@ public sealed class MeasureRlPolicyCommand : RlCmdlet
         WriteProgress(progress);
 
         VerificationResult[][] results = RewardScorer.Verify(samples, new[] { verifier }, 0);
-        var correct = results.Select(r => r[0].IsCorrect ?? r[0].Score is >= 1.0).ToArray();
+        var correct = results.Select(r => r[0].Correct).ToArray();
         var scores = results.Select(r => r[0].Score).ToArray();
         EvaluationResult summary = PolicyEvaluation.Summarize(samples, correct, scores, ks, info!.Name, temperature == 0);
         summary.Seconds = clock.Elapsed.TotalSeconds;

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using RlTools.Core.Records;
 using RlTools.Core.Rewards;
@@ -35,6 +36,11 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
     /// <summary>A script-block verifier: receives the rollout as $_ and returns a number or $null.</summary>
     [Parameter]
     public ScriptBlock? ScriptBlock { get; set; }
+
+    /// <summary>Seconds one -ScriptBlock call may run before it is stopped (ScriptBlockVerifierTimeout, component null); 0 = no limit.</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public double ScriptBlockTimeout { get; set; } = 30;
 
     /// <summary>A stateful weight controller: asked for the weights of each batch, told the scored batch afterwards.</summary>
     [Parameter]
@@ -126,7 +132,7 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
                     $"-Parameters['{key}'] must be a hashtable of that verifier's parameters, e.g. @{{ {key} = @{{ ... }} }}.");
                 return result;
             }
-            result[info!.Name] = d;
+            result[info!.Name] = PowerShellValues.Plain(d)!;
         }
         return result;
     }
@@ -242,12 +248,49 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
         try { return WeightController?.Name ?? ""; } catch { return WeightController?.GetType().Name ?? ""; }
     }
 
+    /// <summary>
+    /// Runs the script block on the pipeline thread, in a nested pipeline of this runspace (so it sees the caller's
+    /// variables, as before) that a timer stops after <see cref="ScriptBlockTimeout"/> seconds. A <c>break</c> or
+    /// <c>continue</c> outside a loop inside the script block ends that call only (its component is null); it never
+    /// reaches the caller's loops.
+    /// </summary>
     private double? RunScript(Rollout rollout)
     {
         try
         {
             var vars = new List<PSVariable> { new("_", rollout), new("PSItem", rollout) };
-            var output = ScriptBlock!.InvokeWithContext(null, vars, rollout);
+            Collection<PSObject> output;
+            using (var nested = PowerShell.Create(RunspaceMode.CurrentRunspace))
+            {
+                nested.AddScript("param($__rlScript, $__rlVars, $__rlItem) $__rlScript.InvokeWithContext($null, $__rlVars, $__rlItem)", useLocalScope: false)
+                    .AddArgument(ScriptBlock).AddArgument(vars).AddArgument(rollout);
+                bool timedOut = false;
+                using var timer = ScriptBlockTimeout > 0
+                    ? new Timer(_ =>
+                    {
+                        timedOut = true;
+                        try { nested.BeginStop(null, null); }
+                        catch (Exception) { } // the call ended (and was disposed) as the timer fired: nothing to stop
+                    }, null, TimeSpan.FromSeconds(ScriptBlockTimeout), Timeout.InfiniteTimeSpan)
+                    : null;
+                try { output = nested.Invoke(); }
+                catch (PipelineStoppedException) when (timedOut)
+                {
+                    WriteRlError("ScriptBlockVerifierTimeout", ErrorCategory.OperationTimeout, rollout,
+                        $"The script-block verifier ran past -ScriptBlockTimeout ({ScriptBlockTimeout} s) on prompt '{rollout.PromptId}' sample {rollout.SampleIndex} and was stopped. The component is left out (null); raise -ScriptBlockTimeout if the script is just slow.");
+                    return null;
+                }
+                if (timedOut)
+                {
+                    WriteRlError("ScriptBlockVerifierTimeout", ErrorCategory.OperationTimeout, rollout,
+                        $"The script-block verifier ran past -ScriptBlockTimeout ({ScriptBlockTimeout} s) on prompt '{rollout.PromptId}' sample {rollout.SampleIndex} and was stopped. The component is left out (null); raise -ScriptBlockTimeout if the script is just slow.");
+                    return null;
+                }
+                // A throw inside the script block ends its statement with an error and no output: that is a failed call.
+                if (output.Count == 0 && nested.Streams.Error.Count > 0)
+                    throw new RuntimeException(nested.Streams.Error[0].Exception.InnerException?.Message ?? nested.Streams.Error[0].Exception.Message, nested.Streams.Error[0].Exception);
+                foreach (ErrorRecord e in nested.Streams.Error) WriteError(e);
+            }
             object? last = output.LastOrDefault(o => o is not null)?.BaseObject;
             if (last is null) return null;
             double v = LanguagePrimitives.ConvertTo<double>(last);

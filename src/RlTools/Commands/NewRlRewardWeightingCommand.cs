@@ -66,30 +66,12 @@ public sealed class NewRlRewardWeightingCommand : RlCmdlet
         }
         try
         {
-            WriteObject(info.Create(Components, Unwrap(Parameters) as IDictionary));
+            WriteObject(info.Create(Components, PowerShellValues.Plain(Parameters)));
         }
         catch (ArgumentException e)
         {
             ThrowRlError("InvalidRewardWeightingParameter", ErrorCategory.InvalidArgument, Parameters ?? (object)Components,
                 e.Message + $" Valid parameters of {info.Name}: " + string.Join("; ", info.Parameters.Select(p => $"{p.Name} (default {p.Default})")) + ".", e);
-        }
-    }
-
-    // Hashtables from the shell carry PSObject wrappers (e.g. array elements, [double] casts); Core wants plain values.
-    private static object? Unwrap(object? value)
-    {
-        if (value is PSObject ps) value = ps.BaseObject;
-        switch (value)
-        {
-            case null: return null;
-            case string s: return s;
-            case IDictionary d:
-                var h = new Hashtable(StringComparer.OrdinalIgnoreCase);
-                foreach (DictionaryEntry e in d) h[Unwrap(e.Key) ?? ""] = Unwrap(e.Value);
-                return h;
-            case IEnumerable list:
-                return list.Cast<object?>().Select(Unwrap).ToArray();
-            default: return value;
         }
     }
 }

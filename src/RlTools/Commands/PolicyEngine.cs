@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
+using RlTools.Core.IO;
 using RlTools.Core.Records;
 using RlTools.Torch;
 using RlTools.Torch.Checkpoints;
@@ -33,16 +34,36 @@ internal static class PolicyEngine
             c.TensorName is null ? c.File : $"{c.File}:{c.TensorName}", c.Message, c),
         ModelConfigException m => new RlEngineException(m.ErrorId,
             m.ErrorId == "ConfigNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, m.File, m.Message, m),
+        TokenizerRegexTimeoutException t => new RlEngineException(TokenizerRegexTimeoutException.ErrorId, ErrorCategory.OperationTimeout, null, t.Message, t),
+        UnsafeFileException u => new RlEngineException(u.ErrorId, ErrorCategory.InvalidData, u.Path, u.Message, u),
         PromptException p => new RlEngineException("PromptHasNoTokens", ErrorCategory.InvalidData, p.PromptId, p.Message, p),
         ArgumentException a => new RlEngineException("InvalidArgument", ErrorCategory.InvalidArgument, null, a.Message, a),
         NotSupportedException n => new RlEngineException("NotSupported", ErrorCategory.NotImplemented, null, n.Message, n),
-        _ => new RlEngineException("EngineFailure", ErrorCategory.NotSpecified, null, e.Message, e),
+        System.Runtime.InteropServices.ExternalException x when IsAllocationFailure(x.Message) => new RlEngineException("OutOfMemory", ErrorCategory.ResourceUnavailable, null,
+            $"libtorch could not allocate memory ({FirstLine(x.Message)}). Lower -BatchSize, -MaxTokens or the model size, or free memory.", x),
+        System.Runtime.InteropServices.ExternalException x => new RlEngineException("TorchFailure", ErrorCategory.NotSpecified, null,
+            $"libtorch failed: {FirstLine(x.Message)}", x),
+        _ => new RlEngineException("EngineFailure", ErrorCategory.NotSpecified, null, FirstLine(e.Message), e),
     };
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static Policy Import(string path, string device, string dtype, bool frozen)
+    /// <summary>The first line of a message: libtorch appends C++ stack frames that mean nothing to a user.</summary>
+    internal static string FirstLine(string message)
     {
-        try { return PolicyFiles.Load(path, device, dtype, frozen); }
+        int nl = message.IndexOf('\n');
+        string line = (nl < 0 ? message : message[..nl]).Trim();
+        const string prefix = "Exception raised from";
+        int at = line.IndexOf(prefix, StringComparison.Ordinal);
+        return at > 0 ? line[..at].Trim() : line;
+    }
+
+    internal static bool IsAllocationFailure(string message)
+        => message.Contains("can't allocate memory", StringComparison.OrdinalIgnoreCase) || message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+           || message.Contains("DefaultCPUAllocator", StringComparison.Ordinal);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static Policy Import(string path, string device, string dtype, bool frozen, bool allowNonFinite = false)
+    {
+        try { return PolicyFiles.Load(path, device, dtype, frozen, allowNonFinite); }
         catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException) { throw Translate(e); }
     }
 
@@ -94,7 +115,7 @@ internal static class PolicyEngine
         Policy policy, IReadOnlyList<PromptRecord> prompts, int groupSize, int batchSize, int maxTokens, double temperature,
         double topP, int topK, double minP, string[] stop, int[] stopTokenIds, long? seed, string? systemPrompt,
         Func<IReadOnlyList<ChatMessage>, string>? chatTemplate, bool promptsAreRendered = false,
-        IReadOnlyList<int>? samplesPerPrompt = null, IReadOnlyList<int>? firstSampleIndex = null)
+        IReadOnlyList<int>? samplesPerPrompt = null, IReadOnlyList<int>? firstSampleIndex = null, CancellationToken cancellation = default)
     {
         var request = new RolloutRequest
         {
@@ -103,12 +124,12 @@ internal static class PolicyEngine
             Sampling = new SamplingOptions
             {
                 MaxNewTokens = maxTokens, Temperature = temperature, TopP = topP, TopK = topK, MinP = minP,
-                StopStrings = stop, StopTokenIds = stopTokenIds,
+                StopStrings = stop, StopTokenIds = stopTokenIds, Cancellation = cancellation,
             },
         };
         IEnumerator<RolloutBatch> it;
         try { it = RolloutEngine.Run(policy, prompts, request).GetEnumerator(); }
-        catch (Exception e) when (e is not OutOfMemoryException) { throw Translate(e); }
+        catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException) { throw Translate(e); }
         using (it)
         {
             while (true)
@@ -119,7 +140,7 @@ internal static class PolicyEngine
                     if (!it.MoveNext()) yield break;
                     b = it.Current;
                 }
-                catch (Exception e) when (e is not OutOfMemoryException) { throw Translate(e); }
+                catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException) { throw Translate(e); }
                 yield return (b.Rollouts, b.BatchIndex, b.BatchCount, b.RowsDone, b.RowsTotal);
             }
         }

@@ -38,7 +38,7 @@ public sealed class TestRlAnswerCommand : RlCmdlet
             ThrowRlError("UnknownVerifier", ErrorCategory.InvalidArgument, Verifier, $"Unknown verifier '{Verifier}'. Valid names: {VerifierRegistry.NameList}.");
         if (info!.HostProvided)
             ThrowRlError("VerifierNeedsPipeline", ErrorCategory.InvalidArgument, Verifier, $"The {info.Name} verifier runs only in Measure-RlReward (-ScriptBlock). Pick another verifier for Test-RlAnswer.");
-        try { _verifier = info.Create(Parameters); }
+        try { _verifier = info.Create(PowerShellValues.Plain(Parameters)); }
         catch (ArgumentException e) { ThrowRlError("InvalidVerifierParameter", ErrorCategory.InvalidArgument, Parameters, e.Message, e); }
     }
 

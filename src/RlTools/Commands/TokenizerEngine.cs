@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
+using RlTools.Core.IO;
 using RlTools.Core.Records;
 using RlTools.Torch;
 using RlTools.Torch.Tokenizers;
@@ -66,14 +67,30 @@ internal static class TokenizerEngine
         {
             throw new TokenizerArgumentException("TokenizerNotFound", ErrorCategory.ObjectNotFound, e.Message, e);
         }
+        catch (UnsafeFileException e)
+        {
+            throw new TokenizerArgumentException(e.ErrorId, ErrorCategory.InvalidArgument, e.Message, e);
+        }
         catch (InvalidDataException e)
         {
             throw new TokenizerArgumentException("TokenizerInvalid", ErrorCategory.InvalidData, e.Message, e);
         }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException or KeyNotFoundException or OverflowException or System.Text.Json.JsonException)
+        {
+            throw new TokenizerArgumentException("TokenizerInvalid", ErrorCategory.InvalidData,
+                $"The tokenizer files at '{path}' are malformed ({e.Message.Split('\n')[0]}). Use the tokenizer files of the base model.", e);
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static int[] Encode(object tokenizer, string text, bool addSpecialTokens) => ((ITokenizer)tokenizer).Encode(text, addSpecialTokens);
+    public static int[] Encode(object tokenizer, string text, bool addSpecialTokens)
+    {
+        try { return ((ITokenizer)tokenizer).Encode(text, addSpecialTokens); }
+        catch (TokenizerRegexTimeoutException e)
+        {
+            throw new TokenizerArgumentException(TokenizerRegexTimeoutException.ErrorId, ErrorCategory.OperationTimeout, e.Message, e);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static string Decode(object tokenizer, int[] ids, bool skipSpecialTokens) => ((ITokenizer)tokenizer).Decode(ids, skipSpecialTokens);

@@ -9,25 +9,6 @@ using RlTools.Torch.Training;
 
 namespace RlTools.Commands;
 
-/// <summary>Plain-data settings Update-RlPolicy hands to the engine (no Torch types, so the cmdlet stays Torch-free).</summary>
-internal sealed class UpdateRequest
-{
-    public string Loss = "PPO";
-    public Dictionary<string, double> LossParameters = new(StringComparer.OrdinalIgnoreCase);
-    public double? ClipLow, ClipHigh, DualClip, ExpertCoefficient, LearningRate, WeightDecay, Momentum, MinLearningRate, LossScaleFactor;
-    public double KLCoefficient, EntropyCoefficient, MaxGradNorm = 1.0, Temperature = 1.0;
-    public string KLEstimator = "k3";
-    public bool ResetOptimizer;
-    public string? Aggregation, Optimizer, Schedule;
-    public string Objective = "Rl";
-    public int Epochs = 1;
-    public int? MiniBatchSize, MicroBatchSize;
-    public long? WarmupSteps, TotalSteps;
-    public int[]? Lift;
-    public ulong Seed;
-    public Action<int, int>? MicroBatchDone;
-}
-
 /// <summary>The update stage's calls into RlTools.Torch, each not inlined (see <see cref="Engine"/>).</summary>
 internal static class UpdateEngine
 {
@@ -38,17 +19,17 @@ internal static class UpdateEngine
     public static bool IsFrozen(object o) => ((Policy)o).Frozen;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static (string Id, string Message)? Check(object policy, Rollout r, UpdateRequest q) =>
-        PolicyUpdater.Check(r, Options(q), ((Policy)policy).Model.VocabSize);
+    public static (string Id, string Message)? Check(object policy, Rollout r, object options) =>
+        PolicyUpdater.Check(r, (UpdateOptions)options, ((Policy)policy).Model.VocabSize);
 
     /// <summary>Runs the update; returns an error (id, message) instead of throwing for a broken precondition.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static (string Id, string Message)? Run(object policy, object? reference, IReadOnlyList<Rollout> rollouts, UpdateRequest q,
+    public static (string Id, string Message)? Run(object policy, object? reference, IReadOnlyList<Rollout> rollouts, object options,
         Action<UpdateResult> onStep, CancellationToken cancel)
     {
         try
         {
-            PolicyUpdater.Update((Policy)policy, rollouts, Options(q), (Policy?)reference, onStep, cancel);
+            PolicyUpdater.Update((Policy)policy, rollouts, (UpdateOptions)options, (Policy?)reference, onStep, cancel);
             return null;
         }
         catch (UpdateException e)
@@ -62,21 +43,43 @@ internal static class UpdateEngine
         }
     }
 
-    private static UpdateOptions Options(UpdateRequest q) => new()
+    /// <summary>
+    /// The one translation of Update-RlPolicy's parameters into <see cref="UpdateOptions"/> (returned opaque, so the
+    /// cmdlet holds no Torch type). A parameter that was not bound leaves the option null (the loss's, the saved state's
+    /// or the default value); a test checks that every option has its parameter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static object Options(UpdateRlPolicyCommand c, Dictionary<string, double> lossParameters)
     {
-        Loss = q.Loss, LossParameters = q.LossParameters, ClipLow = q.ClipLow, ClipHigh = q.ClipHigh, DualClip = q.DualClip,
-        KLCoefficient = q.KLCoefficient, KLEstimator = q.KLEstimator, EntropyCoefficient = q.EntropyCoefficient,
-        Aggregation = q.Aggregation is null ? null : Enum.Parse<LossAggregation>(q.Aggregation, ignoreCase: true),
-        LossScaleFactor = q.LossScaleFactor,
-        Epochs = q.Epochs, MiniBatchSize = q.MiniBatchSize, MicroBatchSize = q.MicroBatchSize, MaxGradNorm = q.MaxGradNorm,
-        Temperature = q.Temperature, Objective = Enum.Parse<UpdateObjective>(q.Objective, ignoreCase: true), ExpertCoefficient = q.ExpertCoefficient,
-        Optimizer = q.Optimizer is null ? null : Enum.Parse<OptimizerKind>(q.Optimizer, ignoreCase: true),
-        LearningRate = q.LearningRate, WeightDecay = q.WeightDecay, Momentum = q.Momentum,
-        Schedule = q.Schedule is null ? null : Enum.Parse<ScheduleKind>(q.Schedule, ignoreCase: true),
-        WarmupSteps = q.WarmupSteps, TotalSteps = q.TotalSteps, MinLearningRate = q.MinLearningRate,
-        Lift = q.Lift is { } l ? new LiftSettings(l[0], l[1], l[2]) : null, Seed = q.Seed, ResetOptimizer = q.ResetOptimizer,
-        MicroBatchDone = q.MicroBatchDone,
-    };
+        var bound = c.MyInvocation.BoundParameters;
+        double? D(string name, double v) => bound.ContainsKey(name) ? v : null;
+        long? L(string name, long v) => bound.ContainsKey(name) ? v : null;
+        int? I(string name, int v) => bound.ContainsKey(name) ? v : null;
+        return new UpdateOptions
+        {
+            Loss = c.Loss, LossParameters = lossParameters,
+            ClipLow = D(nameof(c.ClipLow), c.ClipLow), ClipHigh = D(nameof(c.ClipHigh), c.ClipHigh), DualClip = D(nameof(c.DualClip), c.DualClip),
+            KLCoefficient = c.KLCoefficient, KLEstimator = c.KLEstimator, EntropyCoefficient = c.EntropyCoefficient,
+            Aggregation = c.LossAggregation is null ? null : Enum.Parse<LossAggregation>(c.LossAggregation, ignoreCase: true),
+            LossScaleFactor = D(nameof(c.LossScaleFactor), c.LossScaleFactor),
+            Epochs = c.Epochs, MiniBatchSize = I(nameof(c.MiniBatchSize), c.MiniBatchSize), MicroBatchSize = I(nameof(c.MicroBatchSize), c.MicroBatchSize),
+            MaxGradNorm = c.MaxGradNorm, Temperature = c.Temperature,
+            Objective = Enum.Parse<UpdateObjective>(c.Objective, ignoreCase: true), ExpertCoefficient = D(nameof(c.ExpertCoefficient), c.ExpertCoefficient),
+            PassThreshold = c.PassThreshold,
+            Optimizer = c.Optimizer is null ? null : Enum.Parse<OptimizerKind>(c.Optimizer, ignoreCase: true),
+            LearningRate = D(nameof(c.LearningRate), c.LearningRate), WeightDecay = D(nameof(c.WeightDecay), c.WeightDecay),
+            Beta1 = D(nameof(c.Beta1), c.Beta1), Beta2 = D(nameof(c.Beta2), c.Beta2), Momentum = D(nameof(c.Momentum), c.Momentum),
+            Schedule = c.Schedule is null ? null : Enum.Parse<ScheduleKind>(c.Schedule, ignoreCase: true),
+            WarmupSteps = L(nameof(c.WarmupSteps), c.WarmupSteps), TotalSteps = L(nameof(c.TotalSteps), c.TotalSteps),
+            MinLearningRate = D(nameof(c.MinLearningRate), c.MinLearningRate),
+            Lift = c.SparseMask.IsPresent ? new LiftSettings(c.SparseMaskSetting[0], c.SparseMaskSetting[1], c.SparseMaskSetting[2]) : null,
+            Seed = c.Seed, ResetOptimizer = c.ResetOptimizer.IsPresent,
+        };
+    }
+
+    /// <summary>Tells <paramref name="report"/> after each micro-batch of the update run with <paramref name="options"/> (progress).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void OnMicroBatch(object options, Action<int, int>? report) => ((UpdateOptions)options).MicroBatchDone = report;
 
     /// <summary>True when the policy holds trainer state (it has been through Update-RlPolicy).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -115,7 +118,7 @@ internal static class UpdateEngine
     {
         Name = l.Name, Aliases = l.Aliases.ToArray(), Paper = l.Paper, Summary = l.Summary,
         ForcedAggregation = l.ForcedAggregation?.ToString(),
-        Parameters = l.Parameters.Select(p => new PolicyLossParameterInfo { Name = p.Name, Default = double.IsNaN(p.Default) ? null : p.Default, Description = p.Description }).ToArray(),
+        Parameters = l.Parameters.ToArray(),
     }).ToList();
 
     /// <summary>True when <paramref name="name"/> is a registered loss or alias.</summary>
@@ -139,7 +142,7 @@ internal static class LossParameterTable
         if (table is null) return d;
         foreach (DictionaryEntry e in table)
         {
-            object? v = e.Value is PSObject ps ? ps.BaseObject : e.Value;
+            object? v = PowerShellValues.Unwrap(e.Value);
             try { d[e.Key.ToString() ?? ""] = System.Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture); }
             catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
             {

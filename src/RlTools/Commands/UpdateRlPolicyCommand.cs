@@ -15,7 +15,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
 {
     private readonly List<Rollout> _rollouts = new();
     private readonly CancellationTokenSource _cancel = new();
-    private UpdateRequest _request = new();
+    private object _options = null!; // RlTools.Torch UpdateOptions, built once by UpdateEngine.Options
     private object _policy = null!;
     private object? _reference;
 
@@ -86,6 +86,11 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     [ValidateRange(0.0, 1000.0)]
     public double ExpertCoefficient { get; set; }
 
+    /// <summary>-Objective CalibRL: a reward above this counts as a pass (default 0.1).</summary>
+    [Parameter]
+    [ValidateRange(-1e9, 1e9)]
+    public double PassThreshold { get; set; } = 0.1;
+
     [Parameter]
     [ValidateRange(1, 10000)]
     public int Epochs { get; set; } = 1;
@@ -121,6 +126,16 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     [Parameter]
     [ValidateRange(0.0, 1.0)]
     public double Momentum { get; set; }
+
+    /// <summary>AdamW/AdamP β₁ (first-moment decay); default 0.9 or the saved state's.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 0.999999)]
+    public double Beta1 { get; set; }
+
+    /// <summary>AdamW/AdamP β₂ (second-moment decay); default 0.999 or the saved state's.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 0.999999999)]
+    public double Beta2 { get; set; }
 
     [Parameter]
     [ValidateSet("Constant", "Linear", "Cosine", IgnoreCase = true)]
@@ -171,28 +186,13 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
             ThrowRlError("UnknownLoss", ErrorCategory.InvalidArgument, Loss, $"Unknown loss '{Loss}'. Get-RlPolicyLoss lists them: {string.Join(", ", UpdateEngine.LossNames().Select(n => n.Name))}.");
         var table = LossParameterTable.Convert(LossParameter, out string? problem);
         if (problem != null) ThrowRlError("LossParameterInvalid", ErrorCategory.InvalidArgument, LossParameter, problem);
-        var bound = MyInvocation.BoundParameters;
-        double? D(string name, double v) => bound.ContainsKey(name) ? v : null;
-        _request = new UpdateRequest
-        {
-            Loss = Loss, LossParameters = table, ClipLow = D(nameof(ClipLow), ClipLow), ClipHigh = D(nameof(ClipHigh), ClipHigh), DualClip = D(nameof(DualClip), DualClip),
-            KLCoefficient = KLCoefficient, KLEstimator = KLEstimator, EntropyCoefficient = EntropyCoefficient,
-            Aggregation = LossAggregation, LossScaleFactor = D(nameof(LossScaleFactor), LossScaleFactor), Objective = Objective,
-            ExpertCoefficient = D(nameof(ExpertCoefficient), ExpertCoefficient), Epochs = Epochs,
-            MiniBatchSize = bound.ContainsKey(nameof(MiniBatchSize)) ? MiniBatchSize : null,
-            MicroBatchSize = bound.ContainsKey(nameof(MicroBatchSize)) ? MicroBatchSize : null,
-            LearningRate = D(nameof(LearningRate), LearningRate), MaxGradNorm = MaxGradNorm, Temperature = Temperature,
-            Optimizer = Optimizer, WeightDecay = D(nameof(WeightDecay), WeightDecay), Momentum = D(nameof(Momentum), Momentum),
-            Schedule = Schedule, WarmupSteps = bound.ContainsKey(nameof(WarmupSteps)) ? WarmupSteps : null,
-            TotalSteps = bound.ContainsKey(nameof(TotalSteps)) ? TotalSteps : null, MinLearningRate = D(nameof(MinLearningRate), MinLearningRate),
-            Lift = SparseMask.IsPresent ? SparseMaskSetting : null, Seed = Seed, ResetOptimizer = ResetOptimizer.IsPresent,
-        };
+        _options = UpdateEngine.Options(this, table);
     }
 
     protected override void ProcessRecord()
     {
         if (ReadRollout(InputObject) is not { } rollout) return;
-        if (UpdateEngine.Check(_policy, rollout, _request) is { } problem)
+        if (UpdateEngine.Check(_policy, rollout, _options) is { } problem)
         {
             WriteRlError(problem.Id, ErrorCategory.InvalidData, rollout, problem.Message);
             return;
@@ -209,16 +209,16 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
         }
         if (!ShouldProcess($"policy ({_rollouts.Count} rollouts, loss {Loss})", "Update")) return;
         // Progress per micro-batch and optimizer step; the first record shows at once, since one step can take minutes.
-        int n = _rollouts.Count, mini = _request.MiniBatchSize is { } m ? Math.Min(m, n) : n;
+        int n = _rollouts.Count, mini = MyInvocation.BoundParameters.ContainsKey(nameof(MiniBatchSize)) ? Math.Min(MiniBatchSize, n) : n;
         int total = Epochs * ((n + mini - 1) / mini), done = 0;
         const string activity = "Update-RlPolicy";
         WriteProgress(new ProgressRecord(35, activity, $"step 1 of {total}: {n} rollouts, {Epochs} epoch(s) of {mini}-rollout mini-batches") { PercentComplete = 0 });
         var progress = new ProgressReporter(this, 35, activity);
-        _request.MicroBatchDone = (k, of) => progress.Tick((done + (double)k / of) / total, done, $"of {total} optimizer steps done; micro-batch {k} of {of} of the next");
+        UpdateEngine.OnMicroBatch(_options, (k, of) => progress.Tick((done + (double)k / of) / total, done, $"of {total} optimizer steps done; micro-batch {k} of {of} of the next"));
         try
         {
             var batch = BatchRewardStatistics.Of(_rollouts);
-            var error = UpdateEngine.Run(_policy, _reference, _rollouts, _request, r =>
+            var error = UpdateEngine.Run(_policy, _reference, _rollouts, _options, r =>
             {
                 batch.ApplyTo(r);
                 if (r.Skipped) WriteWarning($"Step {r.Step + 1} was skipped: {r.SkipReason}.");

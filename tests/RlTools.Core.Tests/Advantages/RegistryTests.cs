@@ -20,7 +20,17 @@ public class RegistryTests
         var expected = new[] { "GRPO", "DrGRPO", "RLOO", "ReinforcePlusPlus", "ReinforcePlusPlusBaseline", "ReMax", "OPO", "GPG", "GRPOPassK", "GDPO", "GAE",
             "NGRPO", "DGPO", "AGRAE", "ARM", "CANON", "ADORA", "QHawkeye", "CalibRL", "HAPO", "NSR", "WReinforce", "R3Rank",
             "SPO", "SPOTree", "SPAE", "VERLER", "ADHint" };
-        Assert.Equal(expected.OrderBy(x => x), AdvantageEstimatorRegistry.Names.OrderBy(x => x));
+        Assert.Empty(expected.Except(AdvantageEstimatorRegistry.Names));
+    }
+
+    [Fact]
+    public void Every_estimator_class_is_registered()
+    {
+        var classes = typeof(AdvantageEstimatorBase).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(AdvantageEstimatorBase).IsAssignableFrom(t)).Select(t => t.FullName).OrderBy(x => x).ToList();
+        var registered = AdvantageEstimatorRegistry.Names.Select(n => AdvantageEstimatorRegistry.Create(n).GetType().FullName).Distinct().OrderBy(x => x).ToList();
+        Assert.Equal(classes, registered);
+        Assert.Equal(AdvantageEstimatorRegistry.Names.Count, AdvantageEstimatorRegistry.Names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
     }
 
     [Theory, MemberData(nameof(Names))]

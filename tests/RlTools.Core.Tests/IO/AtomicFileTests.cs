@@ -49,3 +49,98 @@ public class AtomicFileTests : IDisposable
         Assert.Single(Directory.GetDirectories(_dir));
     }
 }
+
+/// <summary>Issue #18 item 11: the on-disk states a kill inside WriteDirectory leaves, built by hand, and their repair.</summary>
+public class DirectorySwapRecoveryTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("rltools-swap-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Target => Path.Combine(_dir, "ckpt");
+
+    private static void Folder(string path, string content)
+    {
+        Directory.CreateDirectory(path);
+        File.WriteAllText(Path.Combine(path, "weights"), content);
+    }
+
+    private static string Content(string path) => File.ReadAllText(Path.Combine(path, "weights"));
+
+    private string Leftover(string id, string kind) => Path.Combine(_dir, ".ckpt." + id + "." + kind);
+
+    private void Lock(string id) => File.WriteAllText(Leftover(id, "lock"), "");
+
+    private string[] Entries() => Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+
+    [Fact]
+    public void Killed_between_the_renames_the_previous_folder_is_put_back()
+    {
+        // Rename 1 done (target -> .old), rename 2 not: no target, a complete .tmp, the .old, the dead writer's lock.
+        Folder(Leftover("0123abcd", "old"), "previous");
+        Folder(Leftover("0123abcd", "tmp"), "new");
+        Lock("0123abcd");
+        Assert.True(AtomicFile.RecoverDirectory(Target));
+        Assert.Equal("previous", Content(Target));
+        Assert.Equal(["ckpt"], Entries());
+    }
+
+    [Fact]
+    public void Killed_after_the_renames_the_old_folder_is_removed()
+    {
+        Folder(Target, "new");
+        Folder(Leftover("0123abcd", "old"), "previous");
+        Lock("0123abcd");
+        Assert.False(AtomicFile.RecoverDirectory(Target));
+        Assert.Equal("new", Content(Target));
+        Assert.Equal(["ckpt"], Entries());
+    }
+
+    [Fact]
+    public void Killed_while_building_the_partial_folder_is_removed()
+    {
+        Folder(Target, "current");
+        Folder(Leftover("89abcdef", "tmp"), "half");
+        Lock("89abcdef");
+        AtomicFile.RecoverDirectory(Target);
+        Assert.Equal("current", Content(Target));
+        Assert.Equal(["ckpt"], Entries());
+    }
+
+    [Fact]
+    public void A_write_in_progress_is_left_alone()
+    {
+        Folder(Target, "current");
+        Folder(Leftover("0123abcd", "tmp"), "being written");
+        using (new FileStream(Leftover("0123abcd", "lock"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+        {
+            AtomicFile.RecoverDirectory(Target);
+            Assert.True(Directory.Exists(Leftover("0123abcd", "tmp")));
+        }
+        AtomicFile.RecoverDirectory(Target); // the writer is gone now
+        Assert.Equal(["ckpt"], Entries());
+    }
+
+    [Fact]
+    public void The_layout_of_earlier_versions_is_repaired_too()
+    {
+        // Before the lock file: <name>.<id>.old next to .<name>.<id>.tmp (twelve kills left 1.5 GB of these).
+        Folder(Path.Combine(_dir, "ckpt.0123abcd.old"), "previous");
+        Folder(Path.Combine(_dir, ".ckpt.fedcba98.tmp"), "partial");
+        Folder(Path.Combine(_dir, "other"), "unrelated");
+        Assert.True(AtomicFile.RecoverDirectory(Target));
+        Assert.Equal("previous", Content(Target));
+        Assert.Equal(["ckpt", "other"], Entries());
+    }
+
+    [Fact]
+    public void The_next_write_after_a_kill_recovers_then_replaces_and_leaves_nothing_behind()
+    {
+        Folder(Leftover("0123abcd", "old"), "previous");
+        Folder(Leftover("0123abcd", "tmp"), "lost");
+        Lock("0123abcd");
+        AtomicFile.WriteDirectory(Target, d => File.WriteAllText(Path.Combine(d, "weights"), "newest"));
+        Assert.Equal("newest", Content(Target));
+        Assert.Equal(["ckpt"], Entries());
+    }
+}

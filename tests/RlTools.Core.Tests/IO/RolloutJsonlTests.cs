@@ -41,7 +41,20 @@ public class RolloutJsonlTests
     public void Writes_the_design_field_names_in_order_then_extra_fields()
     {
         string line = Encoding.UTF8.GetString(Write([RolloutSamples.Minimal("a", 1)])).TrimEnd('\n');
-        Assert.Equal("""{"prompt_id":"a","sample_index":1,"prompt":"p","answer":null,"completion":"c","finish_reason":null,"prompt_tokens":null,"completion_tokens":null,"logprobs":null,"entropies":null,"ref_logprobs":null,"prompt_logprobs":null,"values":null,"reward":null,"rewards":null,"baseline_reward":null,"advantage":null,"token_advantages":null,"loss_mask":null,"is_expert":false,"step":null,"metadata":{}}""", line);
+        Assert.Equal("""{"prompt_id":"a","sample_index":1,"prompt":"p","answer":null,"completion":"c","finish_reason":null,"prompt_tokens":null,"completion_tokens":null,"logprobs":null,"entropies":null,"ref_logprobs":null,"prompt_logprobs":null,"values":null,"reward":null,"rewards":null,"baseline_reward":null,"advantage":null,"token_advantages":null,"loss_mask":null,"step":null,"metadata":{}}""", line);
+    }
+
+    [Fact]
+    public void Writes_is_expert_only_when_true_so_a_round_trip_adds_no_field()
+    {
+        const string input = """{"prompt_id":"a","sample_index":1,"prompt":"p","answer":null,"completion":"c","finish_reason":null,"prompt_tokens":null,"completion_tokens":null,"logprobs":null,"entropies":null,"ref_logprobs":null,"prompt_logprobs":null,"values":null,"reward":null,"rewards":null,"baseline_reward":null,"advantage":null,"token_advantages":null,"loss_mask":null,"step":null,"metadata":{}}""";
+        var back = Read(input);
+        Assert.Equal(input, Encoding.UTF8.GetString(Write([back[0].Record!])).TrimEnd('\n'));
+        var expert = RolloutSamples.Minimal("a", 1);
+        expert.IsExpert = true;
+        string line = Encoding.UTF8.GetString(Write([expert]));
+        Assert.Contains("\"loss_mask\":null,\"is_expert\":true,\"step\":null", line);
+        Assert.True(Read(Encoding.UTF8.GetBytes(line))[0].Record!.IsExpert);
     }
 
     [Fact]
@@ -56,7 +69,7 @@ public class RolloutJsonlTests
         r.HintRatio = 0.5;
         r.Temperatures = [1f, 1.05f];
         string line = Encoding.UTF8.GetString(Write([r])).TrimEnd('\n');
-        Assert.Contains("""is_expert":false,"temperatures":[1,1.05],"node_id":"a/0/1","parent_id":"a/0","depth":1,"cut_positions":[5],"is_hint":true,"hint_ratio":0.5,"step":null""", line);
+        Assert.Contains("""loss_mask":null,"temperatures":[1,1.05],"node_id":"a/0/1","parent_id":"a/0","depth":1,"cut_positions":[5],"is_hint":true,"hint_ratio":0.5,"step":null""", line);
         Assert.DoesNotContain("is_probe", line);
         Assert.DoesNotContain("effective_rank", line);
         Assert.Null(RolloutEquality.Difference(r, Assert.Single(Read(Encoding.UTF8.GetBytes(line))).Record!));

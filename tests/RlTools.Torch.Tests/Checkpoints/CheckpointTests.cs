@@ -136,9 +136,9 @@ public sealed class CheckpointTests : IDisposable
         return dir;
     }
 
-    private static CheckpointException Fails(string dir) => Assert.Throws<CheckpointException>(() => { using var p = PolicyFiles.Load(dir); });
+    internal static CheckpointException Fails(string dir) => Assert.Throws<CheckpointException>(() => { using var p = PolicyFiles.Load(dir); });
 
-    private static void EditConfig(string dir, Action<JsonObject> edit)
+    internal static void EditConfig(string dir, Action<JsonObject> edit)
     {
         string path = Path.Combine(dir, "config.json");
         var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();

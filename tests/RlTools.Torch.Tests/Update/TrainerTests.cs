@@ -165,7 +165,7 @@ public class TrainerTests
         var o = new UpdateOptions { Loss = "PPO", KLCoefficient = 0.3, KLEstimator = "k3", EntropyCoefficient = 0.05, Temperature = 0.7, ClipLow = 0.05, ClipHigh = 0.05 };
         var resolved = PolicyUpdater.Resolve(policy, rollouts, o, null);
         var adv = rollouts.Select(r => Enumerable.Repeat((float)r.Advantage!.Value, r.CompletionLength).ToArray()).ToList();
-        var batch = RolloutBatch.Build(rollouts, ByteTokenizer.Pad, torch.CPU, rollouts.Select(r => r.Logprobs).ToList(), rollouts.Select(r => r.RefLogprobs).ToList(), adv);
+        var batch = TrainingBatch.Build(rollouts, ByteTokenizer.Pad, torch.CPU, rollouts.Select(r => r.Logprobs).ToList(), rollouts.Select(r => r.RefLogprobs).ToList(), adv);
         var norm = new LossNormalizer(rollouts.Sum(r => r.CompletionLength), rollouts.Count, rollouts.Max(r => r.CompletionLength));
         // The trainer's own path: log-probs and entropies from the model at the completion positions, then the loss.
         Tensor Total()

@@ -497,12 +497,20 @@ internal sealed class MathEquivalence
             perOperand.Add(set);
             syms.UnionWith(set);
         }
-        if (syms.Count != 1) return null;
-        string name = syms.First();
+        string name;
+        if (syms.Count == 1) name = syms.First();
+        else
+        {
+            // symbolic bounds ("a \le x \le b", "x < c"): the variable is the middle of a chain, or the left side of one
+            // inequality (the right side when only it is a name), and no other side may mention it
+            int at = r.Operands.Count == 3 ? 1 : r.Operands.Count == 2 ? (r.Operands[0] is SymbolNode ? 0 : 1) : -1;
+            if (at < 0 || r.Operands[at] is not SymbolNode sn || perOperand.Where((_, j) => j != at).Any(set => set.Contains(sn.Name))) return null;
+            name = sn.Name;
+        }
         var operands = r.Operands;
         var ops = r.Ops;
-        int varIdx = perOperand.FindIndex(x => x.Count > 0);
-        if (perOperand.Count(x => x.Count > 0) != 1)
+        int varIdx = perOperand.FindIndex(x => x.Contains(name));
+        if (perOperand.Count(x => x.Contains(name)) != 1)
         {
             if (ops.Count != 1) return null;
             operands = [new AddNode([r.Operands[0], new NegNode(r.Operands[1])]), new NumberNode(BigRational.Zero, 0)];

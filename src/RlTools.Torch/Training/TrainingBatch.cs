@@ -12,7 +12,7 @@ namespace RlTools.Torch.Training;
 /// <see cref="Mask"/> (1 for real completion tokens, times the rollout's <c>LossMask</c>), and the per-token
 /// inputs (behaviour and reference log-probs, advantages). <see cref="Expert"/> is <c>[B,1]</c>.
 /// </summary>
-public sealed class RolloutBatch
+public sealed class TrainingBatch
 {
     public required Tensor InputIds { get; init; }
     public required Tensor AttentionMask { get; init; }
@@ -33,7 +33,7 @@ public sealed class RolloutBatch
     /// Builds a batch. <paramref name="old"/>, <paramref name="reference"/>, <paramref name="advantages"/> and
     /// <paramref name="guide"/> give per-row, per-completion-token arrays (null entries are zeros).
     /// </summary>
-    public static RolloutBatch Build(IReadOnlyList<Rollout> rows, int padId, Device device,
+    public static TrainingBatch Build(IReadOnlyList<Rollout> rows, int padId, Device device,
         IReadOnlyList<float[]?> old, IReadOnlyList<float[]?> reference, IReadOnlyList<float[]> advantages, IReadOnlyList<float[]?>? guide = null, double passThreshold = 0.1)
     {
         int b = rows.Count;
@@ -74,7 +74,7 @@ public sealed class RolloutBatch
         }
         Tensor F(float[] a, long cols) => torch.tensor(a, new long[] { b, cols }, device: device);
         Tensor L(long[] a, long cols) => torch.tensor(a, new long[] { b, cols }, device: device);
-        return new RolloutBatch
+        return new TrainingBatch
         {
             InputIds = L(ids, len), AttentionMask = L(att, len), Targets = L(targets, t), Positions = L(pos, t),
             Mask = F(mask, t), OldLogProbs = F(oldA, t), RefLogProbs = F(refA, t), Advantages = F(advA, t),
@@ -90,10 +90,10 @@ public static class TokenLogProbs
     /// <summary>
     /// ℓ_{i,t} = log softmax(z_{i,P_i−1+t}/τ)[y_{i,t}] with τ the sampling temperature (as in generation), and
     /// optionally H_{i,t} = −Σ_v p_v log p_v of the same tempered distribution, for the batch's completion tokens
-    /// (<see cref="RolloutBatch.Targets"/> at <see cref="RolloutBatch.Positions"/>, <c>[B,T]</c>). The logits come from
+    /// (<see cref="TrainingBatch.Targets"/> at <see cref="TrainingBatch.Positions"/>, <c>[B,T]</c>). The logits come from
     /// <see cref="Models.ICausalLM.ForwardAt"/>, i.e. at the completion positions only.
     /// </summary>
-    public static (Tensor LogProbs, Tensor? Entropy) Compute(Models.ICausalLM model, RolloutBatch batch, double temperature, bool entropy, bool entropyGrad)
+    public static (Tensor LogProbs, Tensor? Entropy) Compute(Models.ICausalLM model, TrainingBatch batch, double temperature, bool entropy, bool entropyGrad)
     {
         var z = model.ForwardAt(batch.InputIds, batch.AttentionMask, batch.Positions);
         if (temperature != 1.0) z = z / temperature;
