@@ -241,6 +241,20 @@ Describe 'Readable tables (item 6)' {
         }
     }
 
+    It 'a rollout table shows control characters of a completion as U+FFFD, never raw (no escape sequences reach the terminal)' {
+        # A byte-level policy samples any byte: ESC, NUL, backspace arrive in completions from the first step.
+        $r = [RlTools.Core.Records.Rollout]::new()
+        $r.PromptId = 'p'; $r.Completion = "a`e[2Jb`nc`0d`be"; $r.Prompt = "q`e?"; $r.Answer = '5'
+        $text = $r | Out-String -Width 120
+        $text | Should -Not -Match '[\x00-\x08\x0B-\x0C\x0E-\x1F\x7F]'
+        $text | Should -Match ('a' + [char]0xFFFD + '\[2Jb c' + [char]0xFFFD + 'd' + [char]0xFFFD + 'e')
+        $p = [RlTools.Core.Records.PromptRecord]::new()
+        $p.Id = 'p'; $p.Prompt = "q`e[1m?"; $p.Answer = "4`a"
+        $text = $p | Out-String -Width 120
+        $text | Should -Not -Match '[\x00-\x08\x0B-\x0C\x0E-\x1F\x7F]'
+        $text | Should -Match ('q' + [char]0xFFFD + '\[1m\?')
+    }
+
     It 'an update result prints rounded numbers within 120 columns' {
         $r = [RlTools.Core.Records.UpdateResult]::new()
         $r.Step = 3; $r.Loss = 0.123456789; $r.PgLoss = -0.0000123456; $r.Kl = 1.23456789e-5; $r.Entropy = 2.718281828
