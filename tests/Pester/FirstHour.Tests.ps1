@@ -45,6 +45,19 @@ Describe 'No gold answer, no word (item 1)' {
         $warn[0].Message | Should -Match "column 'final' is empty in every row"
     }
 
+    It 'does not warn for code tasks, which carry tests instead of a gold answer' {
+        $code = Join-Path $TestDrive 'mbpp.jsonl'
+        Set-Content $code '{"text": "Write add(a, b).", "test_list": ["assert add(1, 2) == 3"]}'
+        $tasks = @(Import-RlDataset $code -PromptField text -TestsField test_list -WarningVariable warn)
+        $tasks.Count | Should -Be 1
+        $tasks[0].Metadata['tests'] | Should -Not -BeNullOrEmpty
+        @($warn).Count | Should -Be 0
+        # ...while the same file without -TestsField still gets the warning that names its columns.
+        $null = Import-RlDataset $code -PromptField text -WarningVariable warn -WarningAction SilentlyContinue
+        @($warn).Count | Should -Be 1
+        $warn[0].Message | Should -Match 'test_list'
+    }
+
     It 'Measure-RlReward -Verifier Math reports each rollout that has no gold answer' {
         $rollouts = @(Import-RlDataset $Data -WarningAction SilentlyContinue | Invoke-RlRollout -Policy $Policy -GroupSize 2 -MaxTokens 4 -Seed 1)
         $scored = @($rollouts | Measure-RlReward -Verifier Math -ErrorVariable err -ErrorAction SilentlyContinue)

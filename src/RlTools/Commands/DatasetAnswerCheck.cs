@@ -6,10 +6,13 @@ namespace RlTools.Commands;
 /// <summary>
 /// Watches the prompts Import-RlDataset reads from one file and, when none of them has a gold answer, words the
 /// warning: which column was looked for and which other columns the file has, so the user can name the right one.
+/// Code tasks are scored against their tests (metadata field <c>tests</c>, filled by -TestsField), not a gold
+/// answer: a file whose prompts carry tests gets no warning.
 /// </summary>
 internal sealed class DatasetAnswerCheck(string? answerField)
 {
     private bool _anyAnswer;
+    private bool _anyTests;
     private int _prompts;
     private IReadOnlyCollection<string> _otherColumns = [];
 
@@ -17,12 +20,13 @@ internal sealed class DatasetAnswerCheck(string? answerField)
     {
         if (_prompts++ == 0) _otherColumns = prompt.Metadata.Keys.ToArray();
         if (!string.IsNullOrWhiteSpace(prompt.Answer)) _anyAnswer = true;
+        if (prompt.Metadata.TryGetValue("tests", out object? tests) && tests is not null) _anyTests = true;
     }
 
     /// <summary>The warning for <paramref name="file"/>, or null when some prompt has an answer (or there were none).</summary>
     public string? Warning(string file)
     {
-        if (_anyAnswer || _prompts == 0) return null;
+        if (_anyAnswer || _anyTests || _prompts == 0) return null;
         string name = Path.GetFileName(file);
         string looked = answerField is null
             ? $"none of the columns {string.Join(", ", DatasetOptions.AnswerCandidates)} is there"
