@@ -49,18 +49,19 @@ function Measure-Ours($plan) {
     $engine = $policy.GetType().Assembly
     $opts = [Activator]::CreateInstance($engine.GetType('RlTools.Torch.Generation.SamplingOptions'))
     $generate = $engine.GetType('RlTools.Torch.Generation.TextGenerator').GetMethods() | Where-Object { $_.Name -eq 'Generate' -and $_.GetParameters().Count -eq 4 }
+    $model = $policy.GetType().GetProperty('Model', [Reflection.BindingFlags]'NonPublic, Instance').GetValue($policy)
     $opts.MaxNewTokens = [Math]::Min($plan.Tokens, 4); $opts.IgnoreEos = $true; $opts.Seed = 1
-    $null = $generate.Invoke($null, @($policy.Model, $policy.Tokenizer, $prompts, $opts))  # warm-up
+    $null = $generate.Invoke($null, @($model, $policy.Tokenizer, $prompts, $opts))  # warm-up
     $opts.MaxNewTokens = $plan.Tokens
     $best = [double]::MaxValue; $best1 = [double]::MaxValue
     foreach ($i in 1..$Repeats) {
         $opts.MaxNewTokens = 1  # prefill and the first token only
         $sw = [Diagnostics.Stopwatch]::StartNew()
-        $null = $generate.Invoke($null, @($policy.Model, $policy.Tokenizer, $prompts, $opts))
+        $null = $generate.Invoke($null, @($model, $policy.Tokenizer, $prompts, $opts))
         $best1 = [Math]::Min($best1, $sw.Elapsed.TotalSeconds)
         $opts.MaxNewTokens = $plan.Tokens
         $sw = [Diagnostics.Stopwatch]::StartNew()
-        $out = $generate.Invoke($null, @($policy.Model, $policy.Tokenizer, $prompts, $opts))
+        $out = $generate.Invoke($null, @($model, $policy.Tokenizer, $prompts, $opts))
         $best = [Math]::Min($best, $sw.Elapsed.TotalSeconds)
         if (@($out | Where-Object { $_.Tokens.Count -ne $plan.Tokens }).Count) { throw 'a row did not decode every step' }
     }

@@ -17,8 +17,8 @@ public sealed class Policy : IDisposable
         Frozen = frozen;
     }
 
-    /// <summary>The model.</summary>
-    public ICausalLM Model { get; }
+    /// <summary>The model: the engine's own (scoring, generation, update, export go through <see cref="ICausalLM"/>); what a user sees is this class's metadata.</summary>
+    internal ICausalLM Model { get; }
 
     /// <summary>The tokenizer.</summary>
     public ITokenizer Tokenizer { get; }

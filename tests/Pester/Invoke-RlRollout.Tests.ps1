@@ -128,7 +128,7 @@ public sealed class RlStopProbeTokenizer : ITokenizer
 '@
         }
         $probe = [RlStopProbeTokenizer]::new()
-        $slow = [Activator]::CreateInstance($Policy.GetType(), @($Policy.Model, $probe, $false))
+        $slow = [Activator]::CreateInstance($Policy.GetType(), @((Get-RlPolicyModel $Policy), $probe, $false))
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript("param(`$policy) Import-Module '$(Join-Path (Get-RlRepoRoot) 'RlTools.psd1')'; 'Hi' | Invoke-RlRollout -Policy `$policy -MaxTokens 400 -Stop ([string][char]1 + 'never') -Temperature 0").AddArgument($slow)

@@ -46,6 +46,27 @@ Describe 'Measure-RlPolicy' {
         $err.Exception.Message | Should -Match 'Math'
     }
 
+    It 'declares the sampling parameters once, shared with Invoke-RlRollout' {
+        $sampling = 'MaxTokens', 'Temperature', 'TopP', 'TopK', 'MinP', 'Stop', 'StopTokenId'
+        foreach ($cmd in 'Measure-RlPolicy', 'Invoke-RlRollout') {
+            $type = (Get-Command $cmd).ImplementingType
+            foreach ($name in $sampling) { $type.GetProperty($name).DeclaringType.Name | Should -Be 'SamplingCmdlet' -Because "$cmd -$name" }
+        }
+        { $Test | Measure-RlPolicy -Policy $Policy -TopP 0 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTopP,RlTools.Commands.MeasureRlPolicyCommand'
+    }
+
+    It 'passes -TopK, -MinP and -StopTokenId to the sampler' {
+        # TopK 1 keeps only the most likely token: sampling at temperature 1 is then greedy decoding.
+        $greedy = $Test | Measure-RlPolicy -Policy $Policy -MaxTokens 4
+        $top1 = $Test | Measure-RlPolicy -Policy $Policy -MaxTokens 4 -Samples 2 -Temperature 1 -TopK 1 -Seed 3
+        $top1.PassAt1 | Should -Be $greedy.PassAt1
+        $top1.MeanLength | Should -Be $greedy.MeanLength
+        # MinP just below 1 also keeps only the top token.
+        ($Test | Measure-RlPolicy -Policy $Policy -MaxTokens 4 -Samples 2 -Temperature 1 -MinP 0.999999 -Seed 3).MeanLength | Should -Be $greedy.MeanLength
+        # Every token id as a stop token: each completion ends after its first token.
+        ($Test | Measure-RlPolicy -Policy $Policy -MaxTokens 4 -StopTokenId (0..258)).MeanLength | Should -Be 1
+    }
+
     It 'completes verifier names' {
         $s = 'Measure-RlPolicy -Verifier Ma'
         (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches.CompletionText | Should -Contain 'Math'

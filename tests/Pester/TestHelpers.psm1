@@ -13,4 +13,9 @@ function New-RlTestDirectory {
     New-Item -ItemType Directory -Path $dir -Force
 }
 
-Export-ModuleMember -Function Get-RlRepoRoot, Import-RlModuleForTest, New-RlTestDirectory
+# The engine's model behind a policy (internal to RlTools.Torch: users see the policy's metadata only).
+function Get-RlPolicyModel($Policy) {
+    $Policy.GetType().GetProperty('Model', [Reflection.BindingFlags]'NonPublic, Instance').GetValue($Policy)
+}
+
+Export-ModuleMember -Function Get-RlRepoRoot, Import-RlModuleForTest, New-RlTestDirectory, Get-RlPolicyModel

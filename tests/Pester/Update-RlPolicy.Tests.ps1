@@ -30,7 +30,7 @@ BeforeAll {
     }
 
     function Get-ParameterSums($Policy) {
-        @($Policy.Model.Module.parameters() | ForEach-Object { $_.abs().sum().item[float]() })
+        @((Get-RlPolicyModel $Policy).Module.parameters() | ForEach-Object { $_.abs().sum().item[float]() })
     }
 }
 
@@ -124,7 +124,6 @@ Describe 'Update-RlPolicy' {
     }
 
     It 'refuses <Case> with <Id>' -ForEach @(
-        @{ Case = 'a non-policy'; Id = 'NotAPolicy'; Extra = @{ Policy = 42 } }
         @{ Case = 'an unknown loss'; Id = 'UnknownLoss'; Extra = @{ Loss = 'NoSuchLoss' } }
         @{ Case = 'an unknown objective'; Id = 'UnknownObjective'; Extra = @{ Objective = 'NoSuchObjective' } }
         @{ Case = 'an unknown loss parameter'; Id = 'LossParameterInvalid'; Extra = @{ LossParameter = @{ Nope = 1 } } }
@@ -137,6 +136,17 @@ Describe 'Update-RlPolicy' {
         $params = @{ Policy = $Policy }
         foreach ($k in $Extra.Keys) { $params[$k] = $Extra[$k] }
         { New-TestRollout | Update-RlPolicy @params -ErrorAction Stop } | Should -Throw -ErrorId "$Id,RlTools.Commands.UpdateRlPolicyCommand"
+    }
+
+    It 'binds -Policy and -Reference as the other cmdlets do: a non-policy is refused by the binder' {
+        foreach ($name in 'Policy', 'Reference') {
+            (Get-Command Update-RlPolicy).Parameters[$name].ParameterType | Should -Be $Policy.GetType()
+            (Get-Command Invoke-RlRollout).Parameters['Policy'].ParameterType | Should -Be $Policy.GetType()
+            $params = @{ Policy = $Policy }
+            $params[$name] = 42
+            $err = { New-TestRollout | Update-RlPolicy @params -ErrorAction Stop } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,RlTools.Commands.UpdateRlPolicyCommand' -PassThru
+            $err.Exception.Message | Should -Match 'Policy'
+        }
     }
 
     It 'validates -KLEstimator and -LossAggregation names' {

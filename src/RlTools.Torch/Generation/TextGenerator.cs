@@ -280,6 +280,10 @@ public static class TextGenerator
         return cdf.lt(u).sum(-1).clamp_max(v - 1);
     }
 
+    /// <summary>As <see cref="LogProbs(ICausalLM, IReadOnlyList{ValueTuple{int[], int[]}}, double, int)"/> under <paramref name="policy"/>'s model.</summary>
+    public static (float[][] Logprobs, float[][] Entropies) LogProbs(Policy policy, IReadOnlyList<(int[] Prompt, int[] Completion)> sequences,
+        double temperature = 1.0, int batchSize = 8) => LogProbs(policy.Model, sequences, temperature, batchSize);
+
     /// <summary>
     /// Recomputes, with one full forward pass per batch (no cache), the log-prob and entropy of every completion token
     /// under softmax(logits / T) (T = 1 when <paramref name="temperature"/> is 0), the same convention as sampling.

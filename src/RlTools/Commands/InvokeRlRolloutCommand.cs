@@ -13,7 +13,7 @@ namespace RlTools.Commands;
 /// <summary>Invoke-RlRollout: samples GroupSize completions per prompt from a policy and emits rollout records.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "RlRollout")]
 [OutputType(typeof(Rollout))]
-public sealed class InvokeRlRolloutCommand : RlCmdlet
+public sealed class InvokeRlRolloutCommand : SamplingCmdlet
 {
     /// <summary>Prompts: PromptRecord objects, or any objects with a Prompt (and optionally Id, Answer, Messages) property.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -30,43 +30,10 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     [ValidateRange(1, 4096)]
     public int GroupSize { get; set; } = 1;
 
-    /// <summary>Most tokens per completion.</summary>
-    [Parameter]
-    [ValidateRange(1, 1_000_000)]
-    public int MaxTokens { get; set; } = 256;
-
     /// <summary>Completions decoded together.</summary>
     [Parameter]
     [ValidateRange(1, 65536)]
     public int BatchSize { get; set; } = 32;
-
-    /// <summary>Sampling temperature; 0 is greedy.</summary>
-    [Parameter]
-    [ValidateRange(0.0, 100.0)]
-    public double Temperature { get; set; } = 1.0;
-
-    /// <summary>Nucleus sampling mass.</summary>
-    [Parameter]
-    [ValidateRange(0.0, 1.0)]
-    public double TopP { get; set; } = 1.0;
-
-    /// <summary>Keep only the K most likely tokens (0: off).</summary>
-    [Parameter]
-    [ValidateRange(0, int.MaxValue)]
-    public int TopK { get; set; }
-
-    /// <summary>Drop tokens below MinP times the top probability (0: off).</summary>
-    [Parameter]
-    [ValidateRange(0.0, 0.999999)]
-    public double MinP { get; set; }
-
-    /// <summary>Stop strings.</summary>
-    [Parameter]
-    public string[] Stop { get; set; } = Array.Empty<string>();
-
-    /// <summary>Stop token ids (besides the tokenizer's EOS).</summary>
-    [Parameter]
-    public int[] StopTokenId { get; set; } = Array.Empty<int>();
 
     /// <summary>Seed for reproducible sampling.</summary>
     [Parameter]
@@ -269,7 +236,7 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     protected override void BeginProcessing()
     {
         ChooseMode();
-        if (TopP <= 0) ThrowRlError("InvalidTopP", ErrorCategory.InvalidArgument, TopP, "-TopP must be greater than 0 and at most 1.");
+        CheckSampling();
         if (ChatTemplate is not null) _template = ResolveTemplate(ChatTemplate);
         if (Schedule is not null || HintSchedule is not null)
         {

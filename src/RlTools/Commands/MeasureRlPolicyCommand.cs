@@ -14,7 +14,7 @@ namespace RlTools.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "RlPolicy")]
 [OutputType(typeof(EvaluationResult))]
-public sealed class MeasureRlPolicyCommand : RlCmdlet
+public sealed class MeasureRlPolicyCommand : SamplingCmdlet
 {
     private readonly List<PromptRecord> _prompts = new();
 
@@ -44,28 +44,10 @@ public sealed class MeasureRlPolicyCommand : RlCmdlet
     [Parameter]
     public int[]? K { get; set; }
 
-    /// <summary>Sampling temperature; 0 is greedy. Default: 0 for one sample, 1 for several.</summary>
-    [Parameter]
-    [ValidateRange(0.0, 100.0)]
-    public double Temperature { get; set; }
-
-    /// <summary>Nucleus sampling threshold.</summary>
-    [Parameter]
-    public double TopP { get; set; } = 1.0;
-
-    /// <summary>Maximum new tokens per completion.</summary>
-    [Parameter]
-    [ValidateRange(1, 1_000_000)]
-    public int MaxTokens { get; set; } = 256;
-
     /// <summary>Rows decoded together.</summary>
     [Parameter]
     [ValidateRange(1, 100_000)]
     public int BatchSize { get; set; } = 64;
-
-    /// <summary>Stop strings.</summary>
-    [Parameter]
-    public string[] Stop { get; set; } = Array.Empty<string>();
 
     /// <summary>Seed for reproducible sampling.</summary>
     [Parameter]
@@ -74,6 +56,8 @@ public sealed class MeasureRlPolicyCommand : RlCmdlet
     /// <summary>A system message for prompts that carry none.</summary>
     [Parameter]
     public string? SystemPrompt { get; set; }
+
+    protected override void BeginProcessing() => CheckSampling();
 
     protected override void ProcessRecord() => _prompts.Add(InputObject!);
 
@@ -90,6 +74,7 @@ public sealed class MeasureRlPolicyCommand : RlCmdlet
         int[] ks = K ?? (Samples == 1 ? new[] { 1 } : new[] { 1, Samples });
         if (ks.Any(k => k < 1 || k > Samples))
             ThrowRlError("InvalidK", ErrorCategory.InvalidArgument, ks, $"Every -K must be between 1 and -Samples ({Samples}); pass@k is unbiased only for k <= n.");
+        // Evaluation's own default: greedy with one sample (-Temperature not given), the shared default 1 with several.
         double temperature = MyInvocation.BoundParameters.ContainsKey(nameof(Temperature)) ? Temperature : Samples == 1 ? 0.0 : 1.0;
 
         var clock = Stopwatch.StartNew();
@@ -98,7 +83,7 @@ public sealed class MeasureRlPolicyCommand : RlCmdlet
         try
         {
             foreach (var (rollouts, batch, batches, done, total) in PolicyEngine.Rollout(Policy!, _prompts, Samples, BatchSize, MaxTokens,
-                         temperature, TopP, 0, 0.0, Stop, Array.Empty<int>(), MyInvocation.BoundParameters.ContainsKey(nameof(Seed)) ? Seed : null, SystemPrompt, null))
+                         temperature, TopP, TopK, MinP, Stop, StopTokenId, MyInvocation.BoundParameters.ContainsKey(nameof(Seed)) ? Seed : null, SystemPrompt, null))
             {
                 samples.AddRange(rollouts);
                 progress.PercentComplete = (int)(100L * done / total);

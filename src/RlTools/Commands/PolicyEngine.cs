@@ -187,17 +187,17 @@ internal static class PolicyEngine
     {
         try
         {
-            long vocab = policy.Model.VocabSize;
+            long vocab = policy.VocabSize;
             foreach (Rollout r in rollouts)
                 foreach (int id in r.PromptTokens!.Concat(r.CompletionTokens!))
                     if (id < 0 || id >= vocab)
                         throw new RlEngineException("TokenOutOfVocabulary", ErrorCategory.InvalidData, r.PromptId,
                             $"Rollout '{r.PromptId}' #{r.SampleIndex} has token id {id}, outside this policy's vocabulary (0..{vocab - 1}). Use the policy (and tokenizer) that produced the rollouts.");
-            return TextGenerator.LogProbs(policy.Model, rollouts.Select(r => (r.PromptTokens!, r.CompletionTokens!)).ToList(), temperature, batchSize);
+            return TextGenerator.LogProbs(policy, rollouts.Select(r => (r.PromptTokens!, r.CompletionTokens!)).ToList(), temperature, batchSize);
         }
         catch (Exception e) when (e is not RlEngineException and not OutOfMemoryException) { throw Translate(e); }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static long VocabSize(Policy policy) => policy.Model.VocabSize;
+    public static long VocabSize(Policy policy) => policy.VocabSize;
 }

@@ -13,14 +13,11 @@ namespace RlTools.Commands;
 internal static class UpdateEngine
 {
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static bool IsPolicy(object? o) => o is Policy;
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
     public static bool IsFrozen(object o) => ((Policy)o).Frozen;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static (string Id, string Message)? Check(object policy, Rollout r, object options) =>
-        PolicyUpdater.Check(r, (UpdateOptions)options, ((Policy)policy).Model.VocabSize);
+        PolicyUpdater.Check(r, (UpdateOptions)options, ((Policy)policy).VocabSize);
 
     /// <summary>Runs the update; returns an error (id, message) instead of throwing for a broken precondition.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

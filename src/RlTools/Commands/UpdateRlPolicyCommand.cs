@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using RlTools.Core.Metrics;
 using RlTools.Core.Records;
+using RlTools.Torch;
 
 namespace RlTools.Commands;
 
@@ -22,7 +23,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     /// <summary>The policy to update (Import-RlPolicy / New-RlPolicy).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
-    public object Policy { get; set; } = null!;
+    public Policy Policy { get; set; } = null!;
 
     /// <summary>Rollouts with advantages; typed loosely so that piped prompts get one clear error.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -31,7 +32,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
 
     /// <summary>Frozen reference policy for the KL term.</summary>
     [Parameter]
-    public object? Reference { get; set; }
+    public Policy? Reference { get; set; }
 
     [Parameter]
     [ArgumentCompleter(typeof(PolicyLossCompleter))]
@@ -169,12 +170,8 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
 
     protected override void BeginProcessing()
     {
-        _policy = Unwrap(Policy)!;
-        _reference = Unwrap(Reference);
-        if (!UpdateEngine.IsPolicy(_policy))
-            ThrowRlError("NotAPolicy", ErrorCategory.InvalidArgument, Policy, $"-Policy must be a policy from Import-RlPolicy or New-RlPolicy, not a {_policy.GetType().Name}.");
-        if (_reference != null && !UpdateEngine.IsPolicy(_reference))
-            ThrowRlError("NotAPolicy", ErrorCategory.InvalidArgument, Reference, $"-Reference must be a policy from Import-RlPolicy, not a {_reference.GetType().Name}.");
+        _policy = Policy;
+        _reference = Reference;
         if (KLInReward.IsPresent)
             ThrowRlError("KLInRewardMoved", ErrorCategory.InvalidArgument, "KLInReward",
                 "Update-RlPolicy -KLInReward was removed: verl's use_kl_in_reward shapes the rewards before the advantage estimator, " +
@@ -240,6 +237,4 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     }
 
     protected override void StopProcessing() => _cancel.Cancel();
-
-    private static object? Unwrap(object? o) => o is PSObject ps ? ps.BaseObject : o;
 }

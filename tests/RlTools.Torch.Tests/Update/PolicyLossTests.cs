@@ -300,7 +300,20 @@ public class PolicyLossTests
         Assert.Null(PolicyLossRegistry.Find("nope"));
         var e = Assert.Throws<ArgumentException>(() => PolicyLossRegistry.ResolveParameters(new PpoClipLoss(), new Dictionary<string, double> { ["Tau"] = 1 }));
         Assert.Contains("ClipLow", e.Message);
-        Assert.Equal(new[] { "PPO", "DAPO", "GSPO", "CISPO", "SAPO", "GMPO", "GPG", "ClipCov", "KLCov", "DRO", "NGRPO", "HAPO", "GRAO" },
-            PolicyLossRegistry.All.Select(l => l.Name));
+        // Every registered loss is found by its name and each alias, and no name or alias is taken twice.
+        var names = PolicyLossRegistry.All.SelectMany(l => l.Aliases.Prepend(l.Name)).ToList();
+        Assert.Equal(names.Count, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        foreach (var l in PolicyLossRegistry.All)
+            foreach (var n in l.Aliases.Prepend(l.Name)) Assert.Same(l, PolicyLossRegistry.Find(n.ToLowerInvariant()));
+    }
+
+    [Fact]
+    public void Every_loss_and_objective_class_is_registered()
+    {
+        static List<string?> Classes<T>() => typeof(T).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && !t.IsInterface && typeof(T).IsAssignableFrom(t)).Select(t => t.FullName).OrderBy(x => x).ToList();
+        Assert.Equal(Classes<IPolicyLoss>(), PolicyLossRegistry.All.Select(l => l.GetType().FullName).OrderBy(x => x).ToList());
+        Assert.Equal(Classes<RlTools.Torch.Training.Objectives.IUpdateObjective>(),
+            RlTools.Torch.Training.Objectives.ObjectiveRegistry.All.Select(o => o.GetType().FullName).OrderBy(x => x).ToList());
     }
 }
