@@ -61,7 +61,10 @@ public sealed class RlTestWeightController : IRewardWeighting
     It 'leaves null components out of the sum (not counted as 0)' {
         # No gold answer: Math does not apply (null); Length applies.
         $r = New-TestRollout 'x' $null -Tokens (1..10)
-        $out = $r | Measure-RlReward -Verifier Math, Length -Weight 5, 1 -Parameters @{ Length = @{ MaxLength = 8; Buffer = 4 } }
+        $out = $r | Measure-RlReward -Verifier Math, Length -Weight 5, 1 -Parameters @{ Length = @{ MaxLength = 8; Buffer = 4 } } -ErrorAction SilentlyContinue -ErrorVariable err
+        # ...and says so (one NoGoldAnswer error), without stopping the scoring.
+        @($err).Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NoGoldAnswer,*'
         $out.Rewards.ContainsKey('Math') | Should -BeTrue
         $out.Rewards['Math'] | Should -BeNullOrEmpty
         # E = 8 - 4 = 4; penalty = -(10 - 4) / 4 * 1 = -1.5
