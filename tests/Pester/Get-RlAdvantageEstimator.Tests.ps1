@@ -32,7 +32,8 @@ Describe 'Get-RlAdvantageEstimator' {
         $about = Join-Path (Split-Path (Get-Module RlTools).Path) 'en-US' 'about_RlTools_Estimators.help.txt'
         $text = Get-Content -LiteralPath $about -Raw
         $text | Should -Not -Match '<!-- estimators'
-        foreach ($name in [RlTools.Core.Advantages.AdvantageEstimatorRegistry]::Names) { $text | Should -Match ('(?m)^### ' + [regex]::Escape($name) + ' \(') }
+        # Each section starts with its sub-heading, indented 2 in the about-topic text.
+        foreach ($name in [RlTools.Core.Advantages.AdvantageEstimatorRegistry]::Names) { $text | Should -Match ('(?m)^  ' + [regex]::Escape($name) + ' \(') }
         $text | Should -Match 'Schulman' # GAE's doc comment, not a hand-written copy
     }
 

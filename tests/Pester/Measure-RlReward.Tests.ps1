@@ -61,7 +61,10 @@ public sealed class RlTestWeightController : IRewardWeighting
     It 'leaves null components out of the sum (not counted as 0)' {
         # No gold answer: Math does not apply (null); Length applies.
         $r = New-TestRollout 'x' $null -Tokens (1..10)
-        $out = $r | Measure-RlReward -Verifier Math, Length -Weight 5, 1 -Parameters @{ Length = @{ MaxLength = 8; Buffer = 4 } }
+        $out = $r | Measure-RlReward -Verifier Math, Length -Weight 5, 1 -Parameters @{ Length = @{ MaxLength = 8; Buffer = 4 } } -ErrorAction SilentlyContinue -ErrorVariable err
+        # ...and says so (one NoGoldAnswer error), without stopping the scoring.
+        @($err).Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NoGoldAnswer,*'
         $out.Rewards.ContainsKey('Math') | Should -BeTrue
         $out.Rewards['Math'] | Should -BeNullOrEmpty
         # E = 8 - 4 = 4; penalty = -(10 - 4) / 4 * 1 = -1.5
@@ -71,7 +74,28 @@ public sealed class RlTestWeightController : IRewardWeighting
 
     It 'gives a null reward when every component is null' {
         $r = New-TestRollout 'x' $null
-        ($r | Measure-RlReward -Verifier Math).Reward | Should -BeNullOrEmpty
+        ($r | Measure-RlReward -Verifier Math -ErrorVariable err -ErrorAction SilentlyContinue).Reward | Should -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -Be 'NoGoldAnswer,RlTools.Commands.MeasureRlRewardCommand'
+    }
+
+    It 'counts the answers that came from the last-number fallback' {
+        $rows = @(
+            New-TestRollout 'I computed a lot and found 42 in the end somewhere along the way of the long text' '42' -Index 0  # fallback, rewarded
+            New-TestRollout 'I computed a lot and found 41 in the end somewhere along the way of the long text' '42' -Index 1  # fallback, wrong
+            New-TestRollout 'The answer is \boxed{42}' '42' -Index 2   # marked answer
+        )
+        $null = $rows | Measure-RlReward -Verifier Math, Numeric -InformationVariable info
+        $math = @($info | Where-Object { $_.MessageData.Verifier -eq 'Math' })
+        $math.Count | Should -Be 1
+        $math[0].Tags | Should -Contain 'RewardFallback'
+        $math[0].MessageData.Rollouts | Should -Be 3
+        $math[0].MessageData.FallbackAnswers | Should -Be 2
+        $math[0].MessageData.FallbackRewarded | Should -Be 1
+        "$($math[0].MessageData)" | Should -Match '2 of 3 answers came from the fallback \(the last number or math span of a completion without an answer marker\); 1 of them rewarded\. If the prompts ask for a marked answer, turn it off'
+        ($info | Where-Object { $_.MessageData.Verifier -eq 'Numeric' }).MessageData.FallbackAnswers | Should -Be 2
+        $null = $rows | Measure-RlReward -Verifier Math -Parameters @{ Math = @{ Fallback = $false } } -InformationVariable off
+        $off.MessageData.FallbackAnswers | Should -Be 0
+        "$($off.MessageData)" | Should -Not -Match 'turn it off'
     }
 
     It 'passes per-verifier parameters through -Parameters' {

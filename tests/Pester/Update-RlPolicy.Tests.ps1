@@ -77,9 +77,18 @@ Describe 'Update-RlPolicy' {
         try {
             $r = New-TestRollout | Update-RlPolicy -Policy $Policy -Reference $reference -KLCoefficient 0.1 -KLEstimator 'k3+'
             $r.Kl | Should -BeGreaterThan 0
-            $r.Metrics['kl_loss'] | Should -BeGreaterThan 0
+            $r.KlLoss | Should -BeGreaterThan 0
         }
         finally { $reference.Dispose() }
+    }
+
+    It "carries the batch's reward statistics on every result" {
+        # New-TestRollout: rewards 0,1,0,1,0,1,0,1 and completion lengths 4,5,6,7,8,4,5,6 (4 + i % 5).
+        $r = @(New-TestRollout | Update-RlPolicy -Policy $Policy -MiniBatchSize 4)
+        $r.Count | Should -Be 2
+        $r.Reward | Should -Be @(0.5, 0.5)
+        $r.Accuracy | Should -Be @(0.5, 0.5)
+        $r.ResponseLength | Should -Be @(5.625, 5.625)
     }
 
     It 'runs the SFT objective without advantages' {
@@ -164,7 +173,9 @@ Describe 'Update-RlPolicy' {
     It 'has a parameter for every update option (no drift between the cmdlet and the engine)' {
         $null = Get-RlDevice # loads the engine assembly
         $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'RlTools.Torch' } | Select-Object -First 1
-        $options = @($engine.GetType('RlTools.Torch.Training.UpdateOptions').GetProperties() | Where-Object CanWrite | ForEach-Object Name)
+        # Callbacks (the progress hook) are not settings; every other writable option needs its parameter.
+        $options = @($engine.GetType('RlTools.Torch.Training.UpdateOptions').GetProperties() |
+                Where-Object { $_.CanWrite -and -not [Delegate].IsAssignableFrom($_.PropertyType) } | ForEach-Object Name)
         $options | Should -Contain 'Beta1'
         $renamed = @{ LossParameters = 'LossParameter'; Aggregation = 'LossAggregation'; Lift = 'SparseMask' }
         $params = @((Get-Command Update-RlPolicy).Parameters.Keys)

@@ -35,7 +35,7 @@ public sealed class ChoiceVerifier : IVerifier
         try
         {
             char? gold = GoldLetter(rollout.Answer);
-            if (gold is null) return VerificationResult.NotApplicable("the gold answer is not an option letter");
+            if (gold is null) return VerificationResult.NoGoldAnswer("the gold answer is not an option letter");
             char? pred = Chosen(rollout.Completion ?? "");
             bool ok = pred == gold;
             return new VerificationResult

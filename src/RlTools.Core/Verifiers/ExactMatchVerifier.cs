@@ -39,12 +39,12 @@ public sealed class ExactMatchVerifier : IVerifier
     {
         try
         {
-            if (string.IsNullOrWhiteSpace(rollout.Answer)) return VerificationResult.NotApplicable("no gold answer");
+            if (string.IsNullOrWhiteSpace(rollout.Answer)) return VerificationResult.NoGoldAnswer("no gold answer");
             string pred = rollout.Completion ?? "";
             if (_extract) pred = AnswerExtractor.Extract(pred, fallback: false, isGold: true).Answer ?? "";
             string np = Normalize(pred, _case);
             var golds = (_sep.Length > 0 ? rollout.Answer.Split(_sep) : [rollout.Answer]).Select(x => Normalize(x, _case)).Where(x => x.Length > 0).ToList();
-            if (golds.Count == 0) return VerificationResult.NotApplicable("gold answer is empty after normalisation");
+            if (golds.Count == 0) return VerificationResult.NoGoldAnswer("gold answer is empty after normalisation");
             bool ok = golds.Contains(np, StringComparer.Ordinal);
             return new VerificationResult
             {

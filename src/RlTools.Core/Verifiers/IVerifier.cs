@@ -45,7 +45,23 @@ public sealed class VerificationResult
     /// <summary>Why the verifier decided so, in a short sentence.</summary>
     public string Reason { get; init; } = "";
 
+    /// <summary>
+    /// True when the verifier did not apply because it compares with a gold answer and the rollout has none it can use
+    /// (empty, or not of the kind it needs). Measure-RlReward reports these rollouts, since their reward stays null.
+    /// </summary>
+    public bool MissingGoldAnswer { get; init; }
+
+    /// <summary>
+    /// True when the completion's answer was taken by a fallback rule (the Math verifier's last number or last math span, the Numeric verifier's last number, of a
+    /// completion without an answer marker) rather than from a marker. A rising share of rewards from the fallback is
+    /// a sign of reward hacking; Measure-RlReward counts them.
+    /// </summary>
+    public bool FromFallback { get; init; }
+
     /// <summary>A result for a verifier that does not apply.</summary>
     public static VerificationResult NotApplicable(string reason) => new() { Score = null, IsCorrect = null, Reason = reason };
+
+    /// <summary>A result for a verifier that needs a gold answer and found none it can use.</summary>
+    public static VerificationResult NoGoldAnswer(string reason) => new() { Score = null, IsCorrect = null, Reason = reason, MissingGoldAnswer = true };
 }
 

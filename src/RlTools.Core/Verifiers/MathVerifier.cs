@@ -30,7 +30,7 @@ public sealed class MathVerifier : IVerifier
         "Final math answer (\\boxed{}, ####, 'the answer is', <answer>, last number) equals the gold answer: exact rationals, symbolic-numeric expressions, sets, tuples, intervals, matrices, equations, percent, degrees, units. 1 or 0; null without a gold answer.",
         "MATH (arXiv:2103.03874), GSM8K (arXiv:2110.14168), Minerva (arXiv:2206.14858); verl reward_score/math_*, Math-Verify",
         [
-            new ParameterSpec("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion."),
+            new ParameterSpec("Fallback", typeof(bool), true, "Without an answer marker, take the last number (or closing math span) of the completion. Turn it off when the prompt asks for a marked answer (\\boxed{}, ####) or the policy is weak: it rewards text that merely ends in the right number."),
             new ParameterSpec("FloatRounding", typeof(int), 6, "Decimal places both numbers are rounded to when either is a decimal (Math-Verify's float_rounding): 0.1428571 = 0.14285713, 3.14 ≠ 3.141."),
             new ParameterSpec("AcceptRounding", typeof(bool), false, "Also accept the lenient rounding rules (gold 0.3333 vs 1/3, gold 3.14 vs 3.141); off by the graders' convention."),
             new ParameterSpec("RelativeTolerance", typeof(double), 1e-9, "Relative tolerance of numeric comparisons."),
@@ -118,7 +118,7 @@ public sealed class MathVerifier : IVerifier
     private VerificationResult CheckCore(string? completion, string? gold)
     {
         var (goldAnswer, _) = AnswerExtractor.Extract(gold, fallback: false, isGold: true);
-        if (goldAnswer is null || goldAnswer.Length == 0) return VerificationResult.NotApplicable("no gold answer");
+        if (goldAnswer is null || goldAnswer.Length == 0) return VerificationResult.NoGoldAnswer("no gold answer");
         var (pred, how) = AnswerExtractor.Extract(completion, _fallback, isGold: false);
         if (pred is null || pred.Length == 0)
             return new VerificationResult { Score = _incorrect, IsCorrect = false, ExtractedAnswer = goldAnswer, Reason = "no answer found in the completion" };
@@ -192,6 +192,7 @@ public sealed class MathVerifier : IVerifier
             NormalizedCompletion = pNorm,
             NormalizedAnswer = gNorm,
             Reason = reason,
+            FromFallback = how is AnswerExtractor.Method.LastNumber or AnswerExtractor.Method.MathRegion,
         };
     }
 

@@ -20,7 +20,7 @@ public sealed class NumericVerifier : IVerifier
         [
             new ParameterSpec("AbsoluteTolerance", typeof(double), 1e-6, "Absolute tolerance."),
             new ParameterSpec("RelativeTolerance", typeof(double), 1e-4, "Relative tolerance (times |gold|)."),
-            new ParameterSpec("Fallback", typeof(bool), true, "Without an answer marker, take the last number of the completion."),
+            new ParameterSpec("Fallback", typeof(bool), true, "Without an answer marker, take the last number of the completion. Turn it off when the prompt asks for a marked answer or the policy is weak: it rewards text that merely ends in the right number."),
         ],
         s => new NumericVerifier(s));
 
@@ -42,8 +42,8 @@ public sealed class NumericVerifier : IVerifier
         try
         {
             var (goldText, _) = AnswerExtractor.Extract(rollout.Answer, false, true);
-            if (goldText is null || ToNumber(goldText) is not { } g) return VerificationResult.NotApplicable("the gold answer is not a number");
-            var (predText, _) = AnswerExtractor.Extract(rollout.Completion, _fallback, false);
+            if (goldText is null || ToNumber(goldText) is not { } g) return VerificationResult.NoGoldAnswer("the gold answer is not a number");
+            var (predText, how) = AnswerExtractor.Extract(rollout.Completion, _fallback, false);
             if (predText is null || ToNumber(predText) is not { } p)
                 return new VerificationResult { Score = 0, IsCorrect = false, Extracted = predText, ExtractedAnswer = goldText, Reason = "no number found in the completion" };
             bool ok = System.Math.Abs(p - g) <= _abs + _rel * System.Math.Abs(g);
@@ -53,6 +53,7 @@ public sealed class NumericVerifier : IVerifier
                 NormalizedCompletion = p.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
                 NormalizedAnswer = g.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
                 Reason = ok ? $"within tolerance (|diff| = {System.Math.Abs(p - g):G4})" : $"outside tolerance (|diff| = {System.Math.Abs(p - g):G4})",
+                FromFallback = how == AnswerExtractor.Method.LastNumber,
             };
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -57,7 +57,7 @@ public sealed class RegexVerifier : IVerifier
             if (_fixed is not null) rx = _fixed;
             else
             {
-                if (string.IsNullOrEmpty(rollout.Answer)) return VerificationResult.NotApplicable("the pattern uses {answer} and there is no gold answer");
+                if (string.IsNullOrEmpty(rollout.Answer)) return VerificationResult.NoGoldAnswer("the pattern uses {answer} and there is no gold answer");
                 rx = new Regex(_pattern.Replace("{answer}", Regex.Escape(rollout.Answer.Trim()), StringComparison.Ordinal), _options, _timeout);
             }
             var m = rx.Match(rollout.Completion ?? "");

@@ -20,7 +20,8 @@ namespace RlTools.Torch.Training;
 /// the reference, 0 without one), entropy (token mean, current policy), clipfrac, clipfrac_lower (dual clip),
 /// approx_kl (verl's ppo_kl: token mean of −clamp(ℓ − ℓ_old, −20, 20), or the loss's own as in verl — KL-Cov |δ|,
 /// GMPO unclamped), grad_norm (before clipping), lr, tokens (trained completion tokens), seconds. Extras in
-/// Metrics: kl_loss, entropy_loss, expert_loss (the objective's auxiliary term), selected_frac (KL-Cov's penalised tokens).
+/// Metrics (plain properties of UpdateResult): KlLoss, EntropyLoss, ExpertLoss (the objective's auxiliary term),
+/// SelectedFrac (KL-Cov's penalised tokens).
 /// What is optimised is the objective's (<see cref="IUpdateObjective"/>); this class holds no objective-specific code.
 /// </summary>
 public static class PolicyUpdater
@@ -298,6 +299,7 @@ public static class PolicyUpdater
             var terms = MicroBatchLoss(logp, entropy, batch, r, o, state.Random, mainNorm, auxNorm);
             terms.Total.backward();
             acc.Add(terms);
+            o.MicroBatchDone?.Invoke(s / micro + 1, (idx.Length + micro - 1) / micro);
         }
         var result = new UpdateResult { Tokens = (long)Math.Round(acc.TrainedTokens) };
         acc.Fill(result);
@@ -421,8 +423,8 @@ public static class PolicyUpdater
             double mm = Math.Max(main, 1);
             r.Loss = loss; r.PgLoss = pg; r.Kl = klSum / mm; r.Entropy = entSum / Math.Max(entTok, 1);
             r.ClipFrac = clip / mm; r.ClipFracLower = lower / mm; r.ApproxKl = approx / mm;
-            r.Metrics["kl_loss"] = klLoss; r.Metrics["entropy_loss"] = entLoss; r.Metrics["expert_loss"] = expLoss;
-            if (hasSelected) r.Metrics["selected_frac"] = selected / mm;
+            r.KlLoss = klLoss; r.EntropyLoss = entLoss; r.ExpertLoss = expLoss;
+            if (hasSelected) r.SelectedFrac = selected / mm;
         }
     }
 

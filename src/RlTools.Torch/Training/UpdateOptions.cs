@@ -50,6 +50,11 @@ public sealed class UpdateOptions
     public ulong Seed { get; set; }
     /// <summary>Discard the policy's optimizer moments and start a fresh trainer state.</summary>
     public bool ResetOptimizer { get; set; }
+    /// <summary>
+    /// Told after each micro-batch's backward pass (micro-batches done in the step, micro-batches of the step), on the
+    /// calling thread; Update-RlPolicy's progress bar. Not part of the trainer state.
+    /// </summary>
+    public Action<int, int>? MicroBatchDone { get; set; }
 }
 
 /// <summary>An update that cannot start; <see cref="ErrorId"/> is the stable id the cmdlet reports.</summary>

@@ -75,7 +75,7 @@ public sealed class ExportRlPlotCommand : RlCmdlet
         var ys = new List<double[]>();
         IEnumerable<IGrouping<string, PSObject>> groups = GroupBy is null
             ? _rows.GroupBy(_ => "")
-            : _rows.GroupBy(r => Convert.ToString(r.Properties[GroupBy]?.Value, CultureInfo.InvariantCulture) ?? "");
+            : _rows.GroupBy(r => Convert.ToString(Property(r, GroupBy)?.Value, CultureInfo.InvariantCulture) ?? "");
         foreach (var group in groups)
         {
             foreach (string y in Y)
@@ -101,9 +101,20 @@ public sealed class ExportRlPlotCommand : RlCmdlet
         WriteObject(new FileInfo(full));
     }
 
+    /// <summary>
+    /// The row's property of that name, case-insensitively and, failing that, ignoring underscores, so that the
+    /// snake_case names of metrics files (kl_loss, response_length) find the record properties (KlLoss, ResponseLength).
+    /// </summary>
+    private static PSPropertyInfo? Property(PSObject row, string name)
+    {
+        if (row.Properties[name] is { } exact) return exact;
+        string bare = name.Replace("_", "");
+        return row.Properties.FirstOrDefault(p => string.Equals(p.Name.Replace("_", ""), bare, StringComparison.OrdinalIgnoreCase));
+    }
+
     private static double? Number(PSObject row, string property)
     {
-        object? value = row.Properties[property]?.Value;
+        object? value = Property(row, property)?.Value;
         if (value is null) return null;
         if (value is PSObject pso) value = pso.BaseObject;
         return value switch

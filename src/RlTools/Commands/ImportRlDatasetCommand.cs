@@ -62,13 +62,14 @@ public sealed class ImportRlDatasetCommand : RlCmdlet
             }
             var progress = new ProgressReporter(this, 32, "Import-RlDataset " + System.IO.Path.GetFileName(file));
             long count = 0;
+            var answers = new DatasetAnswerCheck(AnswerField);
             try
             {
                 using var reader = new DatasetReader(file, format.Value, options);
                 foreach (var result in reader)
                 {
                     if (result.Error is not null) WriteError(DataCmdletSupport.RecordError(result.Error, "InvalidDatasetRow"));
-                    else { WriteObject(result.Record); count++; }
+                    else { answers.Observe(result.Record!); WriteObject(result.Record); count++; }
                     progress.Tick(reader.Progress, count, "prompts");
                 }
             }
@@ -81,6 +82,7 @@ public sealed class ImportRlDatasetCommand : RlCmdlet
                 WriteRlError("FileNotReadable", ErrorCategory.ReadError, file, $"Cannot read '{file}': {e.Message}", e);
             }
             finally { progress.Complete(); }
+            if (answers.Warning(file) is { } warning) WriteWarning(warning);
         }
     }
 }

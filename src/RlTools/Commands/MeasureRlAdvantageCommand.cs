@@ -38,10 +38,10 @@ public sealed class MeasureRlAdvantageCommand : RlCmdlet
     [ArgumentCompleter(typeof(KlEstimatorCompleter))]
     public string KLEstimator { get; set; } = "k1";
 
-    /// <summary>Rollouts of one step.</summary>
+    /// <summary>Rollouts of one step; typed loosely so that piped prompts get one clear error.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowNull]
-    public Rollout? InputObject { get; set; }
+    public PSObject? InputObject { get; set; }
 
     private readonly List<Rollout> _batch = new();
     private IAdvantageEstimator _estimator = null!;
@@ -104,7 +104,7 @@ public sealed class MeasureRlAdvantageCommand : RlCmdlet
             WriteRlError("NullRollout", ErrorCategory.InvalidData, null, "A null rollout reached Measure-RlAdvantage; pipe RlTools.Core.Records.Rollout objects.");
             return;
         }
-        _batch.Add(InputObject);
+        if (ReadRollout(InputObject) is { } rollout) _batch.Add(rollout);
     }
 
     protected override void EndProcessing()
@@ -117,10 +117,17 @@ public sealed class MeasureRlAdvantageCommand : RlCmdlet
             return;
         }
         foreach (var issue in result.Issues)
-            WriteRlError(issue.ErrorId, ErrorCategory.InvalidData, issue.Rollout, issue.Message);
+            WriteRlError(issue.ErrorId, ErrorCategory.InvalidData, issue.Rollout, issue.Message + ScoredWithoutReward(issue.Rollout));
         WriteVerbose($"{_estimator.Name}: {result.RolloutCount} rollouts in {result.GroupCount} groups got advantages; {result.ExcludedGroupCount} groups excluded.");
         if (_kl is not null)
             WriteVerbose(FormattableString.Invariant($"KL in reward ({_kl.Estimator}): reward_kl_penalty {result.RewardKlPenalty}, reward_kl_penalty_coeff {result.RewardKlPenaltyCoefficient}; controller now {_kl.Controller}."));
         foreach (var r in _batch) WriteObject(r);
     }
+
+    /// <summary>For a rollout Measure-RlReward did score but left without a reward: why, so that "score it first" is not the last word.</summary>
+    private static string ScoredWithoutReward(Rollout r) =>
+        r.Reward is null && r.Rewards is { Count: > 0 } components && components.Values.All(v => v is null)
+            ? $" Measure-RlReward did run on it, but none of its components ({string.Join(", ", components.Keys)}) applied, so its reward is null; " +
+              "Measure-RlReward's errors say why (for example, no gold answer: import the dataset with -AnswerField)."
+            : "";
 }

@@ -16,9 +16,9 @@ namespace RlTools.Commands;
 [OutputType(typeof(Rollout))]
 public sealed class MeasureRlRewardCommand : RlCmdlet
 {
-    /// <summary>Rollouts to score (from Invoke-RlRollout or Import-RlRollout).</summary>
+    /// <summary>Rollouts to score (from Invoke-RlRollout or Import-RlRollout); typed loosely so that piped prompts get one clear error.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public Rollout? InputObject { get; set; }
+    public PSObject? InputObject { get; set; }
 
     /// <summary>Verifier names from the registry (Get-RlVerifier); Math when omitted.</summary>
     [Parameter(Position = 0)]
@@ -139,8 +139,8 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
 
     protected override void ProcessRecord()
     {
-        if (InputObject is null) return;
-        _buffer.Add(InputObject);
+        if (ReadRollout(InputObject) is not { } rollout) return;
+        _buffer.Add(rollout);
         if (BatchSize > 0 && _buffer.Count >= BatchSize) Flush();
     }
 
@@ -149,22 +149,77 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
         if (_buffer.Count > 0) Flush();
     }
 
+    /// <summary>Rollouts verified between two progress updates (and Ctrl+C checks).</summary>
+    private const int ProgressChunk = 256;
+
     private void Flush()
     {
         var batch = _buffer.ToArray();
         _buffer.Clear();
         double[] weights = ResolveWeights();
-
-        var results = RewardScorer.Verify(batch, _verifiers, ThrottleLimit);
-        for (int i = 0; i < batch.Length; i++)
+        var fallback = new FallbackCount[_verifiers.Count];
+        var progress = new ProgressReporter(this, 34, "Measure-RlReward");
+        try
         {
-            var components = new double?[_names.Count];
-            for (int k = 0; k < _verifiers.Count; k++) components[_verifierIndex[k]] = results[i][k].Score;
-            if (_scriptIndex >= 0) components[_scriptIndex] = RunScript(batch[i]);
-            RewardScorer.Apply(batch[i], _names, components, weights);
+            for (int start = 0; start < batch.Length; start += ProgressChunk)
+            {
+                int length = Math.Min(ProgressChunk, batch.Length - start);
+                var results = RewardScorer.Verify(new ArraySegment<Rollout>(batch, start, length), _verifiers, ThrottleLimit);
+                for (int j = 0; j < length; j++)
+                {
+                    var rollout = batch[start + j];
+                    var components = new double?[_names.Count];
+                    for (int k = 0; k < _verifiers.Count; k++)
+                    {
+                        components[_verifierIndex[k]] = results[j][k].Score;
+                        fallback[k] = fallback[k].Add(results[j][k]);
+                    }
+                    ReportMissingGold(rollout, results[j]);
+                    if (_scriptIndex >= 0) components[_scriptIndex] = RunScript(rollout);
+                    RewardScorer.Apply(rollout, _names, components, weights);
+                    progress.Tick((double)(start + j + 1) / batch.Length, start + j + 1, "rollouts scored");
+                }
+            }
         }
+        finally { progress.Complete(); }
+        ReportFallback(batch.Length, fallback);
         WeightController?.Observe(batch);
         foreach (var r in batch) WriteObject(r);
+    }
+
+    /// <summary>How many of a verifier's answers came from its fallback rule, and how many of those were rewarded.</summary>
+    private readonly record struct FallbackCount(int Answers, int Rewarded)
+    {
+        public FallbackCount Add(VerificationResult r) => r.FromFallback ? new(Answers + 1, Rewarded + (r.IsCorrect == true ? 1 : 0)) : this;
+    }
+
+    /// <summary>
+    /// For each verifier with a fallback rule (a Fallback parameter), an information record with the batch's count:
+    /// a share that grows during training means the policy is earning rewards without marking its answers.
+    /// </summary>
+    private void ReportFallback(int rollouts, FallbackCount[] counts)
+    {
+        for (int k = 0; k < _verifiers.Count; k++)
+        {
+            if (VerifierRegistry.Find(_verifiers[k].Name)?.Parameters.Any(p => p.Name == "Fallback") != true) continue;
+            var summary = new RewardFallbackSummary(_verifiers[k].Name, rollouts, counts[k].Answers, counts[k].Rewarded);
+            WriteInformation(summary, ["RlTools", "RewardFallback"]);
+        }
+    }
+
+    /// <summary>One error per rollout whose gold answer the verifiers that compare with one could not use (their components stay null).</summary>
+    private void ReportMissingGold(Rollout rollout, VerificationResult[] results)
+    {
+        var needy = Enumerable.Range(0, results.Length).Where(k => results[k].MissingGoldAnswer).ToList();
+        if (needy.Count == 0) return;
+        string names = string.Join(", ", needy.Select(k => _verifiers[k].Name));
+        string which = $"Rollout prompt_id '{rollout.PromptId}' sample_index {rollout.SampleIndex}";
+        string message = string.IsNullOrWhiteSpace(rollout.Answer)
+            ? $"{which} has no gold answer, so {names} cannot score it and its reward component stays null. " +
+              "Import the dataset with -AnswerField <column> (Import-RlDataset warns when no row has an answer), or use verifiers that need none (Format, Length, -ScriptBlock)."
+            : $"{which}: {names} cannot use its gold answer '{rollout.Answer}' ({string.Join("; ", needy.Select(k => results[k].Reason))}), so the component stays null. " +
+              "Check the dataset's answer column and -AnswerExtract, or choose a verifier that fits the answers.";
+        WriteRlError("NoGoldAnswer", ErrorCategory.InvalidData, rollout, message);
     }
 
     private double[] ResolveWeights()
@@ -254,4 +309,19 @@ public sealed class MeasureRlRewardCommand : RlCmdlet
             return null;
         }
     }
+}
+
+/// <summary>
+/// Measure-RlReward's count of answers a verifier took by its fallback rule (the last number of a completion without
+/// an answer marker), written to the information stream once per batch: -InformationAction Continue shows it,
+/// -InformationVariable keeps it (MessageData is this record).
+/// </summary>
+public sealed record RewardFallbackSummary(string Verifier, int Rollouts, int FallbackAnswers, int FallbackRewarded)
+{
+    /// <summary>Share of the batch's rollouts rewarded through the fallback (0 for an empty batch).</summary>
+    public double RewardedShare => Rollouts > 0 ? (double)FallbackRewarded / Rollouts : 0;
+
+    public override string ToString() =>
+        $"{Verifier}: {FallbackAnswers} of {Rollouts} answers came from the fallback (the last number or math span of a completion without an answer marker); {FallbackRewarded} of them rewarded." +
+        (FallbackRewarded > 0 ? $" If the prompts ask for a marked answer, turn it off: -Parameters @{{ {Verifier} = @{{ Fallback = $false }} }}." : "");
 }

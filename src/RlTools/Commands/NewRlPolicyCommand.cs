@@ -17,6 +17,7 @@ public sealed class NewRlPolicyCommand : RlCmdlet
 
     /// <summary>'Byte' for the byte tokenizer, or a folder holding tokenizer.json.</summary>
     [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(TokenizerNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Tokenizer { get; set; } = "Byte";
 
@@ -47,7 +48,11 @@ public sealed class NewRlPolicyCommand : RlCmdlet
         string? tokenizerPath = null;
         if (!Tokenizer.Equals("Byte", StringComparison.OrdinalIgnoreCase))
         {
-            tokenizerPath = ResolveExistingPath(Tokenizer, "tokenizer folder");
+            string full = ResolveFileSystemPath(Tokenizer);
+            if (!File.Exists(full) && !Directory.Exists(full))
+                ThrowRlError("PathNotFound", ErrorCategory.ObjectNotFound, Tokenizer,
+                    $"There is no tokenizer '{Tokenizer}' (no such folder: '{full}').{TokenizerEngine.ByteHint(Tokenizer)} -Tokenizer takes 'Byte' or a folder holding tokenizer.json.");
+            tokenizerPath = full;
             if (File.Exists(tokenizerPath)) tokenizerPath = System.IO.Path.GetDirectoryName(tokenizerPath)!;
         }
         try
@@ -71,4 +76,10 @@ public sealed class ModelPresetCompleter : NameCompleter
         ("Small", "4 layers, width 128"),
         ("Qwen2.5-0.5B", "the Qwen2.5-0.5B shape (random weights)"),
     };
+}
+
+/// <summary>Completes -Tokenizer's one name, Byte; any other word falls back to PowerShell's path completion.</summary>
+public sealed class TokenizerNameCompleter : NameCompleter
+{
+    protected override IEnumerable<(string Name, string Description)> Names() => [("Byte", "the byte-level tokenizer (259 ids), or give a folder holding tokenizer.json")];
 }

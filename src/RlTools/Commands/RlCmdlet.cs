@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RlTools.Core.Records;
 
 namespace RlTools.Commands;
 
@@ -19,6 +20,8 @@ public abstract class RlCmdlet : PSCmdlet
     /// <summary>Builds an ErrorRecord whose message says what is wrong and what to do.</summary>
     protected static ErrorRecord NewError(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
     {
+        // ArgumentException appends " (Parameter 'name')" to its message: a .NET detail that names no cmdlet parameter.
+        message = ParameterSuffix.Replace(message, "");
         Exception exception = category switch
         {
             ErrorCategory.ObjectNotFound => new ItemNotFoundException(message, inner),
@@ -27,6 +30,36 @@ public abstract class RlCmdlet : PSCmdlet
         };
         return new ErrorRecord(exception, errorId, category, target);
     }
+
+    /// <summary>
+    /// Reads one piped object of a stage that takes rollouts. A prompt record (Import-RlDataset, New-RlDataset) stops
+    /// the command with one error that names the missing stage, instead of PowerShell's binding error per object;
+    /// anything else that does not convert to a rollout is reported and skipped (null).
+    /// </summary>
+    protected Rollout? ReadRollout(object? input)
+    {
+        object? value = input is PSObject ps ? ps.BaseObject : input;
+        string me = MyInvocation.MyCommand.Name;
+        switch (value)
+        {
+            case null: return null;
+            case Rollout r: return r;
+            case PromptRecord p:
+                ThrowRlError("PromptNotRollout", ErrorCategory.InvalidArgument, p,
+                    $"{me} takes rollouts, and these are prompt records (prompt '{p.Id}', from Import-RlDataset or New-RlDataset). " +
+                    $"Sample completions first: $prompts | Invoke-RlRollout -Policy $policy -GroupSize 8 | {me} ...");
+                return null;
+        }
+        try { return LanguagePrimitives.ConvertTo<Rollout>(input); }
+        catch (PSInvalidCastException)
+        {
+            WriteRlError("NotARollout", ErrorCategory.InvalidArgument, input,
+                $"{me} takes rollouts (from Invoke-RlRollout, Import-RlRollout or ConvertTo-RlRollout); got a {value.GetType().FullName}. This object is skipped.");
+            return null;
+        }
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex ParameterSuffix = new(@" \(Parameter '[^']*'\)(?=$|\s)", System.Text.RegularExpressions.RegexOptions.Multiline);
 
     /// <summary>Parameter-set names shared by every cmdlet that takes -Path (wildcards) or -LiteralPath (taken as typed).</summary>
     protected const string PathSet = "Path", LiteralPathSet = "LiteralPath";

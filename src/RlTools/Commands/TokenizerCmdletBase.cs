@@ -7,6 +7,7 @@ public abstract class TokenizerCmdletBase : RlCmdlet
 {
     /// <summary>A policy (its tokenizer), 'Byte', or the path of a Hugging Face tokenizer folder or tokenizer.json.</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(TokenizerNameCompleter))]
     [ValidateNotNull]
     public object Tokenizer { get; set; } = null!;
 

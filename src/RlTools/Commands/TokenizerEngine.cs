@@ -49,11 +49,15 @@ internal static class TokenizerEngine
 
     private static readonly ByteTokenizer ByteTokenizerInstance = new();
 
+    /// <summary>" Did you mean 'Byte'?" when a tokenizer name that is not a path looks like it ('Bytes', 'byte-level').</summary>
+    public static string ByteHint(string nameOrPath) =>
+        Path.GetFileName(nameOrPath.TrimEnd('/', '\\')).StartsWith("byt", StringComparison.OrdinalIgnoreCase) ? " Did you mean 'Byte' (the byte-level tokenizer)?" : "";
+
     private static object Load(string path)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
             throw new TokenizerArgumentException("TokenizerNotFound", ErrorCategory.ObjectNotFound,
-                $"The tokenizer path '{path}' does not exist. Give a Hugging Face checkpoint folder (with tokenizer.json), a tokenizer.json file, or 'Byte'.");
+                $"The tokenizer path '{path}' does not exist.{ByteHint(path)} Give a Hugging Face checkpoint folder (with tokenizer.json), a tokenizer.json file, or 'Byte'.");
         try
         {
             return TokenizerFiles.LoadShared(path);

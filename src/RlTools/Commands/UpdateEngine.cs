@@ -74,6 +74,10 @@ internal static class UpdateEngine
         };
     }
 
+    /// <summary>Tells <paramref name="report"/> after each micro-batch of the update run with <paramref name="options"/> (progress).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void OnMicroBatch(object options, Action<int, int>? report) => ((UpdateOptions)options).MicroBatchDone = report;
+
     /// <summary>True when the policy holds trainer state (it has been through Update-RlPolicy).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static bool HasTrainerState(object policy) => ((Policy)policy).TrainerState is TrainerState;

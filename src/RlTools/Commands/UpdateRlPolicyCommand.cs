@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using RlTools.Core.Metrics;
 using RlTools.Core.Records;
 using RlTools.Torch;
 
@@ -24,10 +25,10 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     [ValidateNotNull]
     public Policy Policy { get; set; } = null!;
 
-    /// <summary>Rollouts with advantages.</summary>
+    /// <summary>Rollouts with advantages; typed loosely so that piped prompts get one clear error.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowNull]
-    public Rollout? InputObject { get; set; }
+    public PSObject? InputObject { get; set; }
 
     /// <summary>Frozen reference policy for the KL term.</summary>
     [Parameter]
@@ -189,13 +190,13 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
 
     protected override void ProcessRecord()
     {
-        if (InputObject is null) return;
-        if (UpdateEngine.Check(_policy, InputObject, _options) is { } problem)
+        if (ReadRollout(InputObject) is not { } rollout) return;
+        if (UpdateEngine.Check(_policy, rollout, _options) is { } problem)
         {
-            WriteRlError(problem.Id, ErrorCategory.InvalidData, InputObject, problem.Message);
+            WriteRlError(problem.Id, ErrorCategory.InvalidData, rollout, problem.Message);
             return;
         }
-        _rollouts.Add(InputObject);
+        _rollouts.Add(rollout);
     }
 
     protected override void EndProcessing()
@@ -206,18 +207,32 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
             return;
         }
         if (!ShouldProcess($"policy ({_rollouts.Count} rollouts, loss {Loss})", "Update")) return;
+        // Progress per micro-batch and optimizer step; the first record shows at once, since one step can take minutes.
+        int n = _rollouts.Count, mini = MyInvocation.BoundParameters.ContainsKey(nameof(MiniBatchSize)) ? Math.Min(MiniBatchSize, n) : n;
+        int total = Epochs * ((n + mini - 1) / mini), done = 0;
+        const string activity = "Update-RlPolicy";
+        WriteProgress(new ProgressRecord(35, activity, $"step 1 of {total}: {n} rollouts, {Epochs} epoch(s) of {mini}-rollout mini-batches") { PercentComplete = 0 });
+        var progress = new ProgressReporter(this, 35, activity);
+        UpdateEngine.OnMicroBatch(_options, (k, of) => progress.Tick((done + (double)k / of) / total, done, $"of {total} optimizer steps done; micro-batch {k} of {of} of the next"));
         try
         {
+            var batch = BatchRewardStatistics.Of(_rollouts);
             var error = UpdateEngine.Run(_policy, _reference, _rollouts, _options, r =>
             {
+                batch.ApplyTo(r);
                 if (r.Skipped) WriteWarning($"Step {r.Step + 1} was skipped: {r.SkipReason}.");
                 WriteObject(r);
+                progress.Tick((double)++done / total, done, $"of {total} optimizer steps done");
             }, _cancel.Token);
             if (error is { } e) ThrowRlError(e.Id, e.Id == "UpdateFailed" ? ErrorCategory.InvalidOperation : ErrorCategory.InvalidArgument, null, e.Message);
         }
         catch (OperationCanceledException)
         {
             // Ctrl+C between steps: the steps already taken stay applied.
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(35, activity, "done") { RecordType = ProgressRecordType.Completed });
         }
     }
 

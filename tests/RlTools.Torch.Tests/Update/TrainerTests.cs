@@ -74,6 +74,20 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Every_micro_batch_is_reported_in_order_on_the_calling_thread()
+    {
+        using var policy = NewPolicy();
+        var seen = new List<(int Done, int Of, int Thread)>();
+        var o = new UpdateOptions { LearningRate = 1e-3, MiniBatchSize = 5, MicroBatchSize = 2 };
+        o.MicroBatchDone = (k, of) => seen.Add((k, of, Environment.CurrentManagedThreadId));
+        var results = PolicyUpdater.Update(policy, NewRollouts(count: 6), o);
+        // 6 rollouts in mini-batches of 5 and 1: micro-batches of 2, 2, 1, then 1.
+        Assert.Equal(2, results.Count);
+        Assert.Equal(new[] { (1, 3), (2, 3), (3, 3), (1, 1) }, seen.Select(x => (x.Done, x.Of)));
+        Assert.All(seen, x => Assert.Equal(Environment.CurrentManagedThreadId, x.Thread));
+    }
+
+    [Fact]
     public void Approx_kl_and_clipfrac_are_zero_when_on_policy_at_the_first_step()
     {
         using var policy = NewPolicy();
@@ -357,8 +371,8 @@ public class TrainerTests
         rollouts[1].Advantage = null;
         var before = PolicyUpdater.ComputeLogProbs(policy.Model, new[] { rollouts[1] }, ByteTokenizer.Pad, 1.0, 1)[0];
         var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { Objective = "Hybrid", ExpertCoefficient = 0.5, LearningRate = 1e-3 })[0];
-        Assert.Equal(-before.Average(), r.Metrics["expert_loss"], 5);
-        Assert.Equal(r.PgLoss + 0.5 * r.Metrics["expert_loss"], r.Loss, 5);
+        Assert.Equal(-before.Average(), r.ExpertLoss, 5);
+        Assert.Equal(r.PgLoss + 0.5 * r.ExpertLoss, r.Loss, 5);
         Assert.Equal(rollouts.Sum(x => x.CompletionLength), r.Tokens);
     }
 
@@ -385,8 +399,8 @@ public class TrainerTests
             }
         }
         var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { Objective = "CalibRL", LearningRate = 1e-3 })[0];
-        Assert.Equal(sum / n, r.Metrics["expert_loss"], 5);
-        Assert.Equal(r.PgLoss + 0.1 * r.Metrics["expert_loss"], r.Loss, 5);
+        Assert.Equal(sum / n, r.ExpertLoss, 5);
+        Assert.Equal(r.PgLoss + 0.1 * r.ExpertLoss, r.Loss, 5);
     }
 
     [Fact]
@@ -439,7 +453,7 @@ public class TrainerTests
         using var other = NewPolicy(seed: 5);
         var r2 = PolicyUpdater.Update(policy, NewRollouts(), new UpdateOptions { KLCoefficient = 0.5, KLEstimator = "k3" }, other)[0];
         Assert.True(r2.Kl > 0);
-        Assert.Equal(r2.PgLoss + 0.5 * r2.Metrics["kl_loss"], r2.Loss, 6);
+        Assert.Equal(r2.PgLoss + 0.5 * r2.KlLoss, r2.Loss, 6);
     }
 }
 

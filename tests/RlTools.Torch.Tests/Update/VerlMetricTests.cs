@@ -47,6 +47,6 @@ public class VerlMetricTests
         var kc = PolicyUpdater.Update(TrainerTests.NewPolicy(), TrainerTests.NewRollouts(4), new UpdateOptions { Loss = "KLCov", LearningRate = 1e-9 })[0];
         Assert.True(kc.ApproxKl > 0);
         Assert.Equal(0.0, kc.ClipFrac);
-        Assert.True(kc.Metrics["selected_frac"] > 0);
+        Assert.True(kc.SelectedFrac > 0);
     }
 }
