@@ -48,7 +48,7 @@ function Measure-Ours($plan) {
     # The engine lives in its own load context, so its types are reached through the policy's assembly.
     $engine = $policy.GetType().Assembly
     $opts = [Activator]::CreateInstance($engine.GetType('RlTools.Torch.Generation.SamplingOptions'))
-    $generate = $engine.GetType('RlTools.Torch.Generation.TextGenerator').GetMethod('Generate')
+    $generate = $engine.GetType('RlTools.Torch.Generation.TextGenerator').GetMethods() | Where-Object { $_.Name -eq 'Generate' -and $_.GetParameters().Count -eq 4 }
     $opts.MaxNewTokens = [Math]::Min($plan.Tokens, 4); $opts.IgnoreEos = $true; $opts.Seed = 1
     $null = $generate.Invoke($null, @($policy.Model, $policy.Tokenizer, $prompts, $opts))  # warm-up
     $opts.MaxNewTokens = $plan.Tokens

@@ -39,16 +39,16 @@ public sealed class Policy : IDisposable
     public string? TokenizerPath { get; set; }
 
     /// <summary>The architecture (model_type qwen2/qwen3/llama), or the model class name for other models.</summary>
-    public string ModelType => Model is Models.DecoderLM d ? d.Config.ModelType : Model.GetType().Name;
+    public string ModelType => Model.ModelType;
 
     /// <summary>Number of weights.</summary>
     public long ParameterCount => Model.Module.parameters().Sum(p => p.numel());
 
     /// <summary>Where the weights live (cpu, cuda:0, ...).</summary>
-    public string Device => Model is Models.DecoderLM d ? d.Device.ToString() : "";
+    public string Device => Model.DeviceName;
 
     /// <summary>Weight dtype (float32 or bfloat16).</summary>
-    public string DType => Model is Models.DecoderLM d ? Checkpoints.DTypes.Name(d.DType) : "";
+    public string DType => Model.DTypeName;
 
     /// <summary>The tokenizer kind (class name).</summary>
     public string TokenizerName => Tokenizer.GetType().Name;

@@ -68,6 +68,41 @@ Describe 'Export-RlPolicy' {
         Join-Path $dir 'trainer_state.json' | Should -Not -Exist
     }
 
+    It 'recovers from an export killed between its two renames: <Next> puts the previous checkpoint back, nothing is left beside it' -ForEach @(
+        @{ Next = 'Import-RlPolicy' }, @{ Next = 'Export-RlPolicy without -Force' }, @{ Next = 'Export-RlPolicy -Force' }) {
+        # issue #18 item 11. The on-disk state that `kill -9` between the renames of Export-RlPolicy -Force leaves
+        # (AtomicFile.WriteDirectory): the target renamed to .<name>.<id>.old, the new checkpoint complete in
+        # .<name>.<id>.tmp, the dead writer's lock file .<name>.<id>.lock, and no folder at the target.
+        $dir = Join-Path (New-RlTestDirectory) 'ckpt'
+        $parent = Split-Path $dir
+        Export-RlPolicy -Policy $Policy -Path $dir
+        $before = (Get-FileHash (Join-Path $dir 'model.safetensors')).Hash
+        $other = New-RlPolicy -Config Tiny -Tokenizer Byte -Seed 6
+        Export-RlPolicy -Policy $other -Path (Join-Path $parent '.ckpt.0123abcd.tmp')
+        Move-Item $dir (Join-Path $parent '.ckpt.0123abcd.old')
+        Set-Content (Join-Path $parent '.ckpt.0123abcd.lock') ''
+        $dir | Should -Not -Exist
+        switch ($Next) {
+            'Import-RlPolicy' {
+                $p = Import-RlPolicy $dir
+                $p.ModelType | Should -Be 'qwen2'
+                $p.Dispose()
+                (Get-FileHash (Join-Path $dir 'model.safetensors')).Hash | Should -Be $before
+            }
+            'Export-RlPolicy without -Force' {
+                # the previous checkpoint is back at the target, so it is not overwritten without -Force
+                { Export-RlPolicy -Policy $other -Path $dir -ErrorAction Stop } | Should -Throw -ErrorId 'CheckpointExists,RlTools.Commands.ExportRlPolicyCommand'
+                (Get-FileHash (Join-Path $dir 'model.safetensors')).Hash | Should -Be $before
+            }
+            'Export-RlPolicy -Force' {
+                Export-RlPolicy -Policy $other -Path $dir -Force
+                (Get-FileHash (Join-Path $dir 'model.safetensors')).Hash | Should -Not -Be $before
+            }
+        }
+        @(Get-ChildItem $parent -Force).Name | Should -Be @('ckpt') # no .tmp, .old or .lock left beside it
+        $other.Dispose()
+    }
+
     It 'refuses a file as the target' {
         $file = Join-Path (New-RlTestDirectory) 'file.txt'
         Set-Content $file 'x'

@@ -97,6 +97,55 @@ Describe 'Invoke-RlRollout' {
         ($after - $before) / 1MB | Should -BeLessThan 40
     }
 
+    It 'stops within a decode step on Ctrl+C (StopProcessing), not at the end of the batch, and the policy still works' {
+        # issue #18 item 10. A byte tokenizer with no EOS that counts Decode calls (one per decode step, as -Stop is set):
+        # at the 3rd it signals the test, which stops the pipeline as Ctrl+C does; later steps are slowed to 50 ms each, so
+        # a stop honoured only between batches would run all 400 steps. Nothing here depends on how fast the machine is.
+        if (-not ('RlStopProbeTokenizer' -as [type])) {
+            Add-Type -ReferencedAssemblies $Policy.GetType().Assembly.Location, 'System.Runtime', 'System.Collections', 'System.Threading', 'System.Threading.Thread' -TypeDefinition @'
+using System.Collections.Generic;
+using System.Threading;
+using RlTools.Torch.Tokenizers;
+public sealed class RlStopProbeTokenizer : ITokenizer
+{
+    private readonly ByteTokenizer _inner = new ByteTokenizer();
+    private int _decodes;
+    public int Decodes => Volatile.Read(ref _decodes);
+    public ManualResetEventSlim Reached { get; } = new ManualResetEventSlim(false);
+    public int[] Encode(string text, bool addSpecialTokens = false) => _inner.Encode(text, addSpecialTokens);
+    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens = false)
+    {
+        int n = Interlocked.Increment(ref _decodes);
+        if (n == 3) Reached.Set();
+        else if (n > 3) Thread.Sleep(50);
+        return _inner.Decode(ids, skipSpecialTokens);
+    }
+    public int VocabSize => _inner.VocabSize;
+    public int? EosTokenId => null;
+    public int? PadTokenId => _inner.PadTokenId;
+    public int? BosTokenId => _inner.BosTokenId;
+}
+'@
+        }
+        $probe = [RlStopProbeTokenizer]::new()
+        $slow = [Activator]::CreateInstance($Policy.GetType(), @($Policy.Model, $probe, $false))
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("param(`$policy) Import-Module '$(Join-Path (Get-RlRepoRoot) 'RlTools.psd1')'; 'Hi' | Invoke-RlRollout -Policy `$policy -MaxTokens 400 -Stop ([string][char]1 + 'never') -Temperature 0").AddArgument($slow)
+            $handle = $ps.BeginInvoke()
+            $probe.Reached.Wait([TimeSpan]::FromMinutes(5)) | Should -BeTrue -Because 'generation reached its third decode step'
+            $ps.Stop() # what Ctrl+C does: StopProcessing on the running cmdlet, then wait for the pipeline to end
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $probe.Decodes | Should -BeLessThan 400 -Because 'the engine checks for stopping before every decode step'
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
+        # the policy is left as it was: a normal rollout still works
+        $r = @('Hi' | Invoke-RlRollout -Policy $Policy -MaxTokens 4 -Seed 1)
+        $r.Count | Should -Be 1
+        $r[0].CompletionTokens.Count | Should -BeGreaterThan 0
+    }
+
     It 'writes progress per batch' {
         $ps = [powershell]::Create()
         $null = $ps.AddScript("Import-Module '$(Join-Path (Get-RlRepoRoot) 'RlTools.psd1')'; `$p = New-RlPolicy Tiny -Seed 1; 'a','b','c' | Invoke-RlRollout -Policy `$p -MaxTokens 2 -BatchSize 1")

@@ -117,6 +117,7 @@ Describe 'Update-RlPolicy' {
     It 'refuses <Case> with <Id>' -ForEach @(
         @{ Case = 'a non-policy'; Id = 'NotAPolicy'; Extra = @{ Policy = 42 } }
         @{ Case = 'an unknown loss'; Id = 'UnknownLoss'; Extra = @{ Loss = 'NoSuchLoss' } }
+        @{ Case = 'an unknown objective'; Id = 'UnknownObjective'; Extra = @{ Objective = 'NoSuchObjective' } }
         @{ Case = 'an unknown loss parameter'; Id = 'LossParameterInvalid'; Extra = @{ LossParameter = @{ Nope = 1 } } }
         @{ Case = 'a non-numeric loss parameter'; Id = 'LossParameterInvalid'; Extra = @{ Loss = 'SAPO'; LossParameter = @{ TauPositive = 'x' } } }
         @{ Case = 'a clip on a loss without one'; Id = 'LossParameterInvalid'; Extra = @{ Loss = 'GPG'; ClipHigh = 0.3 } }
@@ -135,6 +136,19 @@ Describe 'Update-RlPolicy' {
             { New-TestRollout -Count 1 | Update-RlPolicy -Policy $Policy -KLEstimator $name -WhatIf } | Should -Not -Throw
         }
         { New-TestRollout | Update-RlPolicy -Policy $Policy -LossAggregation Mean } | Should -Throw -ErrorId 'ParameterArgumentValidationError,RlTools.Commands.UpdateRlPolicyCommand'
+    }
+
+    It 'completes -Objective with every registered objective, each of which runs' {
+        $null = Get-RlDevice # loads the engine assembly
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'RlTools.Torch' } | Select-Object -First 1
+        $names = @($engine.GetType('RlTools.Torch.Training.Objectives.ObjectiveRegistry')::All | ForEach-Object Name)
+        $names | Should -Contain 'CalibRL'
+        $line = 'Update-RlPolicy -Objective '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be $names
+        foreach ($name in $names) {
+            $r = New-TestRollout -Count 2 | Update-RlPolicy -Policy (New-TinyPolicy) -Objective $name -LearningRate 1e-4
+            [double]::IsFinite($r[0].Loss) | Should -BeTrue -Because $name
+        }
     }
 
     It 'has a parameter for every update option (no drift between the cmdlet and the engine)' {

@@ -34,7 +34,7 @@ public static class PolicyFiles
     {
         CheckVocab(tokenizer, config, tokenizerPath ?? "the byte tokenizer");
         CheckMemory(config, null);
-        var model = new DecoderLM(config, ParseDevice(device), DTypes.Parse(dtype), seed);
+        var model = CausalLMFactory.Create(config, ParseDevice(device), DTypes.Parse(dtype), seed);
         return new Policy(model, tokenizer) { TokenizerPath = tokenizerPath };
     }
 
@@ -122,12 +122,12 @@ public static class PolicyFiles
         CheckAgainstHeaders(config, files, where, dir, index);
         CheckMemory(config, configPath);
 
-        var model = new DecoderLM(config, CPU, ScalarType.Float32, seed: 0);
+        var model = CausalLMFactory.Create(config, CPU, ScalarType.Float32, seed: 0);
         try
         {
             using (no_grad())
             {
-                foreach (var (name, p) in model.named_parameters())
+                foreach (var (name, p) in model.Module.named_parameters())
                 {
                     string file = where[name]; // CheckAgainstHeaders has found every tensor, with its shape
                     using var t = files[file].Read(name);
@@ -163,14 +163,15 @@ public static class PolicyFiles
     /// </summary>
     public static void Save(Policy policy, string dir, long maxShardBytes = 5L << 30, Action<string>? writeExtra = null)
     {
-        if (policy.Model is not DecoderLM model) throw new NotSupportedException($"Only decoder models can be exported; this policy holds {policy.Model.GetType().Name}.");
+        var model = policy.Model;
+        if (model.Config is not { } config) throw new NotSupportedException($"Only models with a Hugging Face configuration can be exported; this policy holds {model.GetType().Name}.");
         if (policy.Tokenizer is not ByteTokenizer && (policy.TokenizerPath is null || !File.Exists(Path.Combine(policy.TokenizerPath, "tokenizer.json"))))
             throw new CheckpointException("TokenizerNotExportable", policy.TokenizerPath, null,
                 "The policy's tokenizer files are not available to copy (the folder it was loaded from is gone). Export to a folder and copy tokenizer.json and tokenizer_config.json there by hand.");
         AtomicFile.WriteDirectory(dir, tmp =>
         {
-            ModelConfig cfg = model.Config.Clone();
-            cfg.TorchDType = DTypes.Name(model.DType);
+            ModelConfig cfg = config.Clone();
+            cfg.TorchDType = model.DTypeName;
             if (policy.Tokenizer.BosTokenId is int b) cfg.BosTokenId = b;
             if (policy.Tokenizer.EosTokenId is int e) cfg.EosTokenId = e;
             File.WriteAllText(Path.Combine(tmp, "config.json"), cfg.ToJson());
@@ -205,9 +206,9 @@ public static class PolicyFiles
         });
     }
 
-    private static void WriteWeights(DecoderLM model, string dir, long maxShardBytes)
+    private static void WriteWeights(ICausalLM model, string dir, long maxShardBytes)
     {
-        var parameters = model.named_parameters().Select(x => (x.name, (Tensor)x.parameter)).ToList();
+        var parameters = model.Module.named_parameters().Select(x => (x.name, (Tensor)x.parameter)).ToList();
         var shards = new List<List<(string, Tensor)>> { new() };
         long size = 0, total = 0;
         foreach (var (name, t) in parameters)

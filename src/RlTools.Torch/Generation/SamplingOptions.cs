@@ -63,6 +63,14 @@ public sealed class Completion
     public float[] Logprobs { get; init; } = Array.Empty<float>();
     /// <summary>Entropy of the sampling distribution at each step (nats).</summary>
     public float[] Entropies { get; init; } = Array.Empty<float>();
+    /// <summary>Per token, the temperature the sampler used (adaptive temperature only; null otherwise).</summary>
+    public float[]? Temperatures { get; init; }
+    /// <summary>How many leading <see cref="Tokens"/> were forced (teacher-forced prefix), not sampled.</summary>
+    public int ForcedCount { get; init; }
+    /// <summary>Effective rank of the completion's final hidden states and its mean first/second differences (when asked for).</summary>
+    public double? EffectiveRank { get; init; }
+    public double? EffectiveRankVelocity { get; init; }
+    public double? EffectiveRankAcceleration { get; init; }
     /// <summary><c>stop</c> (EOS, a stop token or a stop string) or <c>length</c>.</summary>
     public string FinishReason { get; init; } = "length";
     /// <summary>The completion text (special tokens left out).</summary>

@@ -17,71 +17,115 @@ public static class TextGenerator
     /// Sampling draws from one <see cref="torch.Generator"/> seeded with <see cref="SamplingOptions.Seed"/>.
     /// </summary>
     public static Completion[] Generate(DecoderLM model, ITokenizer tokenizer, IReadOnlyList<int[]> prompts, SamplingOptions options)
+        => Generate(model, tokenizer, prompts.Select(p => new DecodeRow { Prompt = p }).ToList(), options, null);
+
+    /// <summary>
+    /// Decodes every row in one batch: the row's <see cref="DecodeRow.Forced"/> tokens (a completion prefix: a
+    /// continued completion, a probe's prefix, a hint, a tree node's path) are teacher-forced, then up to
+    /// <see cref="DecodeRow.MaxNewTokens"/> tokens are sampled. The completion holds forced + sampled tokens, with the
+    /// log-prob and entropy of every one under the sampler's distribution (the forced ones computed from the same
+    /// forward pass that fills the cache), so a continuation equals sampling the whole completion in one go.
+    /// <paramref name="extras"/>: per-token adaptive temperature (HAPO) and hidden-state effective rank (VERL).
+    /// </summary>
+    public static Completion[] Generate(DecoderLM model, ITokenizer tokenizer, IReadOnlyList<DecodeRow> rows, SamplingOptions options, DecodeExtras? extras)
     {
         if (options.Validate() is string bad) throw new ArgumentException(bad, nameof(options));
-        if (prompts.Count == 0) return Array.Empty<Completion>();
-        for (int i = 0; i < prompts.Count; i++)
-            if (prompts[i].Length == 0) throw new ArgumentException($"Prompt {i} has no tokens.", nameof(prompts));
-        foreach (int[] p in prompts)
-            foreach (int id in p)
-                if (id < 0 || id >= model.VocabSize) throw new ArgumentException($"Token id {id} is outside the model's vocabulary (0..{model.VocabSize - 1}).", nameof(prompts));
+        if (rows.Count == 0) return Array.Empty<Completion>();
+        AdaptiveTemperature? adaptive = extras?.Temperature;
+        if (adaptive is not null && options.Temperature == 0) throw new ArgumentException("Adaptive temperature needs a base temperature above 0 (0 is greedy).", nameof(extras));
+        EffectiveRankOptions? rank = extras?.Rank;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Prompt.Length == 0) throw new ArgumentException($"Prompt {i} has no tokens.", nameof(rows));
+            if (rows[i].MaxNewTokens is int m && m < 0) throw new ArgumentException($"Row {i} asks for {m} new tokens.", nameof(rows));
+            foreach (int id in rows[i].Prompt.Concat(rows[i].Forced))
+                if (id < 0 || id >= model.VocabSize) throw new ArgumentException($"Token id {id} is outside the model's vocabulary (0..{model.VocabSize - 1}).", nameof(rows));
+        }
 
-        int b = prompts.Count, promptLen = prompts.Max(p => p.Length);
-        int capacity = promptLen + options.MaxNewTokens;
+        int b = rows.Count;
+        var maxNew = new int[b];
+        for (int r = 0; r < b; r++) maxNew[r] = rows[r].MaxNewTokens ?? options.MaxNewTokens;
+        int ctxLen = rows.Max(x => x.Prompt.Length + x.Forced.Length);
+        int maxForced = rows.Max(x => x.Forced.Length);
+        int capacity = ctxLen + Math.Max(1, maxNew.Max());
         long pad = tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0;
         var stopIds = new HashSet<int>(options.StopTokenIds);
         if (!options.IgnoreEos && tokenizer.EosTokenId is int eos) stopIds.Add(eos);
         Device dev = model.Device;
 
-        var ids = new long[b * promptLen];
-        var mask = new long[b * promptLen];
+        var ids = new long[b * ctxLen];
+        var mask = new long[b * ctxLen];
         for (int r = 0; r < b; r++)
         {
-            int off = promptLen - prompts[r].Length;
-            for (int j = 0; j < off; j++) ids[r * promptLen + j] = pad;
-            for (int j = 0; j < prompts[r].Length; j++) { ids[r * promptLen + off + j] = prompts[r][j]; mask[r * promptLen + off + j] = 1; }
+            int[] ctx = [.. rows[r].Prompt, .. rows[r].Forced];
+            int off = ctxLen - ctx.Length;
+            for (int j = 0; j < off; j++) ids[r * ctxLen + j] = pad;
+            for (int j = 0; j < ctx.Length; j++) { ids[r * ctxLen + off + j] = ctx[j]; mask[r * ctxLen + off + j] = 1; }
         }
 
         var tokens = new List<int>[b];
         var logps = new List<float>[b];
         var ents = new List<float>[b];
+        var temps = adaptive is null ? null : new List<float>[b];
+        var hidden = rank is null ? null : new List<float[]>[b];
         var reason = new string?[b];
-        for (int r = 0; r < b; r++) { tokens[r] = new(); logps[r] = new(); ents[r] = new(); }
-        int open = b;
+        var forcedText = new int[b];
+        for (int r = 0; r < b; r++)
+        {
+            tokens[r] = new(rows[r].Forced); logps[r] = new(); ents[r] = new();
+            if (temps is not null) temps[r] = new();
+            if (hidden is not null) hidden[r] = new();
+            if (options.StopStrings.Count > 0 && rows[r].Forced.Length > 0) forcedText[r] = DecodeKnown(tokenizer, tokens[r]).Length;
+            if (maxNew[r] == 0) reason[r] = "length";
+        }
+        int open = reason.Count(x => x is null);
 
         using var threads = ThreadScope.For(model);
         using var scope = NewDisposeScope();
         using var noGrad = inference_mode();
         using KvCache cache = model.NewCache(b, capacity);
         using var gen = new torch.Generator((ulong)options.Seed, dev);
-        Tensor idT = tensor(ids, new long[] { b, promptLen }, device: dev);
-        Tensor maskT = tensor(mask, new long[] { b, promptLen }, device: dev);
+        Tensor idT = tensor(ids, new long[] { b, ctxLen }, device: dev);
+        Tensor maskT = tensor(mask, new long[] { b, ctxLen }, device: dev);
         Tensor positions = (maskT.cumsum(1) - 1).clamp_min(0);
         Tensor nextPos = maskT.sum(1, keepdim: true); // [B, 1]: real tokens so far = position of the next token
-        Tensor logits = model.Forward(idT, maskT, positions, cache, lastOnly: true);
+        // The last maxForced + 1 positions: row r's forced tokens are predicted at the maxForced - F_r .. maxForced - 1
+        // of them, its first new token at the last one.
+        Tensor h = model.Hidden(idT, maskT, positions, cache, allReal: false).narrow(1, ctxLen - maxForced - 1, maxForced + 1);
+        if (maxForced > 0) Teacher(model, h.narrow(1, 0, maxForced), rows, options.Temperature, adaptive, logps, ents, temps, hidden, rank);
+        Tensor last = h.narrow(1, maxForced, 1); // [B, 1, D]
+        Tensor logits = model.Logits(last).squeeze(1).MoveToOuterDisposeScope();
+        float[]? lastHidden = hidden is null ? null : last.squeeze(1).to(ScalarType.Float32).cpu().data<float>().ToArray();
         Tensor oneMask = ones(b, 1, ScalarType.Int64, dev);
         // Decode steps: the kernel splits the weights over the cores, libtorch's small ops run on one thread.
         using var decodeThreads = DecodeGemm.DecodeThreads(model);
 
-        for (int step = 0; step < options.MaxNewTokens && open > 0; step++)
+        int d = (int)model.Config.HiddenSize;
+        while (open > 0)
         {
             options.Cancellation.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
-            var (tok, lp, ent) = Sample(logits.squeeze(1), options, gen);
-            long[] t = tok.cpu().data<long>().ToArray();
+            Tensor? t = adaptive?.Temperatures(logits, options.Temperature);
+            var (tok, lp, ent) = Sample(logits, options, gen, t);
+            long[] tk = tok.cpu().data<long>().ToArray();
             float[] l = lp.cpu().data<float>().ToArray();
             float[] e = ent.cpu().data<float>().ToArray();
+            float[]? tt = t?.cpu().data<float>().ToArray();
             for (int r = 0; r < b; r++)
             {
                 if (reason[r] is not null) continue;
-                int id = (int)t[r];
+                int id = (int)tk[r];
                 tokens[r].Add(id); logps[r].Add(l[r]); ents[r].Add(e[r]);
-                if (stopIds.Contains(id) || HitsStopString(tokenizer, tokens[r], options.StopStrings)) reason[r] = "stop";
-                else if (tokens[r].Count >= options.MaxNewTokens) reason[r] = "length";
+                temps?[r].Add(tt![r]);
+                if (hidden is not null && hidden[r].Count < rank!.Window) hidden[r].Add(lastHidden.AsSpan(r * d, d).ToArray());
+                if (stopIds.Contains(id) || HitsStopString(tokenizer, tokens[r], options.StopStrings, forcedText[r])) reason[r] = "stop";
+                else if (tokens[r].Count - rows[r].Forced.Length >= maxNew[r]) reason[r] = "length";
                 if (reason[r] is not null) open--;
             }
             if (open == 0) break;
-            Tensor next = model.Forward(tok.view(b, 1), oneMask, nextPos, cache, lastOnly: true, allReal: true).MoveToOuterDisposeScope();
+            Tensor hNext = model.Hidden(tok.view(b, 1), oneMask, nextPos, cache, allReal: true);
+            if (hidden is not null) lastHidden = hNext.squeeze(1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+            Tensor next = model.Logits(hNext).squeeze(1).MoveToOuterDisposeScope();
             nextPos.add_(1);
             logits.Dispose();
             logits = next;
@@ -89,12 +133,71 @@ public static class TextGenerator
 
         var result = new Completion[b];
         for (int r = 0; r < b; r++)
+        {
+            (double, double, double)? er = hidden is null ? null : EffectiveRank.Measure(hidden[r], d, rank!.Stride);
             result[r] = new Completion
             {
                 Tokens = tokens[r].ToArray(), Logprobs = logps[r].ToArray(), Entropies = ents[r].ToArray(),
+                Temperatures = temps?[r].ToArray(), ForcedCount = rows[r].Forced.Length,
                 FinishReason = reason[r] ?? "length", Text = DecodeKnown(tokenizer, tokens[r]),
+                EffectiveRank = er?.Item1, EffectiveRankVelocity = er?.Item2, EffectiveRankAcceleration = er?.Item3,
             };
+        }
         return result;
+    }
+
+    /// <summary>
+    /// Log-prob and entropy (and adaptive temperature, and hidden state) of every forced token, from the prefill's
+    /// final hidden states <paramref name="h"/> <c>[B, Fmax, D]</c> (right-aligned), a few positions at a time so the
+    /// logits never hold more than ~16M numbers.
+    /// </summary>
+    private static void Teacher(DecoderLM model, Tensor h, IReadOnlyList<DecodeRow> rows, double temperature, AdaptiveTemperature? adaptive,
+        List<float>[] logps, List<float>[] ents, List<float>[]? temps, List<float[]>[]? hidden, EffectiveRankOptions? rank)
+    {
+        int b = rows.Count, fmax = (int)h.shape[1], d = (int)h.shape[2];
+        var target = new long[b * fmax];
+        for (int r = 0; r < b; r++)
+        {
+            int[] f = rows[r].Forced;
+            for (int j = 0; j < f.Length; j++) target[r * fmax + fmax - f.Length + j] = f[j];
+        }
+        Tensor targetT = tensor(target, new long[] { b, fmax }, device: h.device);
+        int chunk = (int)Math.Max(1, 16_000_000 / Math.Max(1, (long)b * model.VocabSize));
+        var lp = new float[b * fmax];
+        var en = new float[b * fmax];
+        var tp = new float[b * fmax];
+        for (int c0 = 0; c0 < fmax; c0 += chunk)
+        {
+            using var chunkScope = NewDisposeScope();
+            int n = Math.Min(chunk, fmax - c0);
+            Tensor logits = model.Logits(h.narrow(1, c0, n)); // [B, n, V]
+            Tensor? t = adaptive?.Temperatures(logits, temperature);
+            double temp = temperature == 0 ? 1 : temperature;
+            Tensor scaled = t is not null ? logits / t.unsqueeze(-1) : temp == 1 ? logits : logits / temp;
+            Tensor logp = scaled.log_softmax(-1);
+            Tensor ent = -(logp.exp() * logp).sum(-1);
+            Tensor tokLp = logp.gather(-1, targetT.narrow(1, c0, n).unsqueeze(-1)).squeeze(-1);
+            Copy(tokLp, lp, b, fmax, c0, n);
+            Copy(ent, en, b, fmax, c0, n);
+            if (t is not null) Copy(t, tp, b, fmax, c0, n);
+        }
+        float[]? hs = hidden is null ? null : h.to(ScalarType.Float32).cpu().data<float>().ToArray();
+        for (int r = 0; r < b; r++)
+        {
+            int f = rows[r].Forced.Length;
+            for (int j = fmax - f; j < fmax; j++)
+            {
+                logps[r].Add(lp[r * fmax + j]); ents[r].Add(en[r * fmax + j]);
+                temps?[r].Add(tp[r * fmax + j]);
+                if (hidden is not null && hidden[r].Count < rank!.Window) hidden[r].Add(hs.AsSpan((r * fmax + j) * d, d).ToArray());
+            }
+        }
+    }
+
+    private static void Copy(Tensor src, float[] dst, int b, int fmax, int c0, int n)
+    {
+        float[] host = src.to(ScalarType.Float32).cpu().data<float>().ToArray();
+        for (int r = 0; r < b; r++) Array.Copy(host, r * n, dst, r * fmax + c0, n);
     }
 
     /// <summary>
@@ -107,24 +210,27 @@ public static class TextGenerator
         return tokenizer.Decode(tokens.TrueForAll(t => t < v) ? tokens : tokens.FindAll(t => t < v), skipSpecialTokens: true);
     }
 
-    private static bool HitsStopString(ITokenizer tokenizer, List<int> tokens, IReadOnlyList<string> stops)
+    /// <summary>True when a stop string occurs in the completion text and ends past the first <paramref name="forcedChars"/> characters (forced text never stops a row by itself).</summary>
+    private static bool HitsStopString(ITokenizer tokenizer, List<int> tokens, IReadOnlyList<string> stops, int forcedChars)
     {
         if (stops.Count == 0) return false;
         string text = DecodeKnown(tokenizer, tokens);
         foreach (string s in stops)
-            if (text.Contains(s, StringComparison.Ordinal)) return true;
+            if (text.IndexOf(s, Math.Max(0, Math.Min(text.Length, forcedChars - s.Length + 1)), StringComparison.Ordinal) >= 0) return true;
         return false;
     }
 
     /// <summary>
     /// One sampling step on float32 <paramref name="logits"/> <c>[B, V]</c>: the token (argmax when temperature is 0),
-    /// its log-prob and the entropy under softmax(logits / T) before truncation (see <see cref="SamplingOptions"/>).
+    /// its log-prob and the entropy under softmax(logits / T) before truncation (see <see cref="SamplingOptions"/>);
+    /// <paramref name="temperatures"/> <c>[B]</c>, when given, replaces T per row (HAPO's adaptive temperature).
     /// Truncation: top-k, then top-p on what is left, then min-p (relative to the top probability).
     /// </summary>
-    internal static (Tensor Token, Tensor Logprob, Tensor Entropy) Sample(Tensor logits, SamplingOptions o, torch.Generator gen)
+    internal static (Tensor Token, Tensor Logprob, Tensor Entropy) Sample(Tensor logits, SamplingOptions o, torch.Generator gen, Tensor? temperatures = null)
     {
         bool greedy = o.Temperature == 0;
-        Tensor scaled = greedy || o.Temperature == 1 ? logits : logits / o.Temperature;
+        Tensor scaled = temperatures is not null && !greedy ? logits / temperatures.unsqueeze(-1)
+            : greedy || o.Temperature == 1 ? logits : logits / o.Temperature;
         Tensor logp = scaled.log_softmax(-1);
         Tensor p = logp.exp();
         Tensor entropy = -(p * logp).sum(-1);

@@ -17,7 +17,7 @@ internal readonly struct ThreadScope : IDisposable
 
     public static ThreadScope For(ICausalLM model)
     {
-        if (model is DecoderLM d && d.Config.HiddenSize <= 256 && d.Device.type == DeviceType.CPU)
+        if (model.PrefersOneThread)
         {
             int prev = torch.get_num_threads();
             if (prev != 1) torch.set_num_threads(1);

@@ -59,6 +59,15 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
 
     public nn.Module Module => this;
 
+    /// <inheritdoc/>
+    public string DeviceName => Device.ToString();
+
+    /// <inheritdoc/>
+    public string DTypeName => Checkpoints.DTypes.Name(DType);
+
+    /// <summary>A decoder of width ≤ 256 on the CPU: its matrices are too small to split across threads.</summary>
+    public bool PrefersOneThread => Config.HiddenSize <= 256 && Device.type == DeviceType.CPU;
+
     /// <summary>Moves the weights (and future activations) to <paramref name="device"/> / <paramref name="dtype"/>.</summary>
     public void MoveTo(Device device, ScalarType dtype)
     {
@@ -100,6 +109,27 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
 
     /// <summary>As above; <paramref name="allReal"/> promises that <paramref name="attentionMask"/> is all ones (no check, no mask bookkeeping).</summary>
     internal Tensor Forward(Tensor inputIds, Tensor attentionMask, Tensor positions, KvCache? cache, bool lastOnly, bool allReal, Tensor? hiddenAt = null)
+    {
+        using var scope = NewDisposeScope();
+        Tensor h = Hidden(inputIds, attentionMask, positions, cache, allReal);
+        long t = inputIds.shape[1];
+        if (lastOnly && t > 1) h = h.narrow(1, t - 1, 1);
+        else if (hiddenAt is not null) h = h.gather(1, hiddenAt);
+        return Logits(h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>float32 logits for final-norm hidden states <paramref name="h"/> <c>[.., D]</c> (the output projection alone).</summary>
+    internal Tensor Logits(Tensor h)
+    {
+        Tensor logits = Project.Apply(h, lm_head?.weight ?? model.embed_tokens.weight!, null);
+        return logits.dtype != ScalarType.Float32 ? logits.to(ScalarType.Float32) : logits;
+    }
+
+    /// <summary>
+    /// The final hidden states (after the last norm) <c>[B, T, D]</c> in the weight dtype, with the cache and masking rules
+    /// of <see cref="Forward(Tensor, Tensor, Tensor, KvCache?, bool)"/>; <see cref="Logits"/> turns them into logits.
+    /// </summary>
+    internal Tensor Hidden(Tensor inputIds, Tensor attentionMask, Tensor positions, KvCache? cache, bool allReal)
     {
         using var scope = NewDisposeScope();
         long b = inputIds.shape[0], t = inputIds.shape[1];
@@ -145,12 +175,8 @@ public sealed class DecoderLM : nn.Module<Tensor, Tensor>, ICausalLM
 
         var (cos, sin) = Rotary(positions, dev);
         Tensor h = model.Forward(inputIds, cos, sin, mask, causalKernel, cache, start);
-        if (lastOnly && t > 1) h = h.narrow(1, t - 1, 1);
-        else if (hiddenAt is not null) h = h.gather(1, hiddenAt);
-        Tensor logits = Project.Apply(h, lm_head?.weight ?? model.embed_tokens.weight!, null);
         if (cache is not null) cache.Length = (int)s;
-        if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
-        return logits.MoveToOuterDisposeScope();
+        return h.MoveToOuterDisposeScope();
     }
 
     /// <summary>A cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> positions, on this model's device and dtype.</summary>

@@ -4,8 +4,12 @@ using static TorchSharp.torch;
 namespace RlTools.Torch.Models;
 
 /// <summary>
-/// A causal language model as the rest of the engine sees it: token ids in, next-token logits out.
-/// Implemented by the Qwen2/Llama decoder; tests may implement it with tiny modules.
+/// A causal language model as the rest of the engine sees it: token ids in, next-token logits out, plus what a policy
+/// reports about itself and what checkpoint import/export need (configuration, weights by name, device and dtype moves).
+/// Implemented by the Qwen2/Qwen3/Llama decoder (<see cref="DecoderLM"/>); <see cref="CausalLMFactory"/> picks the class
+/// for a config.json, so a second architecture family is one class plus its entry there. Tests may implement it with
+/// tiny modules (<see cref="TinyCausalLM"/>), which keep the defaults below. The KV-cache decode path of generation
+/// still takes a <see cref="DecoderLM"/>.
 /// </summary>
 public interface ICausalLM : IDisposable
 {
@@ -32,6 +36,44 @@ public interface ICausalLM : IDisposable
     /// <summary>Size of the output vocabulary (V).</summary>
     long VocabSize { get; }
 
-    /// <summary>The underlying module: parameters, state dict, train/eval, device moves.</summary>
+    /// <summary>The underlying module: parameters (named as in the checkpoint), state dict, train/eval, device moves.</summary>
     nn.Module Module { get; }
+
+    /// <summary>The architecture: config.json's model_type, or the class name for a model without one.</summary>
+    string ModelType => Config?.ModelType ?? GetType().Name;
+
+    /// <summary>The Hugging Face configuration export writes as config.json; null for a model that cannot be exported.</summary>
+    ModelConfig? Config => null;
+
+    /// <summary>Where the weights live (cpu, cuda:0, ...); empty when the model does not say.</summary>
+    string DeviceName => "";
+
+    /// <summary>The weight dtype's name (float32, bfloat16, ...); empty when the model does not say.</summary>
+    string DTypeName => "";
+
+    /// <summary>True for a model too small to gain from several intra-op threads (generation and scoring then use one).</summary>
+    bool PrefersOneThread => false;
+
+    /// <summary>Moves the weights (and future activations) to <paramref name="device"/> / <paramref name="dtype"/>.</summary>
+    void MoveTo(Device device, ScalarType dtype)
+    {
+        Module.to(device);
+        Module.to(dtype);
+    }
+}
+
+/// <summary>The one place that maps a config.json to the class implementing its architecture.</summary>
+public static class CausalLMFactory
+{
+    /// <summary>
+    /// A freshly initialised model of <paramref name="config"/> on <paramref name="device"/> in <paramref name="dtype"/>
+    /// (seeded when <paramref name="seed"/> is given). Every type in <see cref="ModelConfig.SupportedModelTypes"/> is a
+    /// variant of the decoder today.
+    /// </summary>
+    public static ICausalLM Create(ModelConfig config, Device device, ScalarType dtype, long? seed) => config.ModelType switch
+    {
+        "qwen2" or "qwen3" or "llama" => new DecoderLM(config, device, dtype, seed),
+        _ => throw new ModelConfigException("UnknownModelType", null,
+            $"model_type '{config.ModelType}' has no implementation. Supported: {string.Join(", ", ModelConfig.SupportedModelTypes)}."),
+    };
 }

@@ -4,6 +4,7 @@ using RlTools.Core.Records;
 using RlTools.Torch.Losses;
 using RlTools.Torch.Models;
 using RlTools.Torch.Optim;
+using RlTools.Torch.Training.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,14 +20,15 @@ namespace RlTools.Torch.Training;
 /// the reference, 0 without one), entropy (token mean, current policy), clipfrac, clipfrac_lower (dual clip),
 /// approx_kl (verl's ppo_kl: token mean of −clamp(ℓ − ℓ_old, −20, 20), or the loss's own as in verl — KL-Cov |δ|,
 /// GMPO unclamped), grad_norm (before clipping), lr, tokens (trained completion tokens), seconds. Extras in
-/// Metrics: kl_loss, entropy_loss, expert_loss, selected_frac (KL-Cov's penalised tokens).
+/// Metrics: kl_loss, entropy_loss, expert_loss (the objective's auxiliary term), selected_frac (KL-Cov's penalised tokens).
+/// What is optimised is the objective's (<see cref="IUpdateObjective"/>); this class holds no objective-specific code.
 /// </summary>
 public static class PolicyUpdater
 {
     /// <summary>
     /// Says what is wrong with one rollout for these options, or null when it can be used. Ids:
     /// RolloutMissingTokens, RolloutTokenOutOfRange, RolloutLengthMismatch, RolloutMissingAdvantage,
-    /// RolloutMissingReward, RolloutNonFinite.
+    /// RolloutNonFinite, UnknownObjective, and the objective's own (CalibRL: RolloutMissingReward).
     /// </summary>
     public static (string Id, string Message)? Check(Rollout r, UpdateOptions o, long vocabSize)
     {
@@ -43,19 +45,13 @@ public static class PolicyUpdater
             if (a.Length != c) return ("RolloutLengthMismatch", $"The {who} has {a.Length} {name} for {c} completion tokens; they must be aligned.");
             if (a.Any(x => !float.IsFinite(x))) return ("RolloutNonFinite", $"The {who} has a NaN or infinite value in {name}; fix or drop the record.");
         }
-        bool needsAdvantage = o.Objective switch
-        {
-            UpdateObjective.Sft => false,
-            UpdateObjective.Hybrid or UpdateObjective.CalibRL => !r.IsExpert,
-            _ => true,
-        };
-        if (needsAdvantage && r.Advantage is null && r.TokenAdvantages is null)
-            return ("RolloutMissingAdvantage", $"The {who} has no advantage; pipe the rollouts through Measure-RlAdvantage first (or use -Objective Sft).");
+        if (ObjectiveRegistry.Find(o.Objective) is not { } objective)
+            return ("UnknownObjective", $"Unknown objective '{o.Objective}'. Objectives: {string.Join(", ", ObjectiveRegistry.All.Select(x => x.Name))}.");
+        if (objective.NeedsAdvantage(r) && r.Advantage is null && r.TokenAdvantages is null)
+            return ObjectiveTerm.MissingAdvantage(who);
         if (r.Advantage is double adv && !double.IsFinite(adv))
             return ("RolloutNonFinite", $"The {who} has a non-finite advantage ({adv}); fix the rewards or drop the record.");
-        if (o.Objective == UpdateObjective.CalibRL && !r.IsExpert && r.Reward is null)
-            return ("RolloutMissingReward", $"The {who} has no reward; CalibRL needs it to decide pass/fail (Measure-RlReward).");
-        return null;
+        return objective.Check(r, who);
     }
 
     /// <summary>
@@ -97,7 +93,7 @@ public static class PolicyUpdater
         // Behaviour log-probs where the rollout has none (ratio = 1 on the first pass), and reference log-probs.
         var old = rollouts.Select(x => x.Logprobs).ToArray();
         var missing = Enumerable.Range(0, n).Where(i => old[i] is null).ToList();
-        if (missing.Count > 0 && (o.Objective != UpdateObjective.Sft || r.NeedsRef))
+        if (missing.Count > 0 && (r.Objective.UsesPolicyLoss || r.NeedsRef))
         {
             var lp = ComputeLogProbs(model, missing.Select(i => rollouts[i]).ToList(), padId, o.Temperature, micro);
             for (int k = 0; k < missing.Count; k++) old[missing[k]] = lp[k];
@@ -114,7 +110,7 @@ public static class PolicyUpdater
             var x = rollouts[i];
             adv[i] = x.TokenAdvantages is { } ta ? (float[])ta.Clone() : Enumerable.Repeat((float)(x.Advantage ?? 0), x.CompletionLength).ToArray();
         }
-        float[]?[]? guide = o.Objective == UpdateObjective.CalibRL ? CalibRlGuides(rollouts, old) : null;
+        float[]?[]? guide = r.Objective.Guides(rollouts, old);
 
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
@@ -133,11 +129,13 @@ public static class PolicyUpdater
 
     internal sealed class Resolved
     {
+        public required IUpdateObjective Objective { get; init; }
         public required IPolicyLoss Loss { get; init; }
         public required Dictionary<string, double> Parameters { get; init; }
         public required LossAggregation Aggregation { get; init; }
         public required bool NeedsRef { get; init; }
         public required bool NeedsEntropyGrad { get; init; }
+        /// <summary>c_E, the weight of the objective's auxiliary term.</summary>
         public required double ExpertCoefficient { get; init; }
         /// <summary>S of SeqMeanTokenSumNorm: a run constant (see <see cref="ScaleFactor"/>); 1 for other modes (unused).</summary>
         public required double ScaleFactor { get; init; }
@@ -170,6 +168,7 @@ public static class PolicyUpdater
 
     internal static Resolved Resolve(Policy policy, IReadOnlyList<Rollout> rollouts, UpdateOptions o, Policy? reference)
     {
+        var objective = ObjectiveRegistry.Get(o.Objective);
         var loss = PolicyLossRegistry.Find(o.Loss)
             ?? throw new UpdateException("UnknownLoss", $"Unknown loss '{o.Loss}'. Get-RlPolicyLoss lists them: {string.Join(", ", PolicyLossRegistry.All.Select(l => l.Name))}.");
         var overrides = new Dictionary<string, double>(o.LossParameters, StringComparer.OrdinalIgnoreCase);
@@ -195,11 +194,11 @@ public static class PolicyUpdater
         var aggregation = loss.ForcedAggregation ?? o.Aggregation ?? LossAggregation.TokenMean;
         return new Resolved
         {
-            Loss = loss, Parameters = resolved,
+            Objective = objective, Loss = loss, Parameters = resolved,
             Aggregation = aggregation,
             ScaleFactor = aggregation == LossAggregation.SeqMeanTokenSumNorm ? ScaleFactor(rollouts, o.LossScaleFactor) : 1,
             NeedsRef = needsRef, NeedsEntropyGrad = o.EntropyCoefficient != 0,
-            ExpertCoefficient = o.ExpertCoefficient ?? (o.Objective == UpdateObjective.CalibRL ? 0.1 : 1.0),
+            ExpertCoefficient = o.ExpertCoefficient ?? objective.DefaultAuxiliaryCoefficient,
         };
     }
 
@@ -265,14 +264,6 @@ public static class PolicyUpdater
         return result;
     }
 
-    private static float[]?[] CalibRlGuides(IReadOnlyList<Rollout> rows, float[]?[] old)
-    {
-        var expertByPrompt = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        for (int i = 0; i < rows.Count; i++)
-            if (rows[i].IsExpert && !expertByPrompt.ContainsKey(rows[i].PromptId) && old[i] is { } lp) expertByPrompt[rows[i].PromptId] = lp;
-        return rows.Select(x => !x.IsExpert && expertByPrompt.TryGetValue(x.PromptId, out var g) ? g : null).ToArray();
-    }
-
     private static LossNormalizer Norm(IEnumerable<Rollout> rows, double scale)
     {
         double tokens = 0, seqs = 0;
@@ -292,11 +283,8 @@ public static class PolicyUpdater
         var model = policy.Model;
         var rows = idx.Select(i => rollouts[i]).ToList();
         double scale = r.ScaleFactor;
-        bool sft = o.Objective == UpdateObjective.Sft;
-        bool split = o.Objective is UpdateObjective.Hybrid or UpdateObjective.CalibRL;
-        Func<Rollout, bool> isMain = x => sft || !split || !x.IsExpert;
-        var mainNorm = Norm(rows.Where(isMain), scale);
-        var expertNorm = o.Objective == UpdateObjective.Hybrid ? Norm(rows.Where(x => x.IsExpert), scale) : default;
+        var mainNorm = Norm(rows.Where(r.Objective.IsMainRow), scale);
+        var auxNorm = Norm(rows.Where(r.Objective.IsAuxiliaryRow), scale);
         var acc = new Accumulator();
         model.Module.zero_grad();
         for (int s = 0; s < idx.Length; s += micro)
@@ -307,7 +295,7 @@ public static class PolicyUpdater
                 part.Select(i => old[i]).ToList(), part.Select(i => refLp[i]).ToList(), part.Select(i => adv[i]).ToList(),
                 guide is null ? null : part.Select(i => guide[i]).ToList(), o.PassThreshold);
             var (logp, entropy) = TokenLogProbs.Compute(model, batch, o.Temperature, entropy: true, r.NeedsEntropyGrad);
-            var terms = MicroBatchLoss(logp, entropy, batch, r, o, state.Random, mainNorm, expertNorm);
+            var terms = MicroBatchLoss(logp, entropy, batch, r, o, state.Random, mainNorm, auxNorm);
             terms.Total.backward();
             acc.Add(terms);
         }
@@ -353,39 +341,25 @@ public static class PolicyUpdater
     }
 
     /// <summary>
-    /// total = pg + β·agg(KL(ℓ, ℓ_ref)) − c_H·agg(H) + c_E·expert term, over the rows each term
-    /// covers (see <see cref="UpdateObjective"/>). Used by the trainer and by the gradient-check test.
+    /// total = main + β·agg(KL(ℓ, ℓ_ref)) − c_H·agg(H) + c_E·auxiliary, where the objective (<see cref="IUpdateObjective"/>)
+    /// gives the main term, its token mask (which KL and entropy share) and the auxiliary term. Used by the trainer and by
+    /// the gradient-check test.
     /// </summary>
-    internal static MicroTerms MicroBatchLoss(Tensor logp, Tensor? entropy, TrainingBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer expertNorm)
+    internal static MicroTerms MicroBatchLoss(Tensor logp, Tensor? entropy, TrainingBatch batch, Resolved r, UpdateOptions o, SplitMix64 rng, LossNormalizer mainNorm, LossNormalizer auxNorm)
     {
         var dtype = logp.dtype;
         var mask = batch.Mask.to(dtype);
-        var expert = batch.Expert.to(dtype);
-        bool sft = o.Objective == UpdateObjective.Sft;
-        bool split = o.Objective is UpdateObjective.Hybrid or UpdateObjective.CalibRL;
-        var mainMask = split ? mask * (1 - expert) : mask;
-        var old = batch.OldLogProbs.to(dtype);
-        Tensor pg;
-        Tensor? clipped = null, lower = null, ppoKl = null, selected = null;
-        if (sft)
+        var t = r.Objective.Compute(new ObjectiveContext
         {
-            pg = LossAggregator.Aggregate(-logp, mainMask, r.Aggregation, mainNorm);
-        }
-        else
-        {
-            var ctx = new LossContext
-            {
-                LogProbs = logp, OldLogProbs = old, Advantages = batch.Advantages.to(dtype), Mask = mainMask,
-                Entropy = entropy?.detach(), Expert = expert, Aggregation = r.Aggregation, Normalizer = mainNorm,
-                Parameters = r.Parameters, Random = rng,
-            };
-            var terms = r.Loss.Compute(ctx);
-            pg = terms.Loss;
-            clipped = terms.Clipped;
-            lower = terms.ClippedLower;
-            ppoKl = terms.PpoKl ?? -(logp.detach() - old).clamp(-20.0, 20.0); // verl ppo_kl: masked mean of −clamp(ℓ − ℓ_old, ±20)
-            selected = terms.Selected;
-        }
+            LogProbs = logp, Entropy = entropy, Batch = batch, Mask = mask, Expert = batch.Expert.to(dtype),
+            Loss = r.Loss, LossParameters = r.Parameters, Aggregation = r.Aggregation,
+            MainNormalizer = mainNorm, AuxiliaryNormalizer = auxNorm, Random = rng,
+        });
+        var mainMask = t.MainMask;
+        var pg = t.Main;
+        var s = t.Surrogate;
+        // verl ppo_kl: masked mean of −clamp(ℓ − ℓ_old, ±20), unless the loss reports its own.
+        Tensor? ppoKl = s is null ? null : s.PpoKl ?? -(logp.detach() - batch.OldLogProbs.to(dtype)).clamp(-20.0, 20.0);
         var total = pg;
         var m = new MicroTerms { Total = total };
         m.PgLoss = pg.ToDouble();
@@ -408,30 +382,18 @@ public static class PolicyUpdater
                 total = total - o.EntropyCoefficient * entLoss;
             }
         }
-        if (o.Objective == UpdateObjective.Hybrid)
+        if (t.Auxiliary is { } aux)
         {
-            var ce = LossAggregator.Aggregate(-logp, mask * expert, r.Aggregation, expertNorm);
-            m.ExpertLoss = ce.ToDouble();
-            total = total + r.ExpertCoefficient * ce;
-        }
-        else if (o.Objective == UpdateObjective.CalibRL && batch.GuideLogProbs is not null)
-        {
-            var gm = mainMask * batch.GuideMask!.to(dtype);
-            var advRow = batch.Advantages.to(dtype);
-            var sign = CalibRlSign(batch, dtype);
-            var g = -sign * (logp - batch.GuideLogProbs.to(dtype));
-            var guided = torch.nn.functional.leaky_relu(g, 0.5) * advRow.abs();
-            var gl = LossAggregator.Aggregate(guided, gm, LossAggregation.TokenMean, mainNorm);
-            m.ExpertLoss = gl.ToDouble();
-            total = total + r.ExpertCoefficient * gl;
+            m.ExpertLoss = aux.ToDouble();
+            total = total + r.ExpertCoefficient * aux;
         }
         var mm = mainMask.detach();
         m.MainTokens = mm.sum().ToDouble();
-        m.TrainedTokens = (mainMask + (o.Objective == UpdateObjective.Hybrid ? mask * expert : torch.zeros_like(mask))).sum().ToDouble();
-        if (clipped is not null) m.ClipSum = (clipped.to(dtype) * mm).sum().ToDouble();
-        if (lower is not null) m.ClipLowerSum = (lower.to(dtype) * mm).sum().ToDouble();
+        m.TrainedTokens = (t.AuxiliaryMask is { } am ? mainMask + am : mainMask).sum().ToDouble();
+        if (s?.Clipped is { } clipped) m.ClipSum = (clipped.to(dtype) * mm).sum().ToDouble();
+        if (s?.ClippedLower is { } lower) m.ClipLowerSum = (lower.to(dtype) * mm).sum().ToDouble();
         if (ppoKl is not null) m.ApproxKlSum = (ppoKl.to(dtype) * mm).sum().ToDouble();
-        if (selected is not null) m.SelectedSum = (selected.to(dtype) * mm).sum().ToDouble();
+        if (s?.Selected is { } selected) m.SelectedSum = (selected.to(dtype) * mm).sum().ToDouble();
         m.Loss = total.ToDouble();
         return new MicroTerms
         {
@@ -441,9 +403,6 @@ public static class PolicyUpdater
             SelectedSum = m.SelectedSum,
         };
     }
-
-    private static Tensor CalibRlSign(TrainingBatch batch, ScalarType dtype) =>
-        (batch.Pass ?? torch.ones_like(batch.Expert)).to(dtype) * 2 - 1;
 
     private sealed class Accumulator
     {

@@ -3,25 +3,6 @@ using RlTools.Torch.Optim;
 
 namespace RlTools.Torch.Training;
 
-/// <summary>
-/// What an update optimises.
-/// <list type="bullet">
-/// <item><c>Rl</c>: the chosen policy loss on every rollout (expert rows included; only GRAO treats them apart).</item>
-/// <item><c>Sft</c>: cross-entropy −ℓ on every completion token (advantages ignored), aggregated with the chosen mode.</item>
-/// <item><c>Hybrid</c>: the policy loss on on-policy rows (IsExpert = false) plus ExpertCoefficient (default 1) ×
-/// the SFT cross-entropy on expert rows — the off-policy/expert mix of LUFFY (arXiv:2504.14945) and SRFT
-/// (arXiv:2506.19767), and the shape hint-based methods such as ADHint (arXiv:2512.13095) reduce to when hint
-/// tokens are masked with LossMask.</item>
-/// <item><c>CalibRL</c> (Huang et al., arXiv:2602.20197): the policy loss on on-policy rows plus ExpertCoefficient
-/// (default 0.1) × the guided term LeakyReLU_{0.5}(−(2·pass_i − 1)(ℓ_{i,t} − ℓ^exp_t))·|A_i|, token-mean over
-/// on-policy tokens, where ℓ^exp_t is the behaviour log-prob of the group's expert row (same PromptId,
-/// IsExpert = true) at the same index t and pass_i = Reward_i &gt; PassThreshold (0.1). The expert row itself gets
-/// no policy-gradient term. Positions beyond the expert's length are left out (the released code compares them
-/// with padding; RlTools does not).</item>
-/// </list>
-/// </summary>
-public enum UpdateObjective { Rl, Sft, Hybrid, CalibRL }
-
 /// <summary>Options of one <see cref="PolicyUpdater.Update"/> call (Update-RlPolicy's parameters). Null = the loss's or the saved state's value.</summary>
 public sealed class UpdateOptions
 {
@@ -45,8 +26,11 @@ public sealed class UpdateOptions
     public int? MicroBatchSize { get; set; }
     public double MaxGradNorm { get; set; } = 1.0;
     public double Temperature { get; set; } = 1.0;
-    public UpdateObjective Objective { get; set; } = UpdateObjective.Rl;
+    /// <summary>What the update optimises: a name from <see cref="Objectives.ObjectiveRegistry"/> (Rl, Sft, Hybrid, CalibRL).</summary>
+    public string Objective { get; set; } = "Rl";
+    /// <summary>Weight c_E of the objective's auxiliary term; null = the objective's default.</summary>
     public double? ExpertCoefficient { get; set; }
+    /// <summary>CalibRL: a reward above this counts as a pass.</summary>
     public double PassThreshold { get; set; } = 0.1;
 
     // Optimizer and schedule: null keeps the policy's saved value (or the default on the first update).

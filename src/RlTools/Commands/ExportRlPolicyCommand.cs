@@ -50,6 +50,10 @@ public sealed class ExportRlPolicyCommand : RlCmdlet
             WriteRlError("PathIsFile", ErrorCategory.InvalidArgument, Path, $"'{full}' is a file; give a folder path for the checkpoint.");
             return;
         }
+        // An earlier export killed between its two renames left no folder at the target, only the previous checkpoint
+        // beside it (.<name>.<id>.old): put it back first, so that it is never replaced without -Force.
+        try { RlTools.Core.IO.AtomicFile.RecoverDirectory(full); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !Force)
         {
             WriteRlError("CheckpointExists", ErrorCategory.ResourceExists, Path, $"The folder '{full}' exists and is not empty. Use -Force to replace it.");

@@ -95,6 +95,120 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
     [ValidateNotNullOrEmpty]
     public string Verifier { get; set; } = "Math";
 
+    /// <summary>Continue each input rollout record from its completion_tokens by up to -MaxTokens new tokens.</summary>
+    [Parameter]
+    public SwitchParameter Continue { get; set; }
+
+    /// <summary>Continue / probe: decode identical prefixes separately instead of once (SPO dedup is the default).</summary>
+    [Parameter]
+    public SwitchParameter NoDedup { get; set; }
+
+    /// <summary>Probe each input rollout record with Monte-Carlo continuations at its cut points.</summary>
+    [Parameter]
+    public SwitchParameter Probe { get; set; }
+
+    /// <summary>Where -Probe cuts: LowProbability (SPO), Step (SPAE) or Positions (-CutPosition).</summary>
+    [Parameter]
+    [ValidateSet("LowProbability", "Step", "Positions")]
+    public string CutAt { get; set; } = "LowProbability";
+
+    /// <summary>LowProbability cuts: before each token whose probability is below this (SPO's 0.9).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double ProbeThreshold { get; set; } = 0.9;
+
+    /// <summary>Keep every k-th cut candidate, starting with the first (SPO's cutpoint interval).</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int ProbeInterval { get; set; } = 1;
+
+    /// <summary>Step cuts: after each token where the completion so far ends with this text (SPAE's ".\n\n").</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string StepDelimiter { get; set; } = ".\n\n";
+
+    /// <summary>Positions cuts: the cut positions (prefix lengths in completion tokens).</summary>
+    [Parameter]
+    public int[] CutPosition { get; set; } = [];
+
+    /// <summary>Continuations per cut.</summary>
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int ProbeSamples { get; set; } = 4;
+
+    /// <summary>Text forced after each probe prefix before sampling (SPAE: "**Final Answer**\n\boxed{").</summary>
+    [Parameter]
+    public string? ProbeSuffix { get; set; }
+
+    /// <summary>Add one teacher-forced answer probe per cut (prefix + suffix + the record's answer; SPAE's correctness).</summary>
+    [Parameter]
+    public SwitchParameter ProbeAnswer { get; set; }
+
+    /// <summary>Roll out a segment tree per prompt with these branching factors per depth (SPO-tree: 6,6,6).</summary>
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int[] Branching { get; set; } = [];
+
+    /// <summary>Tree segments below the last depth hold at most this many tokens.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int SegmentTokens { get; set; } = 100;
+
+    /// <summary>Hint: the fraction of each prompt's reference solution forced as the start of hinted completions (ADHint).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double HintRatio { get; set; }
+
+    /// <summary>The prompt field that holds the reference solution (metadata key or input property).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string HintField { get; set; } = "solution";
+
+    /// <summary>How many of each prompt's samples are hinted (the first ones; default all).</summary>
+    [Parameter]
+    [ValidateRange(0, 4096)]
+    public int HintSamples { get; set; }
+
+    /// <summary>Difficulty: an unhinted first pass scored with -Verifier, then hinted extra rollouts at ratio HintRatio·(1 − pass rate).</summary>
+    [Parameter]
+    [ValidateSet("Difficulty")]
+    public string? HintSchedule { get; set; }
+
+    /// <summary>HAPO: per-token temperature T·(1 + τ·ĥ) from the normalised entropy (statistics of -EntropyBaseline).</summary>
+    [Parameter]
+    public SwitchParameter AdaptiveTemperature { get; set; }
+
+    /// <summary>HAPO's τ (recipe 0.05).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 10.0)]
+    public double TemperatureTau { get; set; } = 0.05;
+
+    /// <summary>HAPO's entropy pivot quantile (recipe 0.8).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double EntropyPivot { get; set; } = 0.8;
+
+    /// <summary>The previous step's rollouts, whose entropies give the adaptive temperature's statistics.</summary>
+    [Parameter]
+    public Rollout[]? EntropyBaseline { get; set; }
+
+    /// <summary>VERL: reduce the final hidden states of each completion to effective_rank and its velocity and acceleration.</summary>
+    [Parameter]
+    public SwitchParameter EffectiveRank { get; set; }
+
+    /// <summary>Stride between measured prefix lengths (VERL train.sh 40).</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int RankStride { get; set; } = 40;
+
+    /// <summary>Completion tokens whose hidden states are kept (the first N; VERL 512).</summary>
+    [Parameter]
+    [ValidateRange(2, 1_000_000)]
+    public int RankWindow { get; set; } = 512;
+
+    private RolloutMode _mode;
+    private readonly List<Rollout> _records = new();
+
     private object? _template;
     private IVerifier? _verifier;
     private string _verifierName = "";
@@ -102,13 +216,64 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
 
     private readonly List<PromptRecord> prompts = new();
 
+    private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+    /// <summary>The producer the parameters ask for, after checking that they fit together.</summary>
+    private void ChooseMode()
+    {
+        var modes = new List<string>();
+        if (Continue) modes.Add("-Continue");
+        if (Probe) modes.Add("-Probe");
+        if (Branching.Length > 0) modes.Add("-Branching");
+        if (modes.Count > 1)
+            ThrowRlError("RolloutModesConflict", ErrorCategory.InvalidArgument, string.Join(", ", modes),
+                $"{string.Join(" and ", modes)} are different producers; use one per call (pipe one's output into the next).");
+        _mode = Continue ? RolloutMode.Continue : Probe ? RolloutMode.Probe : Branching.Length > 0 ? RolloutMode.Tree : RolloutMode.Sample;
+        void Requires(bool on, string what, params string[] names)
+        {
+            foreach (string n in names)
+                if (!on && Bound(n))
+                    ThrowRlError("ParameterNeeds" + what.TrimStart('-'), ErrorCategory.InvalidArgument, n, $"-{n} only applies with {what}; add {what} or leave -{n} out.");
+        }
+        Requires(Probe, "-Probe", nameof(CutAt), nameof(ProbeThreshold), nameof(ProbeInterval), nameof(StepDelimiter), nameof(CutPosition), nameof(ProbeSamples), nameof(ProbeSuffix), nameof(ProbeAnswer));
+        Requires(Continue || Probe, "-Continue", nameof(NoDedup));
+        Requires(Branching.Length > 0, "-Branching", nameof(SegmentTokens));
+        Requires(Bound(nameof(HintRatio)), "-HintRatio", nameof(HintField), nameof(HintSamples), nameof(HintSchedule));
+        Requires(AdaptiveTemperature, "-AdaptiveTemperature", nameof(TemperatureTau), nameof(EntropyPivot), nameof(EntropyBaseline));
+        Requires(EffectiveRank, "-EffectiveRank", nameof(RankStride), nameof(RankWindow));
+        if (_mode != RolloutMode.Sample)
+            foreach (string n in new[] { nameof(Schedule), nameof(HintRatio), nameof(GroupSize) })
+                if (Bound(n))
+                    ThrowRlError("ParameterNotForMode", ErrorCategory.InvalidArgument, n,
+                        $"-{n} applies to sampling from prompts, not to {modes[0]}." + (n == nameof(GroupSize) && _mode == RolloutMode.Tree ? " A tree's first depth has Branching[0] nodes per prompt." : ""));
+        if (Schedule is not null && HintSchedule is not null)
+            ThrowRlError("SchedulesConflict", ErrorCategory.InvalidArgument, Schedule, "-Schedule and -HintSchedule both add a second pass; use one of them.");
+        if (AdaptiveTemperature && Temperature == 0)
+            ThrowRlError("AdaptiveTemperatureNeedsTemperature", ErrorCategory.InvalidArgument, Temperature, "-AdaptiveTemperature scales a temperature above 0; greedy decoding (-Temperature 0) has none.");
+        if (Probe && CutAt == "Positions" != Bound(nameof(CutPosition)))
+            ThrowRlError("CutPositionsNeeded", ErrorCategory.InvalidArgument, CutAt, "-CutAt Positions and -CutPosition go together: give the positions with -CutPosition and -CutAt Positions.");
+    }
+
+    private RolloutPowers Powers(IReadOnlyList<string?>? hintTexts = null, IReadOnlyList<double>? hintRatios = null, bool hintAll = false) => new()
+    {
+        Mode = _mode, Dedup = !NoDedup,
+        CutAt = CutAt, ProbeThreshold = ProbeThreshold, ProbeInterval = ProbeInterval, StepDelimiter = StepDelimiter,
+        CutPositions = CutPosition, ProbeSamples = ProbeSamples, ProbeSuffix = ProbeSuffix, ProbeAnswer = ProbeAnswer,
+        Branching = Branching, SegmentTokens = SegmentTokens,
+        HintTexts = hintTexts, HintRatios = hintRatios, HintRatio = HintRatio,
+        HintSamples = hintAll || !Bound(nameof(HintSamples)) ? null : HintSamples,
+        AdaptiveTemperature = AdaptiveTemperature, TemperatureTau = TemperatureTau, EntropyPivot = EntropyPivot, EntropyBaseline = EntropyBaseline,
+        EffectiveRank = EffectiveRank, RankStride = RankStride, RankWindow = RankWindow,
+    };
+
     protected override void BeginProcessing()
     {
+        ChooseMode();
         if (TopP <= 0) ThrowRlError("InvalidTopP", ErrorCategory.InvalidArgument, TopP, "-TopP must be greater than 0 and at most 1.");
         if (ChatTemplate is not null) _template = ResolveTemplate(ChatTemplate);
-        if (Schedule is not null)
+        if (Schedule is not null || HintSchedule is not null)
         {
-            _schedule = DarsSchedule.ForName(Schedule, GroupSize)!;
+            if (Schedule is not null) _schedule = DarsSchedule.ForName(Schedule, GroupSize)!;
             VerifierInfo? info = VerifierRegistry.Find(Verifier);
             if (info is null || info.HostProvided)
                 ThrowRlError("UnknownVerifier", ErrorCategory.InvalidArgument, Verifier,
@@ -118,7 +283,7 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
         }
         else if (MyInvocation.BoundParameters.ContainsKey(nameof(Verifier)))
             ThrowRlError("VerifierWithoutSchedule", ErrorCategory.InvalidArgument, Verifier,
-                "-Verifier only scores the first pass of -Schedule; add -Schedule DARS, or score rollouts with Measure-RlReward -Verifier.");
+                "-Verifier only scores the first pass of -Schedule or -HintSchedule; add one, or score rollouts with Measure-RlReward -Verifier.");
     }
 
     private object? ResolveTemplate(object template)
@@ -177,6 +342,14 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
 
     protected override void ProcessRecord()
     {
+        if (_mode is RolloutMode.Continue or RolloutMode.Probe)
+        {
+            if (InputObject!.BaseObject is Rollout r) _records.Add(r);
+            else
+                WriteRlError("RolloutExpected", ErrorCategory.InvalidType, InputObject.BaseObject,
+                    $"{(Continue ? "-Continue" : "-Probe")} takes rollout records (from Invoke-RlRollout or Import-RlRollout), not {InputObject.BaseObject?.GetType().Name ?? "null"}.");
+            return;
+        }
         if (ToPrompt(InputObject!, prompts.Count) is PromptRecord p) prompts.Add(p);
     }
 
@@ -197,6 +370,7 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
             Prompt = text,
             Answer = Property(input, "Answer")?.ToString(),
         };
+        if (Bound(nameof(HintRatio)) && Property(input, HintField) is { } solution) rec.Metadata[HintField] = solution.ToString();
         if (Property(input, "Messages") is IEnumerable msgs and not string)
         {
             var list = new List<ChatMessage>();
@@ -223,6 +397,13 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
 
     protected override void EndProcessing()
     {
+        if (_mode is RolloutMode.Continue or RolloutMode.Probe)
+        {
+            if (_records.Count > 0)
+                RunPass([], MyInvocation.BoundParameters.ContainsKey(nameof(Seed)) ? Seed : null, null, false, null, null,
+                    Continue ? "Invoke-RlRollout -Continue" : "Invoke-RlRollout -Probe", null, Powers(), _records);
+            return;
+        }
         if (prompts.Count == 0) return;
         List<PromptRecord> work = _template is null ? prompts : Render(prompts);
         if (work.Count == 0) return;
@@ -231,8 +412,13 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
         string? system = _template is null ? SystemPrompt : null;
         bool rendered = _template is not null;
 
-        var firstPass = _schedule is null ? null : new List<Rollout>();
-        if (!RunPass(work, seed, system, rendered, null, null, "Invoke-RlRollout", firstPass) || _schedule is null) return;
+        bool hinting = Bound(nameof(HintRatio));
+        IReadOnlyList<string?>? hintTexts = hinting ? HintTexts(work) : null;
+        var firstPass = _schedule is null && HintSchedule is null ? null : new List<Rollout>();
+        RolloutPowers first = HintSchedule is null ? Powers(hintTexts) : Powers();
+        if (!RunPass(work, seed, system, rendered, null, null, _mode == RolloutMode.Tree ? "Invoke-RlRollout -Branching" : "Invoke-RlRollout", firstPass, first)) return;
+        if (HintSchedule is not null) { HintPass(work, firstPass!, hintTexts!, seed, system, rendered); return; }
+        if (_schedule is null) return;
 
         IReadOnlyList<DarsAllocation> plan;
         try { plan = DarsSchedule.Plan(firstPass!, _schedule); }
@@ -256,7 +442,46 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
         }
         if (extra.Sum() == 0) return;
         long? secondSeed = seed is long s0 ? RolloutSeed(s0) : null;
-        RunPass(work, secondSeed, system, rendered, extra, firstIndex, $"Invoke-RlRollout ({Schedule} extra rollouts)", null);
+        RunPass(work, secondSeed, system, rendered, extra, firstIndex, $"Invoke-RlRollout ({Schedule} extra rollouts)", null, Powers());
+    }
+
+    /// <summary>Each prompt's reference solution for hints (metadata[-HintField]); a prompt without one is warned about and not hinted.</summary>
+    private List<string?> HintTexts(List<PromptRecord> work)
+    {
+        var texts = new List<string?>(work.Count);
+        foreach (PromptRecord p in work)
+        {
+            string? text = p.Metadata.TryGetValue(HintField, out object? v) ? v?.ToString() : null;
+            if (string.IsNullOrEmpty(text)) WriteWarning($"Prompt '{p.Id}' has no '{HintField}' to hint from; its rollouts are not hinted. Name the field with -HintField.");
+            texts.Add(string.IsNullOrEmpty(text) ? null : text);
+        }
+        return texts;
+    }
+
+    /// <summary>
+    /// -HintSchedule Difficulty's second pass: each prompt whose first-pass pass rate p (reward ≥ 1 under -Verifier) is
+    /// below 1 gets -HintSamples (default -GroupSize) hinted rollouts at ratio HintRatio·(1 − p), sample_index from -GroupSize on.
+    /// </summary>
+    private void HintPass(List<PromptRecord> work, List<Rollout> firstPass, IReadOnlyList<string?> hintTexts, long? seed, string? system, bool rendered)
+    {
+        var rate = firstPass.GroupBy(r => r.PromptId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(r => r.Reward >= 1) / (double)g.Count(), StringComparer.Ordinal);
+        int extraCount = Bound(nameof(HintSamples)) ? HintSamples : GroupSize;
+        var samples = new int[work.Count];
+        var firstIndex = new int[work.Count];
+        var ratios = new double[work.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < work.Count; i++)
+        {
+            double p = rate.TryGetValue(work[i].Id, out double x) ? x : 0;
+            ratios[i] = HintRatio * (1 - p);
+            if (!seen.Add(work[i].Id) || hintTexts[i] is null || p >= 1) continue;
+            samples[i] = extraCount;
+            firstIndex[i] = GroupSize;
+        }
+        if (samples.Sum() == 0) return;
+        long? secondSeed = seed is long s0 ? RolloutSeed(s0) : null;
+        RunPass(work, secondSeed, system, rendered, samples, firstIndex, "Invoke-RlRollout (hinted rollouts)", null, Powers(hintTexts, ratios, hintAll: true));
     }
 
     /// <summary>The second pass's seed: distinct from the first pass's, still fixed by -Seed.</summary>
@@ -264,23 +489,26 @@ public sealed class InvokeRlRolloutCommand : RlCmdlet
 
     /// <summary>One engine pass; scores and collects the rollouts into <paramref name="scored"/> when given. False when stopped.</summary>
     private bool RunPass(List<PromptRecord> work, long? seed, string? system, bool rendered, int[]? samples, int[]? firstIndex,
-        string activity, List<Rollout>? scored)
+        string activity, List<Rollout>? scored, RolloutPowers powers, IReadOnlyList<Rollout>? records = null)
     {
         var clock = Stopwatch.StartNew();
         try
         {
             foreach (var (rollouts, batch, batches, done, total) in PolicyEngine.Rollout(Policy!, work, GroupSize, BatchSize, MaxTokens,
-                         Temperature, TopP, TopK, MinP, Stop, StopTokenId, seed, system, null, rendered, samples, firstIndex, _stop.Token))
+                         Temperature, TopP, TopK, MinP, Stop, StopTokenId, seed, system, null, rendered, samples, firstIndex, powers, records, _stop.Token))
             {
                 if (scored is not null) Score(rollouts, scored);
                 foreach (Rollout r in rollouts)
                 {
-                    r.Metadata["max_tokens"] = MaxTokens; // the run constant of SeqMeanTokenSumNorm (Update-RlPolicy)
+                    // The run constant of SeqMeanTokenSumNorm (Update-RlPolicy), as a long (metadata's integer type, so it
+                    // round-trips exactly). Continued and probed records keep the one of the run that sampled them (and a
+                    // finished record passes through untouched).
+                    if (_mode is RolloutMode.Sample or RolloutMode.Tree) r.Metadata["max_tokens"] = (long)MaxTokens;
                     WriteObject(r);
                 }
                 long tokens = rollouts.Sum(r => (long)r.CompletionLength);
                 var progress = new ProgressRecord(1, activity, $"batch {batch + 1}/{batches}: {done}/{total} completions, {total - done} to go");
-                progress.PercentComplete = (int)(100L * done / total);
+                progress.PercentComplete = total > 0 ? (int)(100L * done / total) : 100;
                 progress.CurrentOperation = $"{tokens} tokens in the last batch; {clock.Elapsed.TotalSeconds:F1} s so far";
                 WriteProgress(progress);
                 if (Stopping) return false;

@@ -36,7 +36,7 @@ internal static class PolicyEngine
             m.ErrorId == "ConfigNotFound" ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidData, m.File, m.Message, m),
         TokenizerRegexTimeoutException t => new RlEngineException(TokenizerRegexTimeoutException.ErrorId, ErrorCategory.OperationTimeout, null, t.Message, t),
         UnsafeFileException u => new RlEngineException(u.ErrorId, ErrorCategory.InvalidData, u.Path, u.Message, u),
-        PromptException p => new RlEngineException("PromptHasNoTokens", ErrorCategory.InvalidData, p.PromptId, p.Message, p),
+        PromptException p => new RlEngineException(p.ErrorId, ErrorCategory.InvalidData, p.PromptId, p.Message, p),
         ArgumentException a => new RlEngineException("InvalidArgument", ErrorCategory.InvalidArgument, null, a.Message, a),
         NotSupportedException n => new RlEngineException("NotSupported", ErrorCategory.NotImplemented, null, n.Message, n),
         System.Runtime.InteropServices.ExternalException x when IsAllocationFailure(x.Message) => new RlEngineException("OutOfMemory", ErrorCategory.ResourceUnavailable, null,
@@ -115,7 +115,8 @@ internal static class PolicyEngine
         Policy policy, IReadOnlyList<PromptRecord> prompts, int groupSize, int batchSize, int maxTokens, double temperature,
         double topP, int topK, double minP, string[] stop, int[] stopTokenIds, long? seed, string? systemPrompt,
         Func<IReadOnlyList<ChatMessage>, string>? chatTemplate, bool promptsAreRendered = false,
-        IReadOnlyList<int>? samplesPerPrompt = null, IReadOnlyList<int>? firstSampleIndex = null, CancellationToken cancellation = default)
+        IReadOnlyList<int>? samplesPerPrompt = null, IReadOnlyList<int>? firstSampleIndex = null,
+        RolloutPowers? powers = null, IReadOnlyList<Rollout>? records = null, CancellationToken cancellation = default)
     {
         var request = new RolloutRequest
         {
@@ -128,7 +129,7 @@ internal static class PolicyEngine
             },
         };
         IEnumerator<RolloutBatch> it;
-        try { it = RolloutEngine.Run(policy, prompts, request).GetEnumerator(); }
+        try { it = Produce(policy, prompts, request, powers ?? new RolloutPowers(), records).GetEnumerator(); }
         catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException) { throw Translate(e); }
         using (it)
         {
@@ -144,6 +145,40 @@ internal static class PolicyEngine
                 yield return (b.Rollouts, b.BatchIndex, b.BatchCount, b.RowsDone, b.RowsTotal);
             }
         }
+    }
+
+    /// <summary>The engine producer for <paramref name="powers"/>, with its extras (adaptive temperature, effective rank, hints) set.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IEnumerable<RolloutBatch> Produce(Policy policy, IReadOnlyList<PromptRecord> prompts, RolloutRequest request, RolloutPowers powers,
+        IReadOnlyList<Rollout>? records)
+    {
+        if (powers.AdaptiveTemperature || powers.EffectiveRank)
+            request.Extras = new DecodeExtras
+            {
+                Temperature = powers.AdaptiveTemperature
+                    ? AdaptiveTemperature.FromEntropies((powers.EntropyBaseline ?? []).Where(r => r.Entropies is not null).Select(r => r.Entropies!), powers.TemperatureTau, powers.EntropyPivot)
+                    : null,
+                Rank = powers.EffectiveRank ? new EffectiveRankOptions { Stride = powers.RankStride, Window = powers.RankWindow } : null,
+            };
+        request.Dedup = powers.Dedup;
+        if (powers.HintTexts is { } hints)
+        {
+            request.HintTokens = hints.Select(h => string.IsNullOrEmpty(h) ? null : policy.Tokenizer.Encode(h, addSpecialTokens: false)).ToList();
+            request.HintRatios = powers.HintRatios;
+            request.HintRatio = powers.HintRatio;
+            request.HintSamples = powers.HintSamples;
+        }
+        return powers.Mode switch
+        {
+            RolloutMode.Continue => RolloutEngine.Continue(policy, records!, request),
+            RolloutMode.Probe => RolloutEngine.Probe(policy, records!, request, new ProbeRequest
+            {
+                Mode = Enum.Parse<CutMode>(powers.CutAt, ignoreCase: true), Threshold = powers.ProbeThreshold, Interval = powers.ProbeInterval,
+                Delimiter = powers.StepDelimiter, Positions = powers.CutPositions, Samples = powers.ProbeSamples, Suffix = powers.ProbeSuffix, Answer = powers.ProbeAnswer,
+            }),
+            RolloutMode.Tree => RolloutEngine.Tree(policy, prompts, request, new TreeRequest { Branching = powers.Branching, SegmentTokens = powers.SegmentTokens }),
+            _ => RolloutEngine.Run(policy, prompts, request),
+        };
     }
 
     /// <summary>Recomputes log-probs and entropies of each rollout's completion under <paramref name="policy"/>.</summary>

@@ -64,7 +64,7 @@ internal static class UpdateEngine
             LossScaleFactor = D(nameof(c.LossScaleFactor), c.LossScaleFactor),
             Epochs = c.Epochs, MiniBatchSize = I(nameof(c.MiniBatchSize), c.MiniBatchSize), MicroBatchSize = I(nameof(c.MicroBatchSize), c.MicroBatchSize),
             MaxGradNorm = c.MaxGradNorm, Temperature = c.Temperature,
-            Objective = Enum.Parse<UpdateObjective>(c.Objective, ignoreCase: true), ExpertCoefficient = D(nameof(c.ExpertCoefficient), c.ExpertCoefficient),
+            Objective = c.Objective, ExpertCoefficient = D(nameof(c.ExpertCoefficient), c.ExpertCoefficient),
             PassThreshold = c.PassThreshold,
             Optimizer = c.Optimizer is null ? null : Enum.Parse<OptimizerKind>(c.Optimizer, ignoreCase: true),
             LearningRate = D(nameof(c.LearningRate), c.LearningRate), WeightDecay = D(nameof(c.WeightDecay), c.WeightDecay),
@@ -117,6 +117,14 @@ internal static class UpdateEngine
         Parameters = l.Parameters.ToArray(),
     }).ToList();
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static IEnumerable<(string Name, string Description)> ObjectiveNames() =>
+        RlTools.Torch.Training.Objectives.ObjectiveRegistry.All.Select(o => (o.Name, $"{o.Summary} ({o.Paper})")).ToList();
+
+    /// <summary>True when <paramref name="name"/> is a registered update objective.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static bool IsObjective(string name) => RlTools.Torch.Training.Objectives.ObjectiveRegistry.Find(name) != null;
+
     /// <summary>True when <paramref name="name"/> is a registered loss or alias.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static bool IsLoss(string name) => PolicyLossRegistry.Find(name) != null;
@@ -126,6 +134,12 @@ internal static class UpdateEngine
 public sealed class PolicyLossCompleter : NameCompleter
 {
     protected override IEnumerable<(string Name, string Description)> Names() => UpdateEngine.LossNames();
+}
+
+/// <summary>Tab completion for -Objective from the objective registry.</summary>
+public sealed class ObjectiveCompleter : NameCompleter
+{
+    protected override IEnumerable<(string Name, string Description)> Names() => UpdateEngine.ObjectiveNames();
 }
 
 /// <summary>Converts a -LossParameter hashtable to names and numbers.</summary>

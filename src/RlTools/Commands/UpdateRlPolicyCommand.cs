@@ -78,7 +78,7 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
     public double LossScaleFactor { get; set; }
 
     [Parameter]
-    [ValidateSet("Rl", "Sft", "Hybrid", "CalibRL", IgnoreCase = true)]
+    [ArgumentCompleter(typeof(ObjectiveCompleter))]
     public string Objective { get; set; } = "Rl";
 
     [Parameter]
@@ -183,6 +183,8 @@ public sealed class UpdateRlPolicyCommand : RlCmdlet
             ThrowRlError("PolicyFrozen", ErrorCategory.InvalidOperation, Policy, "The policy is frozen (imported with -Frozen, e.g. a reference); pass the trainable policy to -Policy.");
         if (!UpdateEngine.IsLoss(Loss))
             ThrowRlError("UnknownLoss", ErrorCategory.InvalidArgument, Loss, $"Unknown loss '{Loss}'. Get-RlPolicyLoss lists them: {string.Join(", ", UpdateEngine.LossNames().Select(n => n.Name))}.");
+        if (!UpdateEngine.IsObjective(Objective))
+            ThrowRlError("UnknownObjective", ErrorCategory.InvalidArgument, Objective, $"Unknown objective '{Objective}'. Objectives: {string.Join(", ", UpdateEngine.ObjectiveNames().Select(n => n.Name))}.");
         var table = LossParameterTable.Convert(LossParameter, out string? problem);
         if (problem != null) ThrowRlError("LossParameterInvalid", ErrorCategory.InvalidArgument, LossParameter, problem);
         _options = UpdateEngine.Options(this, table);

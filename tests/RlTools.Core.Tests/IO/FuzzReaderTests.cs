@@ -59,11 +59,9 @@ public class FuzzReaderTests
         return (ms.ToArray(), mutated);
     }
 
-    private static int _errors;
-
-    private static void CheckOutcome(List<RecordResult<Rollout>> results, HashSet<int> mutated, int firstLine)
+    /// <summary>Checks one file's results; returns how many lines came out as errors.</summary>
+    private static int CheckOutcome(List<RecordResult<Rollout>> results, HashSet<int> mutated, int firstLine)
     {
-        _errors += results.Count(r => r.Error is not null);
         // One result per line, in order; good lines give their own record.
         Assert.Equal(Enumerable.Range(firstLine, Lines).Select(x => (long)x), results.Select(r => r.Line));
         foreach (var r in results)
@@ -75,6 +73,7 @@ public class FuzzReaderTests
             Assert.Equal(i, r.Record.SampleIndex);
         }
         Assert.All(results.Where(r => r.Error is not null), r => Assert.Contains(":" + r.Line + ":", r.Error!.Message));
+        return results.Count(r => r.Error is not null);
     }
 
     private static List<RecordResult<Rollout>> ReadBounded(Func<IRecordReader<Rollout>> open)
@@ -91,26 +90,28 @@ public class FuzzReaderTests
     public void Mutated_JSONL_lines_cost_only_themselves()
     {
         var rng = new Random(Seed);
+        int errors = 0;
         for (int round = 0; round < Rounds; round++)
         {
             var (bytes, mutated) = Mutate(rng, "", JsonlLine, csv: false);
             var results = ReadBounded(() => new RolloutJsonlReader(new MemoryStream(bytes), "f.jsonl", maxLineBytes: 4096));
-            CheckOutcome(results, mutated, 1);
+            errors += CheckOutcome(results, mutated, 1);
         }
-        Assert.True(_errors > Rounds, $"the mutations produced only {_errors} bad lines"); // the fuzz is not vacuous
+        Assert.True(errors > Rounds, $"the mutations produced only {errors} bad lines"); // the fuzz is not vacuous
     }
 
     [Fact]
     public void Mutated_CSV_rows_cost_only_themselves()
     {
         var rng = new Random(Seed + 1);
+        int errors = 0;
         for (int round = 0; round < Rounds; round++)
         {
             var (bytes, mutated) = Mutate(rng, "prompt_id,sample_index,completion,logprobs,reward", CsvRow, csv: true);
             var results = ReadBounded(() => new RolloutCsvReader(new MemoryStream(bytes), "f.csv"));
-            CheckOutcome(results, mutated, 2);
+            errors += CheckOutcome(results, mutated, 2);
         }
-        Assert.True(_errors > Rounds, $"the mutations produced only {_errors} bad rows"); // the fuzz is not vacuous
+        Assert.True(errors > Rounds, $"the mutations produced only {errors} bad rows"); // the fuzz is not vacuous
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         "10^{10^{10^{10}}}", "2^{2^{2^{2^{2}}}}", "9999999999999999999999", "\\emptyset", "\\mathbb{R}", "\\operatorname{", "**", "...",
         "<|im_end|>", "<|im_start|>user", ",5", "{,}", "3,25", "\\approx", "\\lim_{x\\to 0}", "la réponse est ", "答案：", " is ", "\\gt", "\\geqslant",
         "|w|", "a=2, b=5; ", "\\text{ and }", "\\(", "\\)", "\\[", "\\]", "$x_2 = ",
+        "\\begin{vmatrix}", "\\end{vmatrix}", "\\neq", "\\;", "\\:", "1 250,75", "so $", "b=5, a=2", "x \\neq 2",
     ];
 
     private static string TokenSoup(Random rng, int tokens)
@@ -106,7 +107,12 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         yield return ("Final Answer: " + string.Concat(Enumerable.Repeat("the value is ", 20_000)) + "7", "7");
         yield return ("\\boxed{" + string.Join(", ", Enumerable.Range(0, 300).Select(k => $"a_{k % 7} = {k}")) + "}", "(1, 2)");
         yield return ("\\boxed{x = " + string.Join(" = ", Enumerable.Repeat("1 \\approx 1.0", 20)) + "}", "1");
-        int produced = 25;
+        // determinants, "≠" as intervals, short prose around math, assignments by name (issue #13, second pass)
+        yield return ("\\boxed{\\begin{vmatrix}" + string.Join("\\\\", Enumerable.Repeat(string.Join("&", Enumerable.Repeat("10^{300}", 4)), 4)) + "\\end{vmatrix}}", "0");
+        yield return ("\\boxed{\\begin{vmatrix}" + string.Join("\\\\", Enumerable.Repeat(string.Join("&", Enumerable.Repeat("\\begin{vmatrix}1&2\\\\3&4\\end{vmatrix}", 4)), 4)) + "\\end{vmatrix}}", "0");
+        yield return ("so " + string.Concat(Enumerable.Repeat("$x \\neq 1$ ", 30_000)), "x \\neq 1");
+        yield return ("\\boxed{" + string.Join(", ", Enumerable.Range(0, 10).Select(k => $"{(char)('j' - k)} = {k}")) + "}", string.Join(", ", Enumerable.Range(0, 10).Select(k => $"{(char)('a' + k)} = {9 - k}")));
+        int produced = 29;
         while (produced < count)
         {
             produced++;

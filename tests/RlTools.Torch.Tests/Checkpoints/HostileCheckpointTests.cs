@@ -311,9 +311,16 @@ public sealed class HostileCheckpointTests : IDisposable
     }
 }
 
-/// <summary>Issue #18 fuzz test, checkpoint side: mutated config.json, safetensors headers and tokenizer files (fixed seed) load or fail with an RlTools error, never anything else.</summary>
+/// <summary>Issue #18 fuzz test, checkpoint side: mutated config.json, safetensors headers and tokenizer files (fixed seed) load or fail with an RlTools error, never anything else, within an allocation bound.</summary>
 public sealed class CheckpointFuzzTests : IDisposable
 {
+    /// <summary>
+    /// Managed allocation bound per load: 64 MiB, the bound on a small JSON file (the files here are a few KB, and a
+    /// config that claims a huge model is refused from the headers before anything is built). Weights live in native
+    /// memory; those of this model are under 1 MB.
+    /// </summary>
+    private const long AllocationBound = 64L << 20;
+
     private readonly string _root = Directory.CreateTempSubdirectory("rltools-fuzz-ckpt-").FullName;
 
     public void Dispose() { try { Directory.Delete(_root, true); } catch (IOException) { } }
@@ -346,6 +353,7 @@ public sealed class CheckpointFuzzTests : IDisposable
         long headerEnd = 8 + BitConverter.ToInt64(File.ReadAllBytes(Path.Combine(source, "model.safetensors")), 0);
         var rng = new Random(18);
         int failures = 0;
+        long most = 0;
         for (int round = 0; round < 60; round++)
         {
             string dir = Path.Combine(_root, "r" + round);
@@ -357,11 +365,14 @@ public sealed class CheckpointFuzzTests : IDisposable
                 case 2: MutateBytes(rng, Path.Combine(dir, "tokenizer_config.json"), 0, int.MaxValue); break;
                 default: MutateBytes(rng, Path.Combine(dir, "generation_config.json"), 0, int.MaxValue); break;
             }
+            long before = GC.GetAllocatedBytesForCurrentThread();
             try { using var loaded = PolicyFiles.Load(dir); }
             catch (Exception e) when (e is CheckpointException or UnsafeFileException) { failures++; }
+            most = Math.Max(most, GC.GetAllocatedBytesForCurrentThread() - before);
             Directory.Delete(dir, true);
         }
         Assert.True(failures > 10, $"only {failures} of 60 mutations were refused"); // the fuzz is not vacuous
+        Assert.True(most < AllocationBound, $"a load allocated {most:N0} managed bytes");
     }
 
     [Fact]
@@ -380,6 +391,7 @@ public sealed class CheckpointFuzzTests : IDisposable
         byte[] good = System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
         var rng = new Random(19);
         int failures = 0;
+        long most = 0;
         for (int round = 0; round < 60; round++)
         {
             string dir = Directory.CreateDirectory(Path.Combine(_root, "tok" + round)).FullName;
@@ -387,9 +399,12 @@ public sealed class CheckpointFuzzTests : IDisposable
             // Mutate near the structure (the first 300 bytes and the tail) as often as inside the long vocabulary.
             int len = good.Length;
             MutateBytes(rng, Path.Combine(dir, "tokenizer.json"), round % 2 == 0 ? 0 : len - 300, round % 2 == 0 ? 300 : len);
+            long before = GC.GetAllocatedBytesForCurrentThread();
             try { _ = PolicyFiles.LoadTokenizer(dir).Encode("ab <|end|>"); }
             catch (Exception e) when (e is CheckpointException or UnsafeFileException) { failures++; }
+            most = Math.Max(most, GC.GetAllocatedBytesForCurrentThread() - before);
         }
         Assert.True(failures > 10, $"only {failures} of 60 mutations were refused");
+        Assert.True(most < AllocationBound, $"a load allocated {most:N0} managed bytes");
     }
 }

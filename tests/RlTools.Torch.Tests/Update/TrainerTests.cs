@@ -337,7 +337,7 @@ public class TrainerTests
         using var policy = NewPolicy();
         var rollouts = NewRollouts(withLogprobs: false);
         foreach (var r in rollouts) r.Advantage = null;
-        var o = new UpdateOptions { Objective = UpdateObjective.Sft, LearningRate = 5e-2 };
+        var o = new UpdateOptions { Objective = "Sft", LearningRate = 5e-2 };
         var first = PolicyUpdater.Update(policy, rollouts, o)[0];
         for (int i = 0; i < 20; i++) PolicyUpdater.Update(policy, rollouts, o);
         var last = PolicyUpdater.Update(policy, rollouts, o)[0];
@@ -356,7 +356,7 @@ public class TrainerTests
         rollouts[1].IsExpert = true;
         rollouts[1].Advantage = null;
         var before = PolicyUpdater.ComputeLogProbs(policy.Model, new[] { rollouts[1] }, ByteTokenizer.Pad, 1.0, 1)[0];
-        var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { Objective = UpdateObjective.Hybrid, ExpertCoefficient = 0.5, LearningRate = 1e-3 })[0];
+        var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { Objective = "Hybrid", ExpertCoefficient = 0.5, LearningRate = 1e-3 })[0];
         Assert.Equal(-before.Average(), r.Metrics["expert_loss"], 5);
         Assert.Equal(r.PgLoss + 0.5 * r.Metrics["expert_loss"], r.Loss, 5);
         Assert.Equal(rollouts.Sum(x => x.CompletionLength), r.Tokens);
@@ -384,7 +384,7 @@ public class TrainerTests
                 sum += (g >= 0 ? g : 0.5 * g) * Math.Abs(x.Advantage!.Value);
             }
         }
-        var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { Objective = UpdateObjective.CalibRL, LearningRate = 1e-3 })[0];
+        var r = PolicyUpdater.Update(policy, rollouts, new UpdateOptions { Objective = "CalibRL", LearningRate = 1e-3 })[0];
         Assert.Equal(sum / n, r.Metrics["expert_loss"], 5);
         Assert.Equal(r.PgLoss + 0.1 * r.Metrics["expert_loss"], r.Loss, 5);
     }
@@ -402,11 +402,12 @@ public class TrainerTests
         Assert.Equal("RolloutLengthMismatch", PolicyUpdater.Check(bad, o, Vocab)!.Value.Id);
         bad = r.Clone(); bad.Advantage = null;
         Assert.Equal("RolloutMissingAdvantage", PolicyUpdater.Check(bad, o, Vocab)!.Value.Id);
-        Assert.Null(PolicyUpdater.Check(bad, new UpdateOptions { Objective = UpdateObjective.Sft }, Vocab));
+        Assert.Null(PolicyUpdater.Check(bad, new UpdateOptions { Objective = "Sft" }, Vocab));
         bad = r.Clone(); bad.Advantage = double.PositiveInfinity;
         Assert.Equal("RolloutNonFinite", PolicyUpdater.Check(bad, o, Vocab)!.Value.Id);
         bad = r.Clone(); bad.Reward = null;
-        Assert.Equal("RolloutMissingReward", PolicyUpdater.Check(bad, new UpdateOptions { Objective = UpdateObjective.CalibRL }, Vocab)!.Value.Id);
+        Assert.Equal("RolloutMissingReward", PolicyUpdater.Check(bad, new UpdateOptions { Objective = "CalibRL" }, Vocab)!.Value.Id);
+        Assert.Equal("UnknownObjective", PolicyUpdater.Check(r, new UpdateOptions { Objective = "NoSuch" }, Vocab)!.Value.Id);
     }
 
     [Fact]

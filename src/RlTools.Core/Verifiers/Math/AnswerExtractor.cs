@@ -61,7 +61,13 @@ public static class AnswerExtractor
         // a gold written as prose ("Since x = 2, the sum is 5") stands for its last number
         if (isGold && LooksLikeSentence(trimmed) && trimmed.Length > 40 && LastNumber(trimmed) is { } gn) return (gn, Method.LastNumber);
         if (isGold || (trimmed.Length <= MaxAnswerLength && !trimmed.Contains('\n') && (!LooksLikeSentence(trimmed) || IsOneTextGroup(trimmed))))
+        {
+            // a short line with a word outside its math ("so $-2t \le 6$", "prix : $4,20$ €"): the word is prose, not a
+            // factor of the answer; its last math region is the answer, as in longer prose
+            if (!isGold && WordOutsideMath(trimmed) && LastMathRegion(trimmed, out int shortEnd) is { } shortMath && LastNumberPosition(trimmed, shortEnd) < 0)
+                return (Clip(shortMath), Method.MathRegion);
             return (Clip(StripDelimiters(trimmed)), Method.Whole);
+        }
         if (!fallback) return (null, Method.None);
         // Without a marker: the last math region ($…$, \(…\), \[…\]) that holds math, unless a plain number follows it
         // in the prose (Math-Verify's unanchored LaTeX and number patterns: the later match wins); a number in a trailing
@@ -181,6 +187,39 @@ public static class AnswerExtractor
             searchEnd = best;
         }
         return null;
+    }
+
+    /// <summary>
+    /// True when the text has a math region ($…$, \(…\), \[…\]) and, outside every region, a plain word of two or more
+    /// letters (not a LaTeX command).
+    /// </summary>
+    private static bool WordOutsideMath(string s)
+    {
+        if (s.IndexOf('$') < 0 && !s.Contains("\\(", StringComparison.Ordinal) && !s.Contains("\\[", StringComparison.Ordinal)) return false;
+        bool inMath = false;
+        char close = '\0';
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c == '\\' && i + 1 < s.Length)
+            {
+                char n = s[i + 1];
+                if (!inMath && n is '(' or '[') { inMath = true; close = n == '(' ? ')' : ']'; i++; continue; }
+                if (inMath && close != '$' && n == close) { inMath = false; i++; continue; }
+                i++;
+                while (i + 1 < s.Length && char.IsLetter(s[i + 1])) i++; // a command name is not a word
+                continue;
+            }
+            if (c == '$')
+            {
+                if (!inMath) { inMath = true; close = '$'; }
+                else if (close == '$') inMath = false;
+                while (i + 1 < s.Length && s[i + 1] == '$') i++;
+                continue;
+            }
+            if (!inMath && char.IsLetter(c) && i + 1 < s.Length && char.IsLetter(s[i + 1]) && (i == 0 || !char.IsLetter(s[i - 1]))) return true;
+        }
+        return false;
     }
 
     private static int LastUnescaped(string text, char c, int before)
@@ -363,6 +402,9 @@ public static class AnswerExtractor
         "resposta final é", "a resposta é", "resposta é", "resposta:", "die antwort ist", "antwort ist", "antwort:", "die lösung ist", "lösung ist", "lösung:",
         "ergebnis ist", "ergebnis:", "la risposta è", "risposta:", "ответ:", "ответ —", "ответ", "最终答案是", "最终答案为", "最终答案：", "最终答案:", "答案是", "答案为",
         "答案：", "答案:", "答え：", "答え:", "答えは",
+        // Dutch, Polish, Turkish, Ukrainian, Korean, Vietnamese, Indonesian, Swedish
+        "het antwoord is", "antwoord:", "odpowiedź to", "odpowiedź:", "cevap:", "відповідь:", "відповідь —", "정답은", "정답:", "답은", "답:",
+        "đáp án là", "đáp án:", "jawabannya adalah", "jawaban:", "svaret är", "svar:",
     ];
 
     private static string? Phrase(string text)

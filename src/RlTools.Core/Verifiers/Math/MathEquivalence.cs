@@ -31,12 +31,14 @@ internal sealed record MathEquivalenceOptions
 /// (lhs − rhs) of one is a non-zero constant multiple of the other's ("y = 2x + 1" = "2x − y + 1 = 0").</item>
 /// <item>Inequalities in one variable become intervals ("x ≥ 3" = [3, ∞), "x &lt; −1 or x &gt; 2" = (−∞,−1) ∪ (2,∞)), also through
 /// a linear expression ("-2t \le 6" = "t \ge -3", dividing by a negative coefficient flips the sign) or an absolute value
-/// ("2 \le |w| \le 5" = [−5,−2] ∪ [2,5]).</item>
+/// ("2 \le |w| \le 5" = [−5,−2] ∪ [2,5]); "x \neq c" is (−∞, c) ∪ (c, ∞) (Math-Verify turns a gold relation into its set,
+/// <c>as_set</c>, against a set). Two relations must constrain the same variable ("x &gt; 3" ≠ "y &gt; 3").</item>
 /// <item>Sets ignore order and repeats ("\{1, 2, 2\}" = "\{2, 1\}"); a set and a tuple with the same elements in the same order
 /// are equal; lists are order-insensitive multisets ("2, 3" = "3, 2"); a list of assignments is a tuple per solution
-/// ("a=2, b=5; a=4, b=1" = "(2,5), (4,1)"); a ± b is the set {a + b, a − b}; a list against a tuple is ordered; tuples and
+/// ("a=2, b=5; a=4, b=1" = "(2,5), (4,1)"), and when that order does not match, in the order of the names ("b=5, a=2" =
+/// (2, 5)); two lists of assignments compare name by name ("a=2, b=5" = "b=5, a=2" ≠ "b=2, a=5"); a ± b is the set {a + b, a − b}; a list against a tuple is ordered; tuples and
 /// intervals compare item by item with the same brackets; a column or row vector equals a tuple.</item>
-/// <item>Matrices compare shape and cells; unions compare their parts as a multiset.</item>
+/// <item>Matrices compare shape and cells; unions compare their parts as a multiset; a vmatrix is its determinant, a value.</item>
 /// <item>Scalars: exact rational equality when both sides evaluate exactly (BigInteger); when either side holds a decimal literal,
 /// both values are rounded to <see cref="MathEquivalenceOptions.FloatRounding"/> places (6, Math-Verify's <c>float_rounding</c>)
 /// and compared: 0.1428571 = 0.14285713 = 1/7, but 3.14 ≠ 3.141 and 0.3333 ≠ 1/3. Without decimals, complex-double evaluation
@@ -83,8 +85,50 @@ internal sealed class MathEquivalence
     public bool Equal(MathNode gold, MathNode pred)
     {
         _budget.Enter();
-        try { return EqualCore(Prepare(gold), Prepare(pred)); }
+        try
+        {
+            // both sides assign to names ("a = 2, b = 5" against "b = 5, a = 2"): the same names, each with an equal value
+            if (AssignmentNames(gold) is { } gn && AssignmentNames(pred) is { } pn)
+            {
+                if (!gn.SequenceEqual(pn, StringComparer.Ordinal)) return Decide(false, "assignments to different names");
+                bool same = EqualCore(Prepare(SortedAssignments(gold) ?? gold), Prepare(SortedAssignments(pred) ?? pred));
+                return Decide(same, "assignments, name by name; " + Rule);
+            }
+            if (EqualCore(Prepare(gold), Prepare(pred))) return true;
+            // the same assignments written in another order ("b = 5, a = 2" for (a, b) = (2, 5), as Math-Verify compares a
+            // set of equations): compared once more with the assignments in the order of their names
+            var sg = SortedAssignments(gold);
+            var sp = SortedAssignments(pred);
+            if (sg is null && sp is null) return false;
+            string rule = Rule;
+            if (EqualCore(Prepare(sg ?? gold), Prepare(sp ?? pred))) return Decide(true, "assignments in the order of their names; " + Rule);
+            return Decide(false, rule);
+        }
         finally { _budget.Exit(); }
+    }
+
+    /// <summary>
+    /// "b = 5, a = 2" as "a = 2, b = 5": one solution written as assignments to distinct names, put in the order of the
+    /// names; null when the list is not such a list or already in that order.
+    /// </summary>
+    private static List<string>? AssignmentNames(MathNode n)
+    {
+        if (n is not ListNode l || l.Items.Count < 2 || l.Items.Count > 10) return null;
+        if (!l.Items.All(i => i is RelNode r && r.Ops.Count == 1 && r.Ops[0] == "=" && IsVariable(r.Operands[0]))) return null;
+        var names = l.Items.Select(i => ((RelNode)i).Operands[0].ToString()).ToList();
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count) return null;
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    private static ListNode? SortedAssignments(MathNode n)
+    {
+        if (n is not ListNode l || l.Items.Count < 2 || l.Items.Count > 10) return null;
+        if (!l.Items.All(i => i is RelNode r && r.Ops.Count == 1 && r.Ops[0] == "=" && IsVariable(r.Operands[0]))) return null;
+        var names = l.Items.Select(i => ((RelNode)i).Operands[0].ToString()).ToList();
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Count) return null;
+        var sorted = l.Items.OrderBy(i => ((RelNode)i).Operands[0].ToString(), StringComparer.Ordinal).ToList();
+        return sorted.SequenceEqual(l.Items) ? null : new ListNode(sorted);
     }
 
     /// <summary>
@@ -346,7 +390,12 @@ internal sealed class MathEquivalence
             return Decide(Equal(gv, pv), "definitions of the same name, by their last sides");
         var gi = ToIntervals(g);
         var pi = ToIntervals(p);
-        if (gi is not null && pi is not null) return Decide(IntervalSetsEqual(gi, pi), "relations as intervals");
+        if (gi is not null && pi is not null)
+        {
+            // "x > 3" is not "y > 3": two relations are about the same variable (Math-Verify solves each for its own symbols)
+            if (RelationVariable(g) is { } gvar && RelationVariable(p) is { } pvar && gvar != pvar) return Decide(false, "relations in different variables");
+            return Decide(IntervalSetsEqual(gi, pi), "relations as intervals");
+        }
         if (g.Ops.Count != p.Ops.Count) return Decide(false, "relations of different shapes");
         bool same = true;
         for (int k = 0; k < g.Ops.Count && same; k++) same = g.Ops[k] == p.Ops[k];
@@ -485,8 +534,31 @@ internal sealed class MathEquivalence
     /// a > -1/2), or inside an absolute value ("2 \le |w| \le 5" is [-5,-2] ∪ [2,5]); with the variable on both sides of one
     /// inequality, the difference of the sides is used. Null for anything else.
     /// </summary>
-    private List<Interval>? RelationIntervals(RelNode r)
+    private List<Interval>? RelationIntervals(RelNode r) => RelationIntervals(r, out _);
+
+    /// <summary>The variable a relation constrains ("x" in "x \in [0,1]", "-2x \le 6", "2 \le |x| \le 5"); null when there is none.</summary>
+    private string? RelationVariable(RelNode r)
     {
+        if (r.Ops.Count == 1 && r.Ops[0] == "in") return r.Operands[0] is SymbolNode s ? s.Name : null;
+        return RelationIntervals(r, out var name) is null ? null : name;
+    }
+
+    private List<Interval>? RelationIntervals(RelNode r, out string? variable)
+    {
+        variable = null;
+        // "x \neq c" is the real line without c: (-∞, c) ∪ (c, ∞)
+        if (r.Ops.Count == 1 && r.Ops[0] == "!=")
+        {
+            int vi = r.Operands[0] is SymbolNode ? 0 : r.Operands[1] is SymbolNode ? 1 : -1;
+            if (vi < 0) return null;
+            var c = r.Operands[1 - vi];
+            var cs = new HashSet<string>();
+            MathEvaluator.Symbols(c, cs, _budget);
+            string v = ((SymbolNode)r.Operands[vi]).Name;
+            if (cs.Contains(v)) return null;
+            variable = v;
+            return [new(NegInf, false, c, false), new(c, false, PosInf, false)];
+        }
         if (r.Ops.Any(o => o is not ("<" or ">" or "<=" or ">="))) return null;
         var syms = new HashSet<string>();
         var perOperand = new List<HashSet<string>>();
@@ -507,6 +579,7 @@ internal sealed class MathEquivalence
             if (at < 0 || r.Operands[at] is not SymbolNode sn || perOperand.Where((_, j) => j != at).Any(set => set.Contains(sn.Name))) return null;
             name = sn.Name;
         }
+        variable = name;
         var operands = r.Operands;
         var ops = r.Ops;
         int varIdx = perOperand.FindIndex(x => x.Contains(name));
@@ -755,9 +828,13 @@ internal sealed class MathEquivalence
     internal static string NormalizeText(string s)
     {
         var sb = new StringBuilder(s.Length);
-        foreach (char c in s.Replace("\\text", "", StringComparison.Ordinal).Replace("\\mathrm", "", StringComparison.Ordinal))
+        string t = s.Replace("\\text", "", StringComparison.Ordinal).Replace("\\mathrm", "", StringComparison.Ordinal);
+        for (int i = 0; i < t.Length; i++)
         {
+            char c = t[i];
             if (char.IsLetterOrDigit(c)) sb.Append(char.ToLowerInvariant(c));
+            // a point or comma between digits is part of a number: "1,234,5" is not the text "1234.5"
+            else if (c is '.' or ',' && i > 0 && i + 1 < t.Length && char.IsDigit(t[i - 1]) && char.IsDigit(t[i + 1])) sb.Append(c);
             else if (sb.Length > 0 && sb[^1] != ' ') sb.Append(' ');
         }
         var words = sb.ToString().Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();

@@ -327,10 +327,13 @@ internal static class MathLexer
         if (sb.Length is >= 1 and <= 3 && sb[0] != '0')
         {
             int groups = 0, j = i;
+            bool plainComma = false;
             var g = new StringBuilder();
-            while (j < s.Length && (s[j] == ',' || (s[j] == '{' && j + 2 < s.Length && s[j + 1] == ',' && s[j + 2] == '}') || (s[j] == '\\' && j + 1 < s.Length && s[j + 1] == ',')))
+            // separators: ",", "{,}", and the LaTeX spaces "\,", "\;", "\:", "\ ", "~" ("1\;234\;567")
+            while (j < s.Length && (s[j] is ',' or '~' || (s[j] == '{' && j + 2 < s.Length && s[j + 1] == ',' && s[j + 2] == '}') || (s[j] == '\\' && j + 1 < s.Length && s[j + 1] is ',' or ';' or ':' or ' ')))
             {
-                int k = s[j] == ',' ? j + 1 : s[j] == '\\' ? j + 2 : j + 3;
+                int k = s[j] is ',' or '~' ? j + 1 : s[j] == '\\' ? j + 2 : j + 3;
+                if (s[j] == ',') plainComma = true;
                 if (s[j] == ',' && k + 1 < s.Length && s[k] == '\\' && s[k + 1] == '!') k += 2; // 10,\!000
                 if (k + 3 > s.Length) break;
                 if (!(char.IsDigit(s[k]) && char.IsDigit(s[k + 1]) && char.IsDigit(s[k + 2]))) break;
@@ -343,15 +346,18 @@ internal static class MathLexer
             {
                 sb.Append(g);
                 i = j;
-                if (i < s.Length && s[i] == ',' && depth <= 0 && DecimalComma(s, i) > 0) throw new MathParseException("ambiguous number: thousands separators and a decimal comma");
+                // "1,234,5" is ambiguous; "1\,234,5" or "1{,}234" followed by ",5" is not: spaces group, the comma is decimal
+                if (plainComma && i < s.Length && s[i] == ',' && depth <= 0 && DecimalComma(s, i) > 0) throw new MathParseException("ambiguous number: thousands separators and a decimal comma");
             }
             else if (depth <= 0)
             {
                 // Space as thousands separator: "10 000", "1 000 000" (groups of exactly three, not "2 1/4")
                 int jj = i, sgroups = 0;
                 var sg = new StringBuilder();
+                // the last group may carry decimals: "1 250,75", "1 250.75"
                 while (jj + 3 < s.Length && s[jj] == ' ' && char.IsDigit(s[jj + 1]) && char.IsDigit(s[jj + 2]) && char.IsDigit(s[jj + 3])
-                       && (jj + 4 == s.Length || !(char.IsDigit(s[jj + 4]) || s[jj + 4] is '/' or '.' or ',')))
+                       && (jj + 4 == s.Length || !(char.IsDigit(s[jj + 4]) || s[jj + 4] is '/' or '.' or ',')
+                           || (s[jj + 4] == '.' && jj + 5 < s.Length && char.IsDigit(s[jj + 5])) || (s[jj + 4] == ',' && DecimalComma(s, jj + 4) > 0)))
                 {
                     sg.Append(s, jj + 1, 3);
                     sgroups++;

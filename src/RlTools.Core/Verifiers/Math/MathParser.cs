@@ -640,6 +640,25 @@ internal sealed class MathParser
             var items = rows.Select(r => r[0]).ToList();
             return items.Count == 1 ? items[0] : new ListNode(items);
         }
+        // \begin{vmatrix} is a determinant, a value, not a matrix: |1 2; 3 4| = -2 (Laplace expansion, up to 4 × 4)
+        if (begin.Text is "vmatrix")
+        {
+            if (rows.Count > 4 || rows.Any(r => r.Count != rows.Count)) throw new MathParseException("a determinant needs a square array of at most 4 rows");
+            return Determinant(rows);
+        }
         return new MatrixNode(rows);
+    }
+
+    private static MathNode Determinant(List<List<MathNode>> m)
+    {
+        if (m.Count == 1) return m[0][0];
+        var terms = new List<MathNode>();
+        for (int c = 0; c < m.Count; c++)
+        {
+            var minor = m.Skip(1).Select(r => r.Where((_, k) => k != c).ToList()).ToList();
+            MathNode term = new MulNode(new List<MathNode> { m[0][c], Determinant(minor) });
+            terms.Add(c % 2 == 0 ? term : new NegNode(term));
+        }
+        return new AddNode(terms);
     }
 }
