@@ -6,7 +6,7 @@ BeforeAll {
 Describe 'Get-RlVerifier' {
     It 'lists every verifier of the registry' {
         $all = @(Get-RlVerifier)
-        $all.Name | Should -Be @('Math', 'ExactMatch', 'Numeric', 'Choice', 'Regex', 'Format', 'Length', 'ScriptBlock')
+        $all.Name | Should -Be @('Math', 'ExactMatch', 'Numeric', 'Choice', 'Regex', 'Format', 'Length', 'Code', 'ScriptBlock')
         $all | ForEach-Object {
             $_ | Should -BeOfType ([RlTools.Core.Verifiers.VerifierInfo])
             $_.Description | Should -Not -BeNullOrEmpty

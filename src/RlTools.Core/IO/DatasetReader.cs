@@ -14,6 +14,8 @@ public sealed class DatasetOptions
     public string? AnswerField { get; set; }
     /// <summary>Id column; null picks the first of <see cref="IdCandidates"/> present, else ids are <c>&lt;file stem&gt;:&lt;record index&gt;</c>.</summary>
     public string? IdField { get; set; }
+    /// <summary>Column holding a code task's tests (<c>Code</c> verifier); copied to the metadata field <c>tests</c>.</summary>
+    public string? TestsField { get; set; }
     /// <summary>How to reduce the answer (GSM8K <c>####</c>, MATH <c>\boxed{}</c>).</summary>
     public AnswerExtraction AnswerExtract { get; set; }
 
@@ -112,7 +114,15 @@ public sealed class DatasetReader : IRecordReader<PromptRecord>
         if (record.Id.Length == 0) throw new FieldException(idField, "is empty; every row needs an id (or omit -IdField to derive ids).");
 
         foreach (var kv in row)
-            if (kv.Key != promptField && kv.Key != answerField && kv.Key != idField) record.Metadata[kv.Key] = kv.Value;
+            if (kv.Key != promptField && kv.Key != answerField && kv.Key != idField && kv.Key != _options.TestsField) record.Metadata[kv.Key] = kv.Value;
+        if (_options.TestsField is { } testsField)
+        {
+            if (!row.TryGetValue(testsField, out object? tests))
+                throw new FieldException(testsField, "the row has no such field; check -TestsField against the file's columns.");
+            if (tests is null || tests is string { Length: 0 })
+                throw new FieldException(testsField, "is empty; every code task needs its tests ({\"inputs\",\"outputs\"} or {\"test\",\"entry_point\"}).");
+            record.Metadata["tests"] = tests;
+        }
         return record;
     }
 

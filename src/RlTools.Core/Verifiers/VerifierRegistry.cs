@@ -74,6 +74,7 @@ public static class VerifierRegistry
         RegexVerifier.Info,
         FormatVerifier.Info,
         LengthVerifier.Info,
+        CodeVerifier.Info,
         new VerifierInfo(ScriptBlockName,
             "Your own PowerShell script block (Measure-RlReward -ScriptBlock): it receives the rollout as $_ and returns a number, or $null when it does not apply.",
             "TRL reward-function contract (a callable returning a float or None per completion).",

@@ -35,6 +35,11 @@ public sealed class ImportRlDatasetCommand : RlCmdlet
     [ValidateNotNullOrEmpty]
     public string? IdField { get; set; }
 
+    /// <summary>Column holding a code task's tests (stdin/stdout pairs or assert tests); it goes to the metadata field 'tests' that the Code verifier reads.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TestsField { get; set; }
+
     /// <summary>File format; Auto infers it from the extension.</summary>
     [Parameter]
     public DataFormat Format { get; set; } = DataFormat.Auto;
@@ -45,7 +50,7 @@ public sealed class ImportRlDatasetCommand : RlCmdlet
 
     protected override void ProcessRecord()
     {
-        var options = new DatasetOptions { PromptField = PromptField, AnswerField = AnswerField, IdField = IdField, AnswerExtract = AnswerExtract };
+        var options = new DatasetOptions { PromptField = PromptField, AnswerField = AnswerField, IdField = IdField, TestsField = TestsField, AnswerExtract = AnswerExtract };
         foreach (string file in DataPaths.ResolveInputs(this, ParameterSetName == LiteralPathSet ? LiteralPath : Path, ParameterSetName == LiteralPathSet))
         {
             DataFormat? format = RolloutFiles.Resolve(file, Format);

@@ -277,7 +277,7 @@ public sealed class VerifierTests
     public void RegistryListsEveryVerifierOnceWithCitedSources()
     {
         var names = VerifierRegistry.All.Select(v => v.Name).ToList();
-        Assert.Equal(new[] { "Math", "ExactMatch", "Numeric", "Choice", "Regex", "Format", "Length", "ScriptBlock" }, names);
+        Assert.Equal(new[] { "Math", "ExactMatch", "Numeric", "Choice", "Regex", "Format", "Length", "Code", "ScriptBlock" }, names);
         Assert.All(VerifierRegistry.All, v => Assert.False(string.IsNullOrWhiteSpace(v.Source)));
         Assert.All(VerifierRegistry.All, v => Assert.False(string.IsNullOrWhiteSpace(v.Description)));
         Assert.Same(MathVerifier.Info, VerifierRegistry.Find("math"));
