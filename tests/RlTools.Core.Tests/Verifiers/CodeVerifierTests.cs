@@ -100,7 +100,7 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
             try
             {
                 const string script = """
-                    set -e; R="$1"
+                    set -e; R="$1"; PATH=/usr/sbin:/usr/bin:/sbin:/bin
                     mount -t tmpfs -o size=1m,mode=0755,nosuid,nodev t "$R"
                     mkdir "$R/usr" "$R/proc" "$R/dev" "$R/old"; touch "$R/dev/null"
                     mount --bind -o ro /usr "$R/usr"; mount --bind /dev/null "$R/dev/null"
@@ -357,10 +357,11 @@ public sealed class CodeVerifierTests(Xunit.Abstractions.ITestOutputHelper outpu
     [InlineData(SandboxIsolation.Namespaces)]
     public void SignallingTheHostOrEveryProcessHurtsOnlyTheRun(SandboxIsolation level)
     {
-        // Only where the sandbox claims it (namespaces: a PID namespace of its own; Basic as root: a uid of its own).
+        // kill(parent), kill(0) (the process group; under namespaces getppid() is 0 too) and kill(-1), all with SIGKILL.
+        // Only where the sandbox claims it (namespaces: a PID namespace and a session of its own; Basic as root: a uid of its own).
         // Basic as a user shares the host's uid and cannot prevent it (about_RlCodeSandbox); never tried there.
         if (!Available(level) || Python is null || !(level == SandboxIsolation.Namespaces || Sandbox.Capabilities.FreshUids)) return;
-        string code = "import os, signal\nfor target in (os.getppid(), -1):\n    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError:\n        pass\nprint('still here')\n";
+        string code = "import os, signal\nfor target in (os.getppid(), 0, -1):\n    try:\n        os.kill(target, signal.SIGKILL)\n    except OSError:\n        pass\nprint('still here')\n";
         var run = RunPython(code, level, new SandboxLimits { Time = TimeSpan.FromSeconds(60) });
         // This test process is alive to check; the program may have killed itself with -1, which costs its run only.
         Assert.Null(run.StartError);

@@ -265,7 +265,11 @@ public static class Sandbox
         string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         if (level == SandboxIsolation.Namespaces)
         {
-            psi.FileName = "/usr/bin/unshare";
+            // setsid first: the launcher and the program get a session and process group of their own. Without it the
+            // program would share RlTools' process group, and kill(0, ...) from inside the namespaces (getppid() is 0
+            // there) would signal RlTools itself whenever the kernel allows it (a user namespace of the same uid).
+            psi.FileName = "/usr/bin/setsid";
+            psi.ArgumentList.Add("/usr/bin/unshare");
             if (!root) { psi.ArgumentList.Add("--user"); psi.ArgumentList.Add("--map-root-user"); }
             foreach (string a in new[] { "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "--", "/bin/sh", "-c", InnerScript, "rlsandbox", baseDir })
                 psi.ArgumentList.Add(a);
@@ -499,7 +503,7 @@ public static class Sandbox
         {
             string why = stderr.Text.Trim();
             if (why.Length > 300) why = why[^300..];
-            startError = setupTimedOut ? $"the sandbox was not ready after {SetupDeadline.TotalSeconds:0} s" : $"the sandbox could not be set up (exit {code}): {why}";
+            startError = setupTimedOut ? $"the sandbox was not ready after {SetupDeadline.TotalSeconds:0} s" : $"the sandbox could not be set up (exit {code})" + (why.Length > 0 ? ": " + why : " and said nothing on stderr");
         }
         return new SandboxRun
         {
@@ -515,11 +519,11 @@ public static class Sandbox
 
     private static void KillTree(Process process, SandboxIsolation level, int? uid)
     {
-        // Namespaces: killing the launcher (unshare) kills PID 1 of the namespace (--kill-child), and with it every
-        // process in the namespace; killing the tree also reaches PID 1 directly where a uid change cleared the
-        // parent-death signal. Basic: the run is its own session and process group. A run with its own uid: every
-        // process of that uid, at once.
-        if (!OperatingSystem.IsWindows() && level == SandboxIsolation.Basic) _ = NativeMethods.kill(-process.Id, 9);
+        // Every run is its own session and process group (setsid), killed as a group. Namespaces: killing the launcher
+        // (unshare) kills PID 1 of the namespace (--kill-child), and with it every process in the namespace; killing
+        // the group and the tree also reach PID 1 directly where a uid change cleared the parent-death signal. A run
+        // with its own uid: every process of that uid, at once.
+        if (!OperatingSystem.IsWindows()) _ = NativeMethods.kill(-process.Id, 9);
         try { process.Kill(entireProcessTree: true); }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
         if (uid is { } u) KillUid(u);
@@ -560,7 +564,7 @@ public static class Sandbox
             var left = FindLeft(runId, uid);
             if (left.Count == 0) return true;
             if (deadline.Elapsed > CleanupDeadline) return false;
-            if (level == SandboxIsolation.Basic) _ = NativeMethods.kill(-pid, 9);
+            _ = NativeMethods.kill(-pid, 9);
             if (uid is { } u && round % 10 == 0) KillUid(u);
             foreach (int p in left) _ = NativeMethods.kill(p, 9);
             Thread.Sleep(20);
