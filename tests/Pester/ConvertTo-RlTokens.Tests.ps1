@@ -42,6 +42,19 @@ Describe 'ConvertTo-RlTokens' {
         $text | ConvertTo-RlTokens -Tokenizer $Qwen3 | ConvertFrom-RlTokens -Tokenizer $Qwen3 | Should -BeExactly $text
     }
 
+    It 'encodes and decodes with SentencePiece-style tokenizers (Gemma 3, Llama 2) as the Rust tokenizers library does' {
+        $npm = Join-Path (Get-RlRepoRoot) 'tests' 'fixtures' 'npm' 'node_modules' '@lenml'
+        $gemma3 = Join-Path $npm 'tokenizer-gemma3' 'models'
+        $llama2 = Join-Path $npm 'tokenizer-llama2' 'models'
+        # Ids from the Rust library (Tokenizers.DotNet 1.4.1) on the same files.
+        (ConvertTo-RlTokens -Tokenizer $gemma3 -Text 'Hello world' -AddSpecialTokens) -join ',' | Should -Be '2,9259,1902'
+        (ConvertTo-RlTokens -Tokenizer $gemma3 -Text "a`n`nb  c") -join ',' | Should -Be '236746,108,236763,138,236755'
+        (ConvertTo-RlTokens -Tokenizer $llama2 -Text 'Hello world' -AddSpecialTokens) -join ',' | Should -Be '1,22557,1526'
+        $text = "def f(x):`n    return x ** 2  # 你好 😀 𠀀"
+        $text | ConvertTo-RlTokens -Tokenizer $gemma3 | ConvertFrom-RlTokens -Tokenizer $gemma3 | Should -BeExactly $text
+        $text | ConvertTo-RlTokens -Tokenizer $llama2 | ConvertFrom-RlTokens -Tokenizer $llama2 | Should -BeExactly $text
+    }
+
     It 'stops with TokenizerNotFound for a path that does not exist' {
         { ConvertTo-RlTokens -Tokenizer (Join-Path $TestDrive 'no-such-model') -Text 'x' -ErrorAction Stop } |
             Should -Throw -ErrorId 'TokenizerNotFound,RlTools.Commands.ConvertToRlTokensCommand'

@@ -126,6 +126,9 @@ internal sealed class BytePairEncoder
         return n == ids.Length ? ids : ids[..n];
     }
 
+    /// <summary>Applies the merges to a sequence of symbol ids (lowest rank first, leftmost on ties).</summary>
+    internal int[] Merge(int[] ids) => ids.Length < 2 ? ids : ids.Length < 24 ? MergeSmall(ids) : MergeWithQueue(ids);
+
     private int RankOf(int a, int b) => _merges.TryGetValue(Key(a, b), out var m) ? m.Rank : int.MaxValue;
 
     /// <summary>

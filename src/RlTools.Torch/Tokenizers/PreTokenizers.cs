@@ -198,14 +198,21 @@ internal sealed class RegexSplitPreTokenizer : PreTokenizer
 
     public override void Split(string text, List<string> output)
     {
+        // .NET's Regex sees UTF-16 code units, so \p{L} never matches a letter outside the BMP and a character class
+        // can take half a surrogate pair. The Rust library matches code points: match on a copy where each surrogate
+        // pair is one BMP stand-in of the same Unicode category, then cut the original at the mapped positions.
+        string subject = text;
+        int[]? map = null;
+        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0) (subject, map) = StandIns(text);
         int prev = 0;
         try
         {
-            foreach (Match m in _regex.Matches(text))
+            foreach (Match m in _regex.Matches(subject))
             {
-                if (m.Index > prev) output.Add(text[prev..m.Index]);
-                if (m.Length > 0 && !_removed) output.Add(m.Value);
-                prev = m.Index + m.Length;
+                int start = map is null ? m.Index : map[m.Index], end = map is null ? m.Index + m.Length : map[m.Index + m.Length];
+                if (start > prev) output.Add(text[prev..start]);
+                if (end > start && !_removed) output.Add(text[start..end]);
+                prev = end;
             }
         }
         catch (RegexMatchTimeoutException e)
@@ -214,6 +221,59 @@ internal sealed class RegexSplitPreTokenizer : PreTokenizer
         }
         if (prev < text.Length) output.Add(text[prev..]);
     }
+
+    /// <summary>
+    /// The text with each surrogate pair replaced by one BMP character of the same general category (chosen outside
+    /// the literal ranges real patterns use, such as CJK), and the map from positions in it to positions in the text
+    /// (one longer than the copy). Lone surrogates stay as they are.
+    /// </summary>
+    internal static (string Subject, int[] Map) StandIns(string text)
+    {
+        var sb = new System.Text.StringBuilder(text.Length);
+        var map = new List<int>(text.Length + 1);
+        for (int i = 0; i < text.Length; i++)
+        {
+            map.Add(i);
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                sb.Append(StandIn(CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(text[i], text[i + 1]))));
+                i++;
+            }
+            else sb.Append(text[i]);
+        }
+        map.Add(text.Length);
+        return (sb.ToString(), [.. map]);
+    }
+
+    private static char StandIn(UnicodeCategory c) => c switch
+    {
+        UnicodeCategory.UppercaseLetter => '\uA640',        // Cyrillic capital zemlya
+        UnicodeCategory.LowercaseLetter => '\uA641',        // Cyrillic small zemlya
+        UnicodeCategory.TitlecaseLetter => '\u01C5',
+        UnicodeCategory.ModifierLetter => '\uA015',         // Yi syllable iteration mark
+        UnicodeCategory.OtherLetter => '\uA000',            // Yi syllable it
+        UnicodeCategory.NonSpacingMark => '\uA66F',
+        UnicodeCategory.SpacingCombiningMark => '\u0903',
+        UnicodeCategory.EnclosingMark => '\u20DD',
+        UnicodeCategory.DecimalDigitNumber => '\u0966',     // Devanagari zero
+        UnicodeCategory.LetterNumber => '\u2160',
+        UnicodeCategory.OtherNumber => '\u2460',
+        UnicodeCategory.MathSymbol => '\u2200',
+        UnicodeCategory.CurrencySymbol => '\u20AC',
+        UnicodeCategory.ModifierSymbol => '\u02C5',
+        UnicodeCategory.OtherSymbol => '\u2600',
+        UnicodeCategory.ConnectorPunctuation => '\u2040',
+        UnicodeCategory.DashPunctuation => '\u2010',
+        UnicodeCategory.OpenPunctuation => '\u2045',
+        UnicodeCategory.ClosePunctuation => '\u2046',
+        UnicodeCategory.InitialQuotePunctuation => '\u2039',
+        UnicodeCategory.FinalQuotePunctuation => '\u203A',
+        UnicodeCategory.OtherPunctuation => '\u203B',
+        UnicodeCategory.Format => '\u2060',
+        UnicodeCategory.PrivateUse => '\uE000',
+        UnicodeCategory.SpaceSeparator => '\u2002',
+        _ => '\u0378',                                      // unassigned
+    };
 }
 
 /// <summary>A tokenizer.json pre-tokenizer pattern ran past its match timeout (catastrophic backtracking): the file is crafted or broken.</summary>

