@@ -91,7 +91,7 @@ public sealed class RlTestWeightController : IRewardWeighting
         $math[0].MessageData.Rollouts | Should -Be 3
         $math[0].MessageData.FallbackAnswers | Should -Be 2
         $math[0].MessageData.FallbackRewarded | Should -Be 1
-        "$($math[0].MessageData)" | Should -Match '2 of 3 answers came from the fallback \(the last number or math span of a completion without an answer marker\); 1 of them rewarded\. If the prompts ask for a marked answer, turn it off'
+        "$($math[0].MessageData)" | Should -Match '2 of 3 answers came from the fallback \(the last number, math span or relation of a completion without an answer marker\); 1 of them rewarded\. If the prompts ask for a marked answer, turn it off'
         ($info | Where-Object { $_.MessageData.Verifier -eq 'Numeric' }).MessageData.FallbackAnswers | Should -Be 2
         $null = $rows | Measure-RlReward -Verifier Math -Parameters @{ Math = @{ Fallback = $false } } -InformationVariable off
         $off.MessageData.FallbackAnswers | Should -Be 0

@@ -192,7 +192,8 @@ public sealed class MathVerifier : IVerifier
             NormalizedCompletion = pNorm,
             NormalizedAnswer = gNorm,
             Reason = reason,
-            FromFallback = how is AnswerExtractor.Method.LastNumber or AnswerExtractor.Method.MathRegion,
+            // the rules that apply only with Fallback on (an unmarked answer read from prose); a short answer line is not one
+            FromFallback = how is AnswerExtractor.Method.LastNumber or AnswerExtractor.Method.MathRegion or AnswerExtractor.Method.ProseRelation,
         };
     }
 
@@ -240,6 +241,7 @@ public sealed class MathVerifier : IVerifier
         AnswerExtractor.Method.Hashes => "answer after ####",
         AnswerExtractor.Method.Phrase => "answer after 'the answer is'",
         AnswerExtractor.Method.Whole => "whole completion",
+        AnswerExtractor.Method.LineMath => "math of the short answer line",
         AnswerExtractor.Method.LastNumber => "last number of the completion",
         AnswerExtractor.Method.MathRegion => "last math region of the completion",
         AnswerExtractor.Method.ProseRelation => "last relation in the prose of the completion",

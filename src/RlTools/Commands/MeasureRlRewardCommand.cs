@@ -322,6 +322,6 @@ public sealed record RewardFallbackSummary(string Verifier, int Rollouts, int Fa
     public double RewardedShare => Rollouts > 0 ? (double)FallbackRewarded / Rollouts : 0;
 
     public override string ToString() =>
-        $"{Verifier}: {FallbackAnswers} of {Rollouts} answers came from the fallback (the last number or math span of a completion without an answer marker); {FallbackRewarded} of them rewarded." +
+        $"{Verifier}: {FallbackAnswers} of {Rollouts} answers came from the fallback (the last number, math span or relation of a completion without an answer marker); {FallbackRewarded} of them rewarded." +
         (FallbackRewarded > 0 ? $" If the prompts ask for a marked answer, turn it off: -Parameters @{{ {Verifier} = @{{ Fallback = $false }} }}." : "");
 }

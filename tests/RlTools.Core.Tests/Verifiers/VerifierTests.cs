@@ -271,6 +271,26 @@ public sealed class VerifierTests
         Assert.Equal(0.0, Make("Math", new Hashtable { ["Fallback"] = false }).Verify(R(c, "18")).Score);
     }
 
+    [Fact]
+    public void MathReportsWhichAnswersCameFromTheFallback()
+    {
+        var v = Make("Math");
+        // unmarked answers read from prose: the last number, the last math region, a relation in plain prose
+        Assert.True(v.Verify(R("After a long computation with many steps we finally conclude that she has 18 eggs", "18")).FromFallback);
+        Assert.True(v.Verify(R("Working through every case carefully, the final region we need is $(-1, 4)$ here.", "(-1,4)")).FromFallback);
+        var prose = v.Verify(R("Solving the inequality step by step, hence t ≥ -3 is required for the condition to hold", "t \\ge -3"));
+        Assert.True(prose.FromFallback, prose.Reason);
+        Assert.Equal(1.0, prose.Score);
+        // marked answers and a short answer line are not the fallback
+        Assert.False(v.Verify(R("The answer is \\boxed{18}", "18")).FromFallback);
+        var line = v.Verify(R("so $-2t \\le 6$", "t \\ge -3"));
+        Assert.False(line.FromFallback, line.Reason);
+        Assert.Equal(1.0, line.Score);
+        // with Fallback off the prose relation is not read at all
+        var off = Make("Math", new Hashtable { ["Fallback"] = false });
+        Assert.Equal(0.0, off.Verify(R("Solving the inequality step by step, hence t ≥ -3 is required for the condition to hold", "t \\ge -3")).Score);
+    }
+
     // ---- registry and binding ---------------------------------------------------------------
 
     [Fact]

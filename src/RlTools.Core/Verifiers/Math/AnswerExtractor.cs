@@ -23,7 +23,7 @@ public static class AnswerExtractor
     public const int TailLength = 20_000;
 
     /// <summary>How the answer was found.</summary>
-    public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LastNumber, MathRegion, ProseRelation }
+    public enum Method { None, Boxed, AnswerTag, Hashes, Phrase, Whole, LineMath, LastNumber, MathRegion, ProseRelation }
 
     /// <summary>Extracts the final answer; null when none is found.</summary>
     public static (string? Answer, Method How) Extract(string? text, bool fallback, bool isGold)
@@ -66,7 +66,7 @@ public static class AnswerExtractor
             // a short line with a word outside its math ("so $-2t \le 6$", "prix : $4,20$ €"): the word is prose, not a
             // factor of the answer; its last math region is the answer, as in longer prose
             if (!isGold && WordOutsideMath(trimmed) && LastMathRegion(trimmed, out int shortEnd) is { } shortMath && LastNumberPosition(trimmed, shortEnd) < 0)
-                return (Clip(shortMath), Method.MathRegion);
+                return (Clip(shortMath), Method.LineMath);
             return (Clip(StripDelimiters(trimmed)), Method.Whole);
         }
         if (!fallback) return (null, Method.None);
