@@ -114,15 +114,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         var pieces = new List<string>();
         for (int s = 0; s < sections.Count; s++)
         {
-            var (start, length, token) = sections[s];
-            if (token is not null) { ids.Add(token.Id); continue; }
-            // lstrip/rstrip on neighbouring added tokens eat white space on that side.
-            if (s + 1 < sections.Count && sections[s + 1].Token is { LStrip: true })
-                while (length > 0 && char.IsWhiteSpace(text[start + length - 1])) length--;
-            if (s > 0 && sections[s - 1].Token is { RStrip: true })
-                while (length > 0 && char.IsWhiteSpace(text[start])) { start++; length--; }
-            if (length == 0) continue;
-            string section = Normalize(text.Substring(start, length));
+            if (sections[s].Token is { } token) { ids.Add(token.Id); continue; }
+            string plain = AddedTokenSplitter.PlainText(text, sections, s).Text;
+            if (plain.Length == 0) continue;
+            string section = Normalize(plain);
             if (section.Length == 0) continue;
             pieces.Clear();
             if (_preTokenizer is null) pieces.Add(section);
@@ -239,6 +234,21 @@ internal sealed class AddedTokenSplitter
             node.Token = t;
         }
         _firstChars = System.Buffers.SearchValues.Create([.. first]);
+    }
+
+    /// <summary>
+    /// The plain text of section <paramref name="s"/> after its neighbouring added tokens' lstrip/rstrip ate the white
+    /// space on their side (as Hugging Face tokenizers strip around added tokens), with where it starts in
+    /// <paramref name="text"/>; empty when nothing is left.
+    /// </summary>
+    public static (int Start, string Text) PlainText(string text, List<(int Start, int Length, AddedToken? Token)> sections, int s)
+    {
+        var (start, length, _) = sections[s];
+        if (s + 1 < sections.Count && sections[s + 1].Token is { LStrip: true })
+            while (length > 0 && char.IsWhiteSpace(text[start + length - 1])) length--;
+        if (s > 0 && sections[s - 1].Token is { RStrip: true })
+            while (length > 0 && char.IsWhiteSpace(text[start])) { start++; length--; }
+        return (start, length == 0 ? "" : text.Substring(start, length));
     }
 
     /// <summary>Sections as (start, length, token): token is the added token, or null for plain text.</summary>

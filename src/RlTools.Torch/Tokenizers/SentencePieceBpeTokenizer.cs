@@ -110,14 +110,9 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
         var next = new List<string>();
         for (int s = 0; s < sections.Count; s++)
         {
-            var (start, length, token) = sections[s];
-            if (token is not null) { ids.Add(token.Id); continue; }
-            if (s + 1 < sections.Count && sections[s + 1].Token is { LStrip: true })
-                while (length > 0 && char.IsWhiteSpace(text[start + length - 1])) length--;
-            if (s > 0 && sections[s - 1].Token is { RStrip: true })
-                while (length > 0 && char.IsWhiteSpace(text[start])) { start++; length--; }
-            if (length == 0) continue;
-            string section = text.Substring(start, length);
+            if (sections[s].Token is { } token) { ids.Add(token.Id); continue; }
+            var (start, section) = AddedTokenSplitter.PlainText(text, sections, s);
+            if (section.Length == 0) continue;
             foreach (SpNormalizer n in _normalizers) section = n.Apply(section);
             if (section.Length == 0) continue;
             pieces.Clear();
